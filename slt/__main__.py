@@ -1,0 +1,5 @@
+import sys
+
+from slt.cli import main
+
+sys.exit(main())
