@@ -1,1 +1,21 @@
-"""constructions"""
+"""Group actions, orbital bases, the NumPy equivariant network engine (THEORY.md §1-2)."""
+from .actions import Action, act, closure, inverse, joint, orbits, random_elements
+from .equivariance import TOLERANCE, assert_equivariant, equivariance_error, network_equivariance_error
+from .lattice import EXACT_GROUPS, kernel_offsets, lattice_action, lattice_basis
+from .network import Layer, forward, normalize_layer, op_norm, random_coefficients, random_network, relu
+from .norms import basis_norm, perron_norm
+from .nullspace import equivariant_nullspace
+from .orbital import OrbitalBasis, orbital_basis
+from .partition import PartitionBasis, partition_basis, set_partitions
+from .perm import tensor_action
+from .specs import action_from_spec, basis_from_specs, normalize_spec
+
+__all__ = [
+    "Action", "act", "closure", "inverse", "joint", "orbits", "random_elements",
+    "TOLERANCE", "assert_equivariant", "equivariance_error", "network_equivariance_error",
+    "EXACT_GROUPS", "kernel_offsets", "lattice_action", "lattice_basis",
+    "Layer", "forward", "normalize_layer", "op_norm", "random_coefficients", "random_network", "relu",
+    "basis_norm", "perron_norm", "equivariant_nullspace", "OrbitalBasis", "orbital_basis",
+    "PartitionBasis", "partition_basis", "set_partitions", "tensor_action",
+    "action_from_spec", "basis_from_specs", "normalize_spec",
+]

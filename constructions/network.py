@@ -1,0 +1,134 @@
+"""The NumPy equivariant network engine (THEORY.md §2).
+
+f(x) = W_l relu(W_{l-1} ... relu(W_1 x)), no biases; W_i = sum_{a,b,k} coeffs_i[a,b,k]
+E_ba ⊗ b^i_k with b^i the orbital basis of layer i. A layer is its basis and its
+coefficients (n_in, n_out, |B|); features are batches (batch, n_fields, |X|), float64 by
+default (float32 when both inputs and coefficients are float32).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: a dense layer matrix up to this many entries is used for exact SVD norms
+DENSE_NORM_ENTRIES = 4_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """An equivariant linear layer: basis + coefficients[a, b, k] (n_in, n_out, |B|)."""
+
+    basis: object
+    coeffs: np.ndarray
+
+    def __post_init__(self):
+        c = np.asarray(self.coeffs)
+        if c.ndim != 3 or c.shape[2] != self.basis.dim:
+            raise ValueError(f"coefficients must have shape (n_in, n_out, {self.basis.dim}) for this basis, "
+                             f"got {c.shape}")
+        if c.shape[0] < 1 or c.shape[1] < 1:
+            raise ValueError(f"a layer needs at least one input and one output field, got shape {c.shape}")
+        if not np.all(np.isfinite(c)):
+            bad = tuple(int(v) for v in np.argwhere(~np.isfinite(c))[0])
+            raise ValueError(f"coefficients must be finite; coeffs{list(bad)} = {c[bad]}")
+        object.__setattr__(self, "coeffs", c)
+
+    @property
+    def n_in(self) -> int:
+        return int(self.coeffs.shape[0])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.coeffs.shape[1])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        check_features(x, self.n_in, self.basis.shape[1])
+        return self.basis.apply(self.coeffs.astype(x.dtype, copy=False), x)
+
+    def dense(self) -> np.ndarray:
+        return self.basis.dense(self.coeffs)
+
+
+def check_features(x: np.ndarray, n_fields: int, size: int) -> None:
+    if not isinstance(x, np.ndarray) or x.ndim != 3 or x.shape[1:] != (n_fields, size):
+        shape = getattr(x, "shape", None)
+        raise ValueError(f"features must have shape (batch, {n_fields}, {size}), got {shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("features must be finite (found NaN or inf)")
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0)
+
+
+def check_chain(layers) -> None:
+    """Consecutive layers must agree on field counts and field types."""
+    if not layers:
+        raise ValueError("a network needs at least one layer")
+    for i, (a, b) in enumerate(zip(layers, layers[1:])):
+        if a.n_out != b.n_in:
+            raise ValueError(f"layer {i + 1} outputs {a.n_out} fields but layer {i + 2} takes {b.n_in}")
+        if a.basis.shape[0] != b.basis.shape[1] or a.basis.action_out.group != b.basis.action_in.group:
+            raise ValueError(f"layer {i + 1}'s output field type does not match layer {i + 2}'s input field type")
+
+
+def forward(layers, x: np.ndarray, activations: bool = False):
+    """f(x) for a batch x (batch, n_0, |X_0|); with ``activations`` also the list of
+    pre-activations z_i = W_i relu(z_{i-1}) (z_0 = x)."""
+    check_chain(layers)
+    zs = [x]
+    h = x
+    for i, layer in enumerate(layers):
+        h = layer(h if i == 0 else relu(h))
+        zs.append(h)
+    return (h, zs) if activations else h
+
+
+def random_coefficients(basis, n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    """i.i.d. Uniform[-1, 1] coefficients of shape (n_in, n_out, |B|)."""
+    for name, v in (("n_in", n_in), ("n_out", n_out)):
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    return rng.uniform(-1.0, 1.0, size=(n_in, n_out, basis.dim))
+
+
+def op_norm(layer: Layer, rng: np.random.Generator | None = None) -> float:
+    """||W||_op: exact dense SVD for small layers, otherwise Lanczos (ARPACK svds, tol 1e-12)
+    on the matrix-free map. Upper bound check: never above the exact Perron norm of |W|."""
+    ny, nx = layer.basis.shape
+    rows, cols = layer.n_out * ny, layer.n_in * nx
+    if rows * cols <= DENSE_NORM_ENTRIES or min(rows, cols) <= 2:
+        if rows * cols <= 50_000_000:
+            return float(np.linalg.norm(layer.dense(), 2))
+    from scipy.sparse.linalg import LinearOperator, svds
+
+    op = LinearOperator(
+        (rows, cols), dtype=np.float64,
+        matvec=lambda v: layer.basis.apply(layer.coeffs, v.reshape(1, layer.n_in, nx)).ravel(),
+        rmatvec=lambda v: layer.basis.apply_transpose(layer.coeffs, v.reshape(1, layer.n_out, ny)).ravel())
+    rng = rng or np.random.default_rng(0)
+    v0 = rng.standard_normal(min(rows, cols))
+    s = svds(op, k=1, tol=1e-12, return_singular_vectors=False, v0=v0, maxiter=10_000)
+    return float(s[0])
+
+
+def normalize_layer(layer: Layer, target: float = 1.0) -> tuple[Layer, float]:
+    """Rescale so that ||W||_op <= target (the theorem's assumption); returns the layer and
+    the factor applied (1 if already within)."""
+    norm = op_norm(layer)
+    if norm <= target:
+        return layer, 1.0
+    factor = target / (norm * (1 + 1e-12))
+    return Layer(layer.basis, layer.coeffs * factor), factor
+
+
+def random_network(bases, channels, rng: np.random.Generator, normalize: bool = True) -> list[Layer]:
+    """Random target: coefficients Uniform[-1, 1], each layer rescaled to ||W_i||_op <= 1."""
+    if len(channels) != len(bases) + 1:
+        raise ValueError(f"need len(channels) = len(bases) + 1, got {len(channels)} and {len(bases)}")
+    layers = [Layer(b, random_coefficients(b, channels[i], channels[i + 1], rng)) for i, b in enumerate(bases)]
+    if normalize:
+        layers = [normalize_layer(layer)[0] for layer in layers]
+    check_chain(layers)
+    return layers
