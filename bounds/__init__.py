@@ -1,1 +1,29 @@
-"""bounds"""
+"""bounds: how wide must the random network be? (THEORY.md §1-§4, SymPy and numbers).
+
+Symbolic and numeric forms of the random Subset-Sum requirement, Lemma 1 / Theorem 1
+(upper bound, explicit constants), Theorem 2 (lower bound), closed forms of |B| and ||B||
+for every family, the inverse questions, and the constant C (user-given, labelled
+"proven given C", or calibrated, labelled "calibrated"). Imports neither `subsetsum` nor
+`constructions`.
+"""
+from .calibration import calibrated_constant, resolve_constants
+from .closed_forms import (basis_dim, basis_dim_expr, basis_norm, basis_norm_expr,
+                           closed_form_kind, sizes)
+from .inverse import best_eps, best_eps_expr, min_width, min_width_expr
+from .network import layers_from_specs, network_width
+from .specs import check_compatible, check_spec
+from .subset_sum import subset_sum_eps, subset_sum_m, subset_sum_m_expr
+from .theorem1 import (lemma1_eps_pp, lemma1_eps_pp_expr, lemma1_m, lemma1_m_expr, paper_width,
+                       paper_width_expr, theorem1_eps_pp_expr, theorem1_layer, theorem1_m_expr,
+                       theorem1_random_params_expr, theorem1_width_expr)
+from .theorem2 import lower_bound, lower_bound_expr, tightness_ratio
+
+__all__ = [
+    "basis_dim", "basis_dim_expr", "basis_norm", "basis_norm_expr", "best_eps", "best_eps_expr",
+    "calibrated_constant", "check_compatible", "check_spec", "closed_form_kind", "layers_from_specs",
+    "lemma1_eps_pp", "lemma1_eps_pp_expr", "lemma1_m", "lemma1_m_expr", "lower_bound",
+    "lower_bound_expr", "min_width", "min_width_expr", "network_width", "paper_width",
+    "paper_width_expr", "resolve_constants", "sizes", "subset_sum_eps", "subset_sum_m",
+    "subset_sum_m_expr", "theorem1_eps_pp_expr", "theorem1_layer", "theorem1_m_expr",
+    "theorem1_random_params_expr", "theorem1_width_expr", "tightness_ratio",
+]

@@ -1,0 +1,169 @@
+"""``slt width``: how wide must the random network be? (Theorem 1, Theorem 2; THEORY §3-§4).
+
+    slt width --family mlp --channels 784 500 10 --eps 0.01
+    slt width --family steerable --group D4 --kernel 5 --channels 3 16 16 --eps 0.01 --C 3 --latex
+    slt width --family perm --n 10 --orders 2 2 1 --channels 1 8 1 --solve-eps --width 2000 --json
+
+Prints per target layer n_in, n_out, |B|, ||B||, eps'', m (samples per input field), the
+intermediate width ñ = n_in m, the random parameters, the Theorem 2 lower bound and the
+tightness ratio; the totals; and the formula (SymPy pretty print, or LaTeX). Every number
+carries its label: "proven given C" (--C), "calibrated" (shipped constant) or "proven".
+"""
+from __future__ import annotations
+
+import json
+
+import sympy as sp
+
+import bounds
+from bounds.validate import check_channels, check_delta, check_eps
+from bounds import symbols as S
+from bounds.network import formula_expr
+from slt.family import add_family_args, field_specs
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("width", help="width of the random network needed for a target eps (Theorem 1) "
+                                            "and the lower bound (Theorem 2)",
+                              description=__doc__.split("\n\n")[0])
+    add_family_args(p, network=True)
+    p.add_argument("--channels", type=int, nargs="+", required=True, metavar="N",
+                   help="fields per layer boundary n0 n1 ... nl (depth l = number of values - 1)")
+    p.add_argument("--eps", type=float, help="target accuracy eps in (0, 1) (sup over the unit ball)")
+    p.add_argument("--delta", type=float, default=0.01, help="failure probability delta in (0, 1) (default 0.01)")
+    p.add_argument("--C", type=float, dest="C", metavar="C",
+                   help="the Subset-Sum constant C (numbers are then 'proven given C'); "
+                        "default: the calibrated value shipped with the package ('calibrated')")
+    p.add_argument("--c0", type=float, metavar="C0", help="additive constant with --C: m = C ln(2/eps'') + c0 (default 0)")
+    p.add_argument("--solve-eps", action="store_true",
+                   help="inverse question: the smallest eps whose required width is <= --width")
+    p.add_argument("--width", type=int, metavar="W", help="width budget max_i ñ_i for --solve-eps")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--latex", action="store_true", help="print the formula as LaTeX (ready to paste)")
+    p.set_defaults(func=run)
+
+
+def _closed_form_rows(specs: list[dict]) -> list[dict]:
+    rows = []
+    for i in range(1, len(specs)):
+        a, b = specs[i - 1], specs[i]
+        rows.append({"basis_dim": bounds.basis_dim_expr(a, b), "basis_norm": bounds.basis_norm_expr(a, b),
+                     "hidden_basis_dim": bounds.basis_dim_expr(a, a), "kind": bounds.closed_form_kind(a, b)})
+    return rows
+
+
+def _family_formula(closed: list[dict], affine: bool):
+    """Theorem 1 with |B_i|, ||B_i|| replaced by the family's closed forms, if all layers share them."""
+    first = closed[0]
+    simple = all(not e.has(sp.Piecewise, sp.Sum) for e in (first["basis_dim"], first["basis_norm"]))
+    same = all(c["basis_dim"] == first["basis_dim"] and c["basis_norm"] == first["basis_norm"] for c in closed)
+    if not (simple and same):
+        return None
+    expr = formula_expr(affine)
+    return expr.subs({S.B: first["basis_dim"], S.B_norm: first["basis_norm"]})
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.4g}" if x != int(x) or abs(x) >= 1e6 else str(int(x))
+    return str(x)
+
+
+def _table(result: dict) -> str:
+    head = ["layer", "n_in", "n_out", "|B|", "||B||", "eps''", "m", "width ñ", "random params",
+            "lower bound", "ratio"]
+    rows = [[str(i), str(r["n_in"]), str(r["n_out"]), str(r["basis_dim"]), _fmt(r["basis_norm"]),
+             f"{r['eps_pp']:.3g}", str(r["m"]), str(r["width"]), str(r["random_params"]),
+             str(r["lower_bound_params"]), _fmt(r["tightness_ratio"])]
+            for i, r in enumerate(result["layers"], 1)]
+    rows.append(["total", "", "", "", "", "", "", str(result["width"]) + " (max)",
+                 str(result["total_random_params"]), str(result["total_lower_bound_params"]),
+                 _fmt(result["tightness_ratio"])])
+    widths = [max(len(row[j]) for row in [head] + rows) for j in range(len(head))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [head] + rows)
+
+
+def run(args) -> int:
+    if args.solve_eps:
+        if args.width is None:
+            raise ValueError("--solve-eps needs --width W (the width budget max_i ñ_i)")
+        if args.eps is not None:
+            raise ValueError("--solve-eps computes eps: do not pass --eps")
+    else:
+        if args.width is not None:
+            raise ValueError("--width W is the budget of --solve-eps; pass --solve-eps (or drop --width)")
+        if args.eps is None:
+            raise ValueError("--eps E is required (or --solve-eps --width W)")
+        check_eps(args.eps)
+    check_delta(args.delta)
+    channels = check_channels(args.channels)
+    if args.c0 is not None and args.C is None:
+        raise ValueError("--c0 needs --C (without --C the calibrated C and c0 are used)")
+    specs = field_specs(args, len(channels))
+    layers = bounds.layers_from_specs(specs, channels)
+    eps = bounds.best_eps(layers, args.width, args.delta, args.C, args.c0) if args.solve_eps else args.eps
+    result = bounds.network_width(layers, eps, args.delta, args.C, args.c0)
+    closed = _closed_form_rows(specs)
+    affine = result["c0"] != 0.0
+    family_formula = _family_formula(closed, affine)
+    result.update({
+        "family": args.family, "channels": channels, "specs": specs,
+        "closed_forms": [{"basis_dim": str(c["basis_dim"]), "basis_norm": str(c["basis_norm"]),
+                          "hidden_basis_dim": str(c["hidden_basis_dim"]), "kind": c["kind"]} for c in closed],
+        "family_formula_latex": (r"\tilde n_i = " + S.latex(family_formula.rhs)) if family_formula is not None else None,
+    })
+    if args.solve_eps:
+        result["width_budget"] = args.width
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+        return 0
+    _print_text(args, result, closed, family_formula, affine)
+    return 0
+
+
+def _print_text(args, result: dict, closed: list[dict], family_formula, affine: bool) -> None:
+    label = result["label"]
+    print(f"slt width: family {args.family}, channels {' '.join(map(str, result['channels']))}, "
+          f"depth l = {result['depth']}, eps = {result['eps']:.6g}, delta = {result['delta']:g}")
+    if result["C_source"] == "user":
+        c = f"C = {result['C']:g}" + (f", c0 = {result['c0']:g}" if result["c0"] else "")
+        print(f"{c} (given by the user): widths and random parameters are \"proven given C\"")
+    else:
+        lo, hi = result["calibration_eps_pp_range"] or (None, None)
+        print(f"C = {result['C']:.4g}, c0 = {result['c0']:.4g} (m = C ln(2/eps'') + c0; calibrated by "
+              f"`slt calibrate` on eps'' in [{lo:g}, {hi:g}]): widths and random parameters are \"calibrated\"")
+        if any(r.get("extrapolated") for r in result["layers"]):
+            print(f"  note: eps'' below {lo:g} is an extrapolation of the fit (the theorem's form, not a measurement)")
+    if args.solve_eps:
+        print(f"\nsmallest eps whose required width is <= {args.width}: eps = {result['eps']:.6g}  [{label}]")
+    print()
+    print(_table(result))
+    print()
+    print(f"width of the random network (max_i ñ_i): {result['width']}  [{label}]")
+    print(f"random parameters: {result['total_random_params']}  [{label}]")
+    print(f"lower bound (Theorem 2): {result['total_lower_bound_params']}  [proven per layer; total = "
+          f"sum of the per-layer bounds at the same eps]")
+    if result["tightness_ratio"] is not None:
+        print(f"tightness ratio (random params / lower bound): {result['tightness_ratio']:.4g}")
+    paper = ", ".join(str(r["paper_width"]) for r in result["layers"])
+    shape = "Pensia et al. (2020) Theorem 1" if args.family == "mlp" else "the paper's shorter form"
+    print(f"{shape}: ñ_i = C n_(i-1) ln(l n_(i-1) n_i max(|B_i|, ||B_i||) / min(eps, delta)) "
+          f"= {paper} with the same C")
+    print("\nclosed forms (sizes: k kernel, m grid, n points, k_in/k_out tensor orders):")
+    for i, c in enumerate(closed, 1):
+        kind = "" if c["kind"] == "closed form" else f"  ({c['kind']})"
+        print(f"  layer {i}: |B_i| = {sp.sstr(c['basis_dim'])}, ||B_i|| = {sp.sstr(c['basis_norm'])}, "
+              f"|B_(X->X)| = {sp.sstr(c['hidden_basis_dim'])}{kind}")
+    print("\nTheorem 1, explicit constants (eps_l = eps/(2l), delta_l = delta/l; C symbolic):")
+    if args.latex:
+        print(result["formula_latex"])
+        if result["family_formula_latex"]:
+            print(f"% with the closed forms of --family {args.family}:")
+            print(result["family_formula_latex"])
+    else:
+        print(S.pretty(formula_expr(affine)))
+        if family_formula is not None:
+            print(f"\nwith the closed forms of --family {args.family}:")
+            print(S.pretty(family_formula))
