@@ -19,3 +19,6 @@ __all__ = [
     "PartitionBasis", "partition_basis", "set_partitions", "tensor_action",
     "action_from_spec", "basis_from_specs", "normalize_spec",
 ]
+from .structure import diagonal_orbits, input_orbit  # noqa: E402
+
+__all__ += ["diagonal_orbits", "input_orbit"]

@@ -1,0 +1,53 @@
+"""Orbital bases and the forward pass: build times and throughput (issue #2 goals)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions; the best time is reported (default 3)")
+    parser.add_argument("--batch", type=int, default=64, help="forward batch (default 64)")
+
+
+def _best(fn, repeat):
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def run(args) -> dict:
+    from constructions import Layer, basis_from_specs, basis_norm, forward, partition_basis
+
+    rng = np.random.default_rng(0)
+    c4 = dict(family="steerable", grid=32, kernel=5, group="C4", field="regular")
+    t_c4, b = _best(lambda: basis_from_specs(c4, c4), args.repeat)
+    t_c4_norm, _ = _best(lambda: basis_norm(basis_from_specs(c4, c4)), args.repeat)
+    t_sn, p = _best(lambda: partition_basis(64, 2, 2), args.repeat)
+    t_sn_norm, _ = _best(lambda: basis_norm(partition_basis(64, 2, 2)), args.repeat)
+    d4 = dict(family="steerable", grid=28, kernel=3, group="D4", field="regular")
+    basis = basis_from_specs(d4, d4)
+    layers = [Layer(basis, rng.uniform(-1, 1, (16, 16, basis.dim))) for _ in range(3)]
+    x = rng.standard_normal((args.batch, 16, basis.shape[1]))
+    t64, _ = _best(lambda: forward(layers, x), args.repeat)
+    layers32 = [Layer(basis, layer.coeffs.astype(np.float32)) for layer in layers]
+    x32 = x.astype(np.float32)
+    t32, _ = _best(lambda: forward(layers32, x32), args.repeat)
+    macs = 3 * args.batch * 28 * 28 * 9 * (16 * 8) ** 2
+    return {
+        "c4_regular_32x32_k5_basis_seconds": round(t_c4, 4),
+        "c4_regular_32x32_k5_basis_plus_norm_seconds": round(t_c4_norm, 4),
+        "c4_regular_32x32_k5_dim": b.dim,
+        "sn64_2to2_basis_seconds": round(t_sn, 4),
+        "sn64_2to2_basis_plus_norm_seconds": round(t_sn_norm, 4),
+        "sn64_2to2_dim": p.dim,
+        "d4_3layer_16fields_28x28_forward_float64_seconds": round(t64, 3),
+        "d4_3layer_16fields_28x28_forward_float32_seconds": round(t32, 3),
+        "forward_batch": args.batch,
+        "forward_gflop": round(2 * macs / 1e9, 1),
+        "forward_gflops_float64": round(2 * macs / 1e9 / t64, 1),
+    }
