@@ -2,7 +2,7 @@
 from .actions import Action, act, closure, inverse, joint, orbits, random_elements
 from .equivariance import TOLERANCE, assert_equivariant, equivariance_error, network_equivariance_error
 from .lattice import EXACT_GROUPS, kernel_offsets, lattice_action, lattice_basis
-from .network import Layer, forward, normalize_layer, op_norm, random_coefficients, random_network, relu
+from .network import Layer, backward, forward, normalize_layer, op_norm, random_coefficients, random_network, relu
 from .norms import basis_norm, perron_norm
 from .nullspace import equivariant_nullspace
 from .orbital import OrbitalBasis, orbital_basis
@@ -14,7 +14,7 @@ __all__ = [
     "Action", "act", "closure", "inverse", "joint", "orbits", "random_elements",
     "TOLERANCE", "assert_equivariant", "equivariance_error", "network_equivariance_error",
     "EXACT_GROUPS", "kernel_offsets", "lattice_action", "lattice_basis",
-    "Layer", "forward", "normalize_layer", "op_norm", "random_coefficients", "random_network", "relu",
+    "Layer", "backward", "forward", "normalize_layer", "op_norm", "random_coefficients", "random_network", "relu",
     "basis_norm", "perron_norm", "equivariant_nullspace", "OrbitalBasis", "orbital_basis",
     "PartitionBasis", "partition_basis", "set_partitions", "tensor_action",
     "action_from_spec", "basis_from_specs", "normalize_spec",
@@ -22,3 +22,7 @@ __all__ = [
 from .structure import diagonal_orbits, input_orbit  # noqa: E402
 
 __all__ += ["diagonal_orbits", "input_orbit"]
+from .construction import PruneResult, from_masks, hidden_basis, overparameterize, prune  # noqa: E402
+from .verify import certificate, verify  # noqa: E402
+
+__all__ += ["PruneResult", "from_masks", "hidden_basis", "overparameterize", "prune", "certificate", "verify"]

@@ -132,3 +132,24 @@ def random_network(bases, channels, rng: np.random.Generator, normalize: bool = 
         layers = [normalize_layer(layer)[0] for layer in layers]
     check_chain(layers)
     return layers
+
+
+def backward(layers, zs, g_out: np.ndarray, coeff_grads: bool = True):
+    """Reverse-mode derivative of ``forward``: given the pre-activations ``zs`` returned by
+    ``forward(layers, x, activations=True)`` and g_out = dL/df(x), return (dL/dx, [dL/dcoeffs_i])
+    (the coefficient list is None when ``coeff_grads`` is False).
+
+    z_i = W_i u_i with u_1 = x, u_i = relu(z_{i-1}): dL/du_i = W_i^T dL/dz_i,
+    dL/dz_{i-1} = 1[z_{i-1} > 0] dL/du_i, dL/dcoeffs_i = coeff_grad(u_i, dL/dz_i).
+    """
+    g = g_out
+    grads = [None] * len(layers)
+    for i in range(len(layers) - 1, -1, -1):
+        layer = layers[i]
+        u = zs[i] if i == 0 else relu(zs[i])
+        if coeff_grads:
+            grads[i] = layer.basis.coeff_grad(u, g)
+        g = layer.basis.apply_transpose(layer.coeffs, g)
+        if i > 0:
+            g = g * (zs[i] > 0)
+    return g, (grads if coeff_grads else None)

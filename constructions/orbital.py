@@ -54,6 +54,8 @@ class OrbitalBasis:
     dim: int
     conv: ConvTable | None = None
     name: str = ""
+    spec_in: dict | None = None  # field specs when built by basis_from_specs (DESIGN.md)
+    spec_out: dict | None = None
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -1,6 +1,8 @@
 """From field specs (plain dicts, DESIGN.md) to exact actions and orbital bases."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .lattice import check_grid, lattice_action, lattice_basis
 from .orbital import orbital_basis
 from .partition import partition_basis
@@ -64,7 +66,16 @@ def basis_from_specs(spec_in: dict, spec_out: dict):
     if fam == "steerable":
         from .lattice import kernel_offsets
         kernel_offsets(a["group"], a["kernel"], a["grid"])  # validates kernel vs grid and group
-        return lattice_basis(a["grid"], a["group"], a["field"], b["field"], a["kernel"])
-    if fam == "perm" and a["subgroup"] == "S":
+        basis = lattice_basis(a["grid"], a["group"], a["field"], b["field"], a["kernel"])
+    elif fam == "perm" and a["subgroup"] == "S":
         return partition_basis(a["n"], a["order"], b["order"])
-    return orbital_basis(action_from_spec(a), action_from_spec(b), name=f"{fam} {a} -> {b}")
+    else:
+        basis = orbital_basis(action_from_spec(a), action_from_spec(b), name=f"{fam} {_label(a)} -> {_label(b)}")
+    return replace(basis, spec_in=a, spec_out=b)
+
+
+def _label(spec: dict) -> str:
+    if spec["family"] == "perm":
+        return f"S_{spec['n']}" + ("" if spec["subgroup"] == "S" else f" subgroup {spec['subgroup']}") \
+            + f" order {spec['order']}"
+    return spec["family"]

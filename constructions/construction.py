@@ -1,0 +1,275 @@
+"""The strong lottery ticket, built: prune a random 2l-layer network to a target (THEORY §3).
+
+Random network (Theorem 1): for target layer i (n_{i-1} fields of X_{i-1} -> n_i fields of
+X_i, basis B_i), layer 2i-1 maps n_{i-1} fields to ñ_i = n_{i-1} m_i fields of X_{i-1}
+with the full orbital basis H_i of Hom_G(R^X, R^X) (coefficients lambda), layer 2i maps
+ñ_i fields to n_i fields with B_i (coefficients mu); all i.i.d. Uniform[-1, 1].
+
+Pruning. Intermediate field j = a m + t (t < m) belongs to block J_a of input field a.
+Layer 2i-1 keeps, for j in J_a, only the diagonal orbitals P_r of input a, so
+h_j|_{X_r} = lambda^+_{j,r} relu(x_a) + lambda^-_{j,r} relu(-x_a). Because b_k P_r = 0
+unless r = r(k), the pruned layer pair computes
+    sum_{a,b,k} s^+_{abk} b_k relu(x_a) + s^-_{abk} b_k relu(-x_a),
+    s^±_{abk} = sum_{t in S^±_{abk}} mu_{am+t,b,k} lambda^±_{am+t,r(k)},
+and the target alpha b_k x_a = alpha b_k relu(x_a) - alpha b_k relu(-x_a) gives two
+Subset-Sum problems per (a, b, k): s^+ ≈ alpha and s^- ≈ -alpha over samples
+mu lambda^± (zero for the wrong sign of lambda, so S^+ and S^- are disjoint and the
+mask on mu is well defined). All problems of a layer are solved as one batch.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .network import Layer, check_chain, forward, relu
+from .norms import basis_norm
+from .partition import PartitionBasis, partition_basis
+from .structure import diagonal_orbits, input_orbit
+
+
+def hidden_basis(basis):
+    """The basis H of Hom_G(R^X, R^X), X = the basis' input set, with the same locality."""
+    own = getattr(basis, "hidden_basis", None)
+    if own is not None:
+        return own
+    if isinstance(basis, PartitionBasis):
+        return partition_basis(basis.n, basis.k, basis.k)
+    if getattr(basis, "spec_in", None) is not None:
+        from .specs import basis_from_specs
+        return basis_from_specs(basis.spec_in, basis.spec_in)
+    from .orbital import orbital_basis
+    return orbital_basis(basis.action_in, basis.action_in)
+
+
+def as_rng(seed) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (int, np.integer)) and seed >= 0:
+        return np.random.default_rng(int(seed))
+    raise ValueError(f"seed must be an integer >= 0 or a numpy Generator, got {seed!r}")
+
+
+def per_layer_m(m, depth: int) -> list[int]:
+    ms = list(m) if isinstance(m, (list, tuple, np.ndarray)) else [m] * depth
+    if len(ms) != depth:
+        raise ValueError(f"m needs one value per target layer ({depth}), got {len(ms)}")
+    for v in ms:
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"m (random samples per input field) must be an integer >= 1, got {v!r}")
+    return [int(v) for v in ms]
+
+
+def overparameterize(target, m, seed=0, hidden_bases=None) -> list[Layer]:
+    """The random 2l-layer network of Theorem 1 for ``target`` (a list of Layers).
+
+    ``m``: int or one int per target layer (ñ_i = n_{i-1} m_i); ``seed``: int or Generator.
+    Coefficients are drawn layer by layer (lambda_1, mu_1, lambda_2, ...), Uniform[-1, 1].
+    """
+    check_chain(target)
+    ms = per_layer_m(m, len(target))
+    rng = as_rng(seed)
+    hidden = hidden_bases or [hidden_basis(layer.basis) for layer in target]
+    out = []
+    for layer, mi, H in zip(target, ms, hidden):
+        width = layer.n_in * mi
+        out.append(Layer(H, rng.uniform(-1.0, 1.0, size=(layer.n_in, width, H.dim))))
+        out.append(Layer(layer.basis, rng.uniform(-1.0, 1.0, size=(width, layer.n_out, layer.basis.dim))))
+    return out
+
+
+@dataclass(eq=False)
+class PruneResult:
+    """Masks, pruned network and Subset-Sum outcome of :func:`prune` (per target layer i:
+    arrays indexed [sign (0: +, 1: -), a, b, k] and samples [..., t])."""
+
+    pruned: list
+    masks: list
+    m: list
+    sums: list
+    errors: list
+    samples: list
+    status: list
+    eps_layer: list
+    targets: list
+    collapsed: list
+    subset_sum_seconds: float
+    problems: int
+    random_params: int
+    kept_params: int
+    method: str
+    meta: dict = field(default_factory=dict)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """The pruned network, evaluated through the exact collapse of each layer pair.
+
+        Pair i computes z_i = S^+_i relu(u_i) + S^-_i relu(-u_i) with u_1 = x and
+        u_i = relu(z_{i-1}) >= 0 for i >= 2 (where relu(-u_i) = 0), so the pruned network
+        equals the l-layer network ``collapsed`` = [[S^+_1 S^-_1], S^+_2, ..., S^+_l] applied
+        to (relu(x), relu(-x)). Equal to ``forward(self.pruned, x)`` up to rounding
+        (checked by ``verify.collapse_error``), at the cost of the target network."""
+        return forward(self.collapsed, split_input(x))
+
+
+def split_input(x: np.ndarray) -> np.ndarray:
+    """(relu(x), relu(-x)) stacked along the field axis: the input of the collapsed network."""
+    return np.concatenate([relu(x), relu(-x)], axis=1)
+
+
+def _check_pair(target, random_layers):
+    check_chain(target)
+    if len(random_layers) != 2 * len(target):
+        raise ValueError(f"the random network must have 2 l = {2 * len(target)} layers, got {len(random_layers)}")
+    ms = []
+    for i, layer in enumerate(target):
+        first, second = random_layers[2 * i], random_layers[2 * i + 1]
+        width = first.n_out
+        if first.n_in != layer.n_in or width % layer.n_in or second.n_in != width or second.n_out != layer.n_out:
+            raise ValueError(f"random layers {2 * i + 1}-{2 * i + 2} have shapes {first.coeffs.shape}, "
+                             f"{second.coeffs.shape}; target layer {i + 1} needs ({layer.n_in}, {layer.n_in}*m, .) "
+                             f"and ({layer.n_in}*m, {layer.n_out}, {layer.basis.dim})")
+        if second.basis.dim != layer.basis.dim or second.basis.shape != layer.basis.shape:
+            raise ValueError(f"random layer {2 * i + 2} does not use target layer {i + 1}'s basis")
+        ms.append(width // layer.n_in)
+    return ms
+
+
+def layer_eps(eps: float, target) -> list[float]:
+    """eps'_i = eps / (2 l sqrt(2 n_{i-1} n_i) ||B_i||): per-coefficient accuracy such that
+    the layer errors eps/(2l) compose to a network error <= eps (THEORY §3)."""
+    depth = len(target)
+    return [eps / (2 * depth * np.sqrt(2 * L.n_in * L.n_out) * basis_norm(L.basis)) for L in target]
+
+
+def check_eps(eps) -> float | None:
+    if eps is None:
+        return None
+    e = float(eps)
+    if not 0 < e < 1:
+        raise ValueError(f"eps must be in (0, 1), got {eps}")
+    return e
+
+
+def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H, m: int):
+    """Samples (2, n_in, n_out, K, m) and targets (2, n_in, n_out, K) of one target layer:
+    samples[±, a, b, k, t] = mu[a m + t, b, k] * lambda^±[a, a m + t, diag(r(k))]."""
+    n_in, n_out, K = target_layer.coeffs.shape
+    r = input_orbit(target_layer.basis)
+    diag = diagonal_orbits(H)
+    if r.max(initial=0) >= diag.size:
+        raise ValueError("the hidden basis has fewer input orbits than the target basis reads from")
+    a = np.arange(n_in)
+    j = a[:, None] * m + np.arange(m)[None, :]  # (n_in, m)
+    lam_d = lam[a[:, None], j][:, :, diag]  # (n_in, m, R)
+    lam_k = lam_d[:, :, r]  # (n_in, m, K)
+    mu_b = mu.reshape(n_in, m, n_out, K)
+    pos = np.maximum(lam_k, 0.0)[:, :, None, :] * mu_b  # (n_in, m, n_out, K)
+    neg = np.maximum(-lam_k, 0.0)[:, :, None, :] * mu_b
+    samples = np.stack([pos, neg]).transpose(0, 1, 3, 4, 2)  # (2, n_in, n_out, K, m)
+    targets = np.stack([target_layer.coeffs, -target_layer.coeffs])
+    return samples, targets
+
+
+def prune(random_layers, target, eps=None, method: str = "exact", progress=None, **solver_options) -> PruneResult:
+    """Prune the random network to approximate ``target`` (THEORY §3).
+
+    ``eps`` None: every Subset-Sum problem is solved to its optimum. ``eps`` in (0, 1):
+    layer i's problems are solved to eps'_i (:func:`layer_eps`; adaptive exact mode stops
+    at the first prefix that reaches it). ``method`` and ``solver_options`` go to
+    ``subsetsum.solve``; each layer's 2 n_in n_out |B| problems form one batch. Masks act
+    on coefficients only, so the pruned network is G-equivariant by construction.
+    """
+    from subsetsum import solve
+
+    eps = check_eps(eps)
+    ms = _check_pair(target, random_layers)
+    eps_l = layer_eps(eps, target) if eps is not None else [None] * len(target)
+    masks, statuses, seconds = [], [], 0.0
+    for i, layer in enumerate(target):
+        first, second = random_layers[2 * i], random_layers[2 * i + 1]
+        m = ms[i]
+        samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, m)
+        t0 = time.perf_counter()
+        res = solve(samples.reshape(-1, m), targets.ravel(), eps=eps_l[i], method=method, **solver_options)
+        seconds += time.perf_counter() - t0
+        sel = np.asarray(res.masks, dtype=bool).reshape(samples.shape) & (samples != 0)
+        masks += _masks_from_selection(layer, first, sel, m)
+        statuses.append(np.asarray(res.status).reshape(targets.shape))
+        if progress:
+            progress(i + 1, len(target))
+    return from_masks(random_layers, target, masks, statuses=statuses, eps_layer=eps_l,
+                      subset_sum_seconds=seconds, method=method)
+
+
+def _masks_from_selection(layer, first, sel, m):
+    """Masks (lambda, mu) of one layer pair from the selected samples sel (2, n_in, n_out, K, m)."""
+    n_in, n_out, K = layer.coeffs.shape
+    mask_mu = (sel[0] | sel[1]).transpose(0, 3, 1, 2).reshape(n_in * m, n_out, K)
+    # the diagonal orbital (a, j, diag(r)) is kept iff some kept mu of field j reads orbit r
+    r = input_orbit(layer.basis)
+    diag = diagonal_orbits(first.basis)
+    used_k = mask_mu.reshape(n_in, m, n_out, K).any(axis=2)  # (n_in, m, K)
+    onehot = np.zeros((K, diag.size))
+    onehot[np.arange(K), r] = 1.0
+    used = (used_k.astype(np.float64) @ onehot) > 0  # (n_in, m, R)
+    mask_lam = np.zeros(first.coeffs.shape, dtype=bool)
+    a, jj, dd = _diagonal_positions(n_in, m, diag)
+    mask_lam[a, jj, dd] = used
+    return [mask_lam, mask_mu]
+
+
+def _diagonal_positions(n_in, m, diag):
+    """Index arrays (n_in, m, R) of lambda[a, a m + t, diag(r)]."""
+    shape = (n_in, m, diag.size)
+    a = np.broadcast_to(np.arange(n_in)[:, None, None], shape)
+    j = np.broadcast_to((np.arange(n_in)[:, None] * m + np.arange(m)[None, :])[:, :, None], shape)
+    return a, j, np.broadcast_to(diag[None, None, :], shape)
+
+
+def from_masks(random_layers, target, masks, statuses=None, eps_layer=None, subset_sum_seconds=0.0,
+               method: str = "masks") -> PruneResult:
+    """The pruned network and its exact layer-pair collapse from binary masks on the random
+    coefficients (used by :func:`prune`, and by ``slt verify`` to re-check saved masks from
+    scratch). Masks may keep only diagonal orbitals of the own block in the first layer of
+    each pair (else the collapse does not hold and a ValueError says where)."""
+    ms = _check_pair(target, random_layers)
+    if len(masks) != len(random_layers):
+        raise ValueError(f"need one mask per random layer ({len(random_layers)}), got {len(masks)}")
+    out = dict(pruned=[], masks=[], sums=[], errors=[], samples=[], status=[], targets=[], collapsed=[])
+    for i, layer in enumerate(target):
+        first, second = random_layers[2 * i], random_layers[2 * i + 1]
+        mask_lam, mask_mu = (np.asarray(mk) for mk in masks[2 * i:2 * i + 2])
+        for mk, rl, j in ((mask_lam, first, 2 * i + 1), (mask_mu, second, 2 * i + 2)):
+            if mk.shape != rl.coeffs.shape or not (mk.dtype == bool or np.isin(mk, (0, 1)).all()):
+                raise ValueError(f"mask {j} must be a 0/1 array of shape {rl.coeffs.shape}, "
+                                 f"got {mk.dtype} of shape {mk.shape}")
+        mask_lam, mask_mu = mask_lam.astype(bool), mask_mu.astype(bool)
+        m = ms[i]
+        n_in, n_out, K = layer.coeffs.shape
+        diag = diagonal_orbits(first.basis)
+        a, jj, dd = _diagonal_positions(n_in, m, diag)
+        allowed = np.zeros_like(mask_lam)
+        allowed[a, jj, dd] = True
+        if np.any(mask_lam & ~allowed):
+            bad = tuple(int(v) for v in np.argwhere(mask_lam & ~allowed)[0])
+            raise ValueError(f"mask {2 * i + 1} keeps lambda{list(bad)}, which is not a diagonal orbital of its own "
+                             f"block: not a mask of this construction")
+        samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, m)
+        lam_kept = mask_lam[a, jj, dd][:, :, input_orbit(layer.basis)]  # (n_in, m, K)
+        keep = mask_mu.reshape(n_in, m, n_out, K) & lam_kept[:, :, None, :]
+        sel = keep.transpose(0, 2, 3, 1)[None] & (samples != 0)
+        sums = (samples * sel).sum(axis=-1)
+        out["masks"] += [mask_lam, mask_mu]
+        out["pruned"] += [Layer(first.basis, first.coeffs * mask_lam), Layer(layer.basis, second.coeffs * mask_mu)]
+        out["sums"].append(sums)
+        out["errors"].append(sums - targets)
+        out["samples"].append(samples)
+        out["status"].append(statuses[i] if statuses is not None else np.full(targets.shape, "from-masks"))
+        out["targets"].append(targets)
+        out["collapsed"].append(Layer(layer.basis, np.concatenate([sums[0], sums[1]]) if i == 0 else sums[0]))
+    random_params = int(sum(layer.coeffs.size for layer in random_layers))
+    kept = int(sum(mk.sum() for mk in out["masks"]))
+    return PruneResult(m=ms, eps_layer=eps_layer or [None] * len(target), subset_sum_seconds=subset_sum_seconds,
+                       problems=int(sum(t.size for t in out["targets"])), random_params=random_params,
+                       kept_params=kept, method=method, **out)

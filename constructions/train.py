@@ -1,0 +1,253 @@
+"""Training bias-free equivariant ReLU networks in NumPy (targets for the SLT construction).
+
+A network is a list of :class:`~constructions.network.Layer` (THEORY.md §2, no biases).
+Backpropagation uses only the engine's basis methods: for z_i = W_i a_{i-1},
+a_i = relu(z_i) (a_0 = x),
+    dL/dcoeffs_i = basis_i.coeff_grad(a_{i-1}, dL/dz_i),
+    dL/dz_{i-1} = basis_i.apply_transpose(coeffs_i, dL/dz_i) * [z_{i-1} > 0].
+Losses: softmax cross-entropy on class logits (the last layer outputs one-point fields,
+logits = output[:, :, 0]) and the squared loss for regression. The optimiser is Adam on
+mini-batches; every random draw comes from one ``numpy.random.Generator``.
+
+Mini-batches are (key, x, y) triples; ``bind(layers, key)`` may return the same
+coefficients on bases adapted to the batch (graph sizes of an IGN, the adjacency of a
+message-passing basis). Coefficients do not depend on the key.
+
+After training, :func:`rescale_network` divides every layer by its operator norm so that
+||W_i||_op <= 1 (the theorem's assumption). A bias-free ReLU network is positively
+homogeneous layer by layer, so the rescaled network's outputs are the original outputs
+times the product of the factors ("logit factor"): predictions do not change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .network import Layer, check_chain, forward, op_norm, relu
+
+LOSSES = ("cross_entropy", "squared")
+
+
+# ---------------------------------------------------------------------- losses
+def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy of integer ``labels`` under softmax(``logits``) (batch, classes),
+    and its gradient with respect to the logits."""
+    logits = np.asarray(logits, dtype=np.float64)
+    labels = np.asarray(labels)
+    if logits.ndim != 2 or labels.shape != (logits.shape[0],):
+        raise ValueError(f"need logits (batch, classes) and labels (batch,), got {logits.shape} and {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
+        raise ValueError(f"labels must be in [0, {logits.shape[1]}), got range [{labels.min()}, {labels.max()}]")
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_z = np.log(np.exp(shifted).sum(axis=1))
+    rows = np.arange(labels.size)
+    loss = float(np.mean(log_z - shifted[rows, labels]))
+    grad = np.exp(shifted - log_z[:, None])
+    grad[rows, labels] -= 1.0
+    return loss, grad / labels.size
+
+
+def squared_loss(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    """0.5 * mean over the batch of ||pred - target||^2, and its gradient."""
+    pred = np.asarray(pred, dtype=np.float64)
+    target = np.asarray(target, dtype=np.float64).reshape(pred.shape[0], -1)
+    pred2 = pred.reshape(pred.shape[0], -1)
+    if pred2.shape != target.shape:
+        raise ValueError(f"prediction {pred.shape} and target {target.shape} do not match")
+    diff = pred2 - target
+    return float(0.5 * np.mean(np.sum(diff ** 2, axis=1))), (diff / pred.shape[0]).reshape(pred.shape)
+
+
+def logits_of(out: np.ndarray) -> np.ndarray:
+    """Class logits (batch, classes) from a network output of one-point fields (batch, classes, 1)."""
+    if out.ndim != 3 or out.shape[2] != 1:
+        raise ValueError(f"a classifier's last layer must output one-point fields (batch, classes, 1); "
+                         f"got output shape {out.shape} (end with an invariant readout to a 'point' field)")
+    return out[:, :, 0]
+
+
+# ---------------------------------------------------------------------- backprop
+def backward(layers, zs, g_out: np.ndarray) -> list[np.ndarray]:
+    """Coefficient gradients of <g_out, f(x)> for the pre-activations ``zs`` returned by
+    ``forward(layers, x, activations=True)`` (zs[0] = x)."""
+    grads = [None] * len(layers)
+    g = g_out
+    for i in range(len(layers) - 1, -1, -1):
+        inp = zs[0] if i == 0 else relu(zs[i])
+        grads[i] = layers[i].basis.coeff_grad(inp, g)
+        if i > 0:
+            g = layers[i].basis.apply_transpose(layers[i].coeffs, g) * (zs[i] > 0)
+    return grads
+
+
+def loss_and_grad(layers, x: np.ndarray, y: np.ndarray, loss: str = "cross_entropy"):
+    """(loss, coefficient gradients, network output) on one batch."""
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}: use one of {', '.join(LOSSES)}")
+    out, zs = forward(layers, x, activations=True)
+    if loss == "cross_entropy":
+        value, g = softmax_cross_entropy(logits_of(out), y)
+        g = g[:, :, None]
+    else:
+        value, g = squared_loss(out, y)
+    return value, backward(layers, zs, g), out
+
+
+# ---------------------------------------------------------------------- initialisation
+def fan_in(basis) -> float:
+    """Mean number of input coordinates feeding one output coordinate, per input field:
+    the row sums of S = sum_k b_k (computed with the basis' own apply)."""
+    ones = np.ones((1, 1, basis.shape[1]))
+    rows = basis.apply(np.ones((1, 1, basis.dim)), ones)
+    return float(max(np.mean(rows), 1.0))
+
+
+def init_network(bases, channels, rng: np.random.Generator) -> list[Layer]:
+    """He-normal initialisation: coefficients N(0, 2 / fan_in) (1 / fan_in for the last
+    layer), fan_in = n_in * (row sum of sum_k b_k)."""
+    if len(channels) != len(bases) + 1:
+        raise ValueError(f"need len(channels) = len(bases) + 1, got {len(channels)} and {len(bases)}")
+    layers = []
+    for i, basis in enumerate(bases):
+        gain = 1.0 if i == len(bases) - 1 else 2.0
+        std = np.sqrt(gain / (channels[i] * fan_in(basis)))
+        layers.append(Layer(basis, rng.normal(0.0, std, size=(channels[i], channels[i + 1], basis.dim))))
+    check_chain(layers)
+    return layers
+
+
+# ---------------------------------------------------------------------- optimiser
+@dataclass
+class Adam:
+    """Adam (Kingma & Ba) on a list of arrays, with decoupled weight decay (AdamW)."""
+
+    lr: float = 3e-3
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    t: int = 0
+    m: list = field(default_factory=list)
+    v: list = field(default_factory=list)
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float | None = None,
+             scales=None) -> list[np.ndarray]:
+        """One update; ``scales[i]`` multiplies the step of array i (per-layer learning rates)."""
+        lr = self.lr if lr is None else lr
+        scales = [1.0] * len(params) if scales is None else scales
+        if not self.m:
+            self.m = [np.zeros_like(p) for p in params]
+            self.v = [np.zeros_like(p) for p in params]
+        self.t += 1
+        c1, c2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            self.m[i] = self.beta1 * self.m[i] + (1 - self.beta1) * g
+            self.v[i] = self.beta2 * self.v[i] + (1 - self.beta2) * g * g
+            step = lr * scales[i] * (self.m[i] / c1) / (np.sqrt(self.v[i] / c2) + self.eps)
+            out.append(p * (1 - lr * self.weight_decay) - step)
+        return out
+
+
+def minibatches(x: np.ndarray, y: np.ndarray, batch_size: int):
+    """A batch source for :func:`train`: shuffled (indices, x[idx], y[idx]) each epoch."""
+    check_batch_size(batch_size)
+    if len(x) != len(y):
+        raise ValueError(f"inputs and labels differ in length: {len(x)} vs {len(y)}")
+
+    def source(rng: np.random.Generator):
+        order = rng.permutation(len(x))
+        for s in range(0, len(x), batch_size):
+            idx = order[s:s + batch_size]
+            yield idx, x[idx], y[idx]
+    return source
+
+
+def check_batch_size(batch_size) -> int:
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch size must be an integer >= 1, got {batch_size!r}")
+    return int(batch_size)
+
+
+@dataclass
+class TrainResult:
+    layers: list
+    losses: list  # mean training loss per epoch
+    seconds: float
+
+
+def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0, loss: str = "cross_entropy",
+          weight_decay: float = 0.0, schedule: str = "cosine", bind=None, log=None) -> TrainResult:
+    """Mini-batch Adam on the coefficients of ``layers``.
+
+    ``batches``: a callable rng -> iterable of (key, x, y) (e.g. :func:`minibatches`);
+    ``bind(layers, key)``: the network to use on that batch (default: ``layers`` itself);
+    ``schedule``: "cosine" (learning rate decays to 0 over the run) or "constant".
+    Steps are relative to each layer's scale: layer i moves by about ``lr`` times the RMS of
+    its initial coefficients per step (Adam is blind to scale, and the fan-in of an orbital
+    basis ranges from 1 to |X|, e.g. a global readout). Deterministic given ``seed``.
+    """
+    import time
+
+    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if not lr > 0:
+        raise ValueError(f"learning rate must be > 0, got {lr!r}")
+    if schedule not in ("cosine", "constant"):
+        raise ValueError(f"schedule must be 'cosine' or 'constant', got {schedule!r}")
+    rng = np.random.default_rng(seed)
+    bases = [layer.basis for layer in layers]
+    params = [layer.coeffs.astype(np.float64, copy=True) for layer in layers]
+    opt = Adam(lr=lr, weight_decay=weight_decay)
+    scales = [float(np.sqrt(np.mean(p ** 2))) or 1.0 for p in params]
+    history = []
+    start = time.perf_counter()
+    total = epochs * sum(1 for _ in batches(np.random.default_rng(0)))  # steps (same every epoch)
+    for epoch in range(epochs):
+        values, weights = [], []
+        for key, xb, yb in batches(rng):
+            net = [Layer(b, p) for b, p in zip(bases, params)]
+            if bind is not None:
+                net = bind(net, key)
+            value, grads, _ = loss_and_grad(net, xb, yb, loss)
+            if not np.isfinite(value):
+                raise FloatingPointError(f"training diverged (loss {value}) at epoch {epoch + 1}; lower the learning rate")
+            rate = lr if schedule == "constant" else lr * 0.5 * (1 + np.cos(np.pi * opt.t / total))
+            params = opt.step(params, grads, rate, scales)
+            values.append(value)
+            weights.append(len(xb))
+        history.append(float(np.average(values, weights=weights)))
+        if log is not None:
+            log(f"epoch {epoch + 1}/{epochs}: loss {history[-1]:.4f}")
+    return TrainResult([Layer(b, p) for b, p in zip(bases, params)], history, time.perf_counter() - start)
+
+
+# ---------------------------------------------------------------------- rescaling
+def layer_norm(layer: Layer) -> float:
+    """||W||_op: the basis' own ``op_norm(coeffs)`` when it defines one (graph-dependent
+    bases: the max over their graphs), else the engine's exact / Lanczos norm."""
+    own = getattr(layer.basis, "op_norm", None)
+    return float(own(layer.coeffs)) if own is not None else op_norm(layer)
+
+
+def rescale_network(layers, norm=layer_norm, target: float = 1.0):
+    """Divide each layer by its operator norm, so ||W_i||_op = target / (1 + 1e-9) <= target.
+
+    Returns (layers, factors, logit_factor): the rescaled network computes
+    logit_factor * f(x) with logit_factor = prod(factors) (positive homogeneity of ReLU).
+    ``norm(layer)`` may be replaced, e.g. by a max over the graph sizes of a data set.
+    """
+    out, factors = [], []
+    for i, layer in enumerate(layers):
+        value = float(norm(layer))
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"layer {i + 1} has operator norm {value}: cannot rescale a zero layer")
+        factor = target / (value * (1 + 1e-9))
+        out.append(Layer(layer.basis, layer.coeffs * factor))
+        factors.append(factor)
+    return out, factors, float(np.prod(factors))
+
+
+def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(np.argmax(logits, axis=1) == np.asarray(labels)))

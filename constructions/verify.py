@@ -1,0 +1,182 @@
+"""Verification of a pruned network, at the three levels of THEORY.md §5.
+
+1. This target, this draw: coefficient errors; analytic layer and network bounds from the
+   achieved errors; the error measured on random inputs of the unit sphere and refined by
+   projected gradient ascent; the equivariance error of the pruned network.
+2. All targets, this draw: each Subset-Sum instance's exact sup-error over z in [-1, 1]
+   (``subsetsum.sup_error``) bounds the coefficient error for every target coefficient in
+   [-1, 1], hence a certified network bound for every target with ||W_i||_op <= 1.
+3. Parameters: random and kept (the lower bound of Theorem 2 lives in ``bounds``).
+
+Layer bound. The pruned layer pair is x -> S^+ relu(x) + S^- relu(-x) and the target is
+W x = W relu(x) - W relu(-x), so the error is [E^+ E^-] applied to (relu(x), relu(-x)),
+whose norm is ||x||. Each E^± = sum e^±_{abk} E_ba ⊗ b_k is entrywise dominated by
+|E^±| (disjoint orbital supports), so ||error|| <= || [|E^+| |E^-|] ||_op, computed
+EXACTLY by the orbit reduction of ``norms.perron_norm``. (THEORY's coarser form
+sqrt(2 n_in n_out) ||B|| max|e| is reported alongside.)
+
+Network bound. With w_i >= ||W_i||_op and layer bounds e_i, the pruned layer i is
+(w_i + e_i)-Lipschitz and ReLU is 1-Lipschitz, so for ||x|| <= 1
+    ||f(x) - g(x)|| <= sum_i e_i prod_{j<i} w_j prod_{j>i} (w_j + e_j)
+(= (1 + eps/(2l))^l - 1 <= eps when w_j = 1 and e_j = eps/(2l), THEORY §3).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .construction import PruneResult, split_input
+from .equivariance import network_equivariance_error
+from .network import backward, forward, op_norm
+from .norms import basis_norm, perron_norm
+
+
+def layer_bound(basis, errors: np.ndarray) -> float:
+    """|| [|E^+| |E^-|] ||_op for errors of shape (2, n_in, n_out, K) (exact)."""
+    return perron_norm(basis, np.abs(np.concatenate([errors[0], errors[1]], axis=0)))
+
+
+def network_bound(layer_bounds, norms) -> float:
+    """sum_i e_i prod_{j<i} w_j prod_{j>i} (w_j + e_j)."""
+    e, w = np.asarray(layer_bounds, float), np.asarray(norms, float)
+    return float(sum(e[i] * np.prod(w[:i]) * np.prod(w[i + 1:] + e[i + 1:]) for i in range(e.size)))
+
+
+def unit_sphere(rng, count: int, n_fields: int, size: int) -> np.ndarray:
+    x = rng.standard_normal((count, n_fields, size))
+    return x / np.linalg.norm(x.reshape(count, -1), axis=1)[:, None, None]
+
+
+def sampled_sup_error(target, result: PruneResult, rng, samples: int = 256, starts: int = 8,
+                      steps: int = 20, chunk: int = 64) -> dict:
+    """max ||f(x) - g(x)|| over random x on the unit sphere, then projected gradient ascent
+    (normalised steps, shrinking) from the ``starts`` worst samples. A measured lower
+    estimate of the true sup (the analytic bounds are the upper side)."""
+    n0, size = target[0].n_in, target[0].basis.shape[1]
+    xs = unit_sphere(rng, samples, n0, size)
+    errs = np.concatenate([_errors(target, result, xs[c:c + chunk]) for c in range(0, samples, chunk)])
+    sampled = float(errs.max())
+    x = xs[np.argsort(errs)[::-1][:starts]]
+    best = sampled
+    step = 0.5
+    for _ in range(steps):
+        x = x + step * _ascent_direction(target, result, x)
+        x /= np.linalg.norm(x.reshape(x.shape[0], -1), axis=1)[:, None, None]
+        best = max(best, float(_errors(target, result, x).max()))
+        step *= 0.8
+    return {"sup_error_sampled": sampled, "sup_error_ascent": best, "inputs": samples,
+            "ascent_starts": min(starts, samples), "ascent_steps": steps}
+
+
+def _errors(target, result, x):
+    d = forward(target, x) - result.forward(x)
+    return np.linalg.norm(d.reshape(d.shape[0], -1), axis=1)
+
+
+def _ascent_direction(target, result, x):
+    """Normalised gradient of ||f(x) - g(x)||^2 / 2 per input."""
+    yf, zf = forward(target, x, activations=True)
+    xs = split_input(x)
+    yg, zg = forward(result.collapsed, xs, activations=True)
+    e = yf - yg
+    gf, _ = backward(target, zf, e, coeff_grads=False)
+    gs, _ = backward(result.collapsed, zg, e, coeff_grads=False)
+    n = x.shape[1]
+    gg = gs[:, :n] * (x > 0) - gs[:, n:] * (x < 0)
+    g = gf - gg
+    norm = np.linalg.norm(g.reshape(g.shape[0], -1), axis=1)[:, None, None]
+    return g / np.maximum(norm, 1e-300)
+
+
+def collapse_error(result: PruneResult, x: np.ndarray) -> float:
+    """max relative difference between the honest 2l-layer forward pass of the pruned
+    network and its collapsed evaluation."""
+    honest = forward(result.pruned, x)
+    fast = result.forward(x)
+    return float(np.abs(honest - fast).max() / max(np.abs(honest).max(), 1e-300))
+
+
+def certificate(result: PruneResult, max_nonzero: int = 24, budget: float = 2e9) -> dict:
+    """Level 2: sup-error of every instance and the certified bound for every target with
+    ||W_i||_op <= 1. Rows with more than ``max_nonzero`` nonzero samples get a rigorous
+    upper bound from a sub-multiset (``subsetsum.sup_error_bound``). Skipped (with the
+    reason) when the estimated number of subset sums exceeds ``budget``."""
+    from subsetsum import sup_error, sup_error_bound
+
+    rows = [s.reshape(-1, s.shape[-1]) for s in result.samples]
+    nnz = np.concatenate([np.count_nonzero(r, axis=1) for r in rows])
+    work = float(np.sum(2.0 ** np.minimum(nnz, max_nonzero)))
+    if work > budget:
+        return {"certified": None, "certified_bound": None,
+                "certificate_note": f"skipped: {work:.2e} subset sums to enumerate exceed the budget {budget:.1e} "
+                                    f"(use a larger budget or fewer samples per field)"}
+    t0 = time.perf_counter()
+    layer_bounds, exact_rows, bound_rows = [], 0, 0
+    for r, s, L in zip(rows, result.samples, result.collapsed):
+        k = np.count_nonzero(r, axis=1)
+        sup = np.empty(r.shape[0])
+        small = k <= max_nonzero
+        if small.any():
+            sup[small] = sup_error(r[small])
+        if (~small).any():
+            sup[~small] = sup_error_bound(r[~small], max_nonzero=max_nonzero)
+        exact_rows += int(small.sum())
+        bound_rows += int((~small).sum())
+        layer_bounds.append(layer_bound(L.basis, sup.reshape(s.shape[:-1])))
+    bound = network_bound(layer_bounds, np.ones(len(layer_bounds)))
+    return {"certified_bound": bound, "certified_layer_bounds": layer_bounds,
+            "certificate_rows_exact": exact_rows, "certificate_rows_upper_bound": bound_rows,
+            "certificate_seconds": time.perf_counter() - t0,
+            "certificate_note": "valid for every target with ||W_i||_op <= 1 (all coefficients in [-1, 1])"}
+
+
+def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, ascent_steps: int = 20,
+           equivariance_elements: int = 8, certify: bool = True, certificate_budget: float = 2e9,
+           honest_batch: int = 2) -> dict:
+    """The verification report of THEORY §5 as a flat dict (see module docstring)."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    norms = [op_norm(layer) for layer in target]
+    coeff_err = max(float(np.abs(e).max()) for e in result.errors)
+    bounds = [layer_bound(L.basis, e) for L, e in zip(target, result.errors)]
+    theorem_bounds = [float(np.sqrt(2 * L.n_in * L.n_out) * basis_norm(L.basis) * np.abs(e).max())
+                      for L, e in zip(target, result.errors)]
+    report = {
+        "eps": eps,
+        "m": result.m,
+        "method": result.method,
+        "coefficient_error_max": coeff_err,
+        "layer_error_bounds": bounds,
+        "layer_error_bounds_theorem_form": theorem_bounds,
+        "target_norms": norms,
+        "norm_assumption_holds": bool(all(w <= 1 + 1e-9 for w in norms)),
+        "error_bound": network_bound(bounds, norms),
+        "subset_sum_problems": result.problems,
+        "subset_sum_seconds": result.subset_sum_seconds,
+        "subset_sum_status": _status_counts(result.status),
+        "random_params": result.random_params,
+        "kept_params": result.kept_params,
+    }
+    report.update(sampled_sup_error(target, result, rng, samples=samples, steps=ascent_steps))
+    x = unit_sphere(rng, honest_batch, target[0].n_in, target[0].basis.shape[1])
+    report["collapse_check"] = collapse_error(result, x)
+    report["equivariance_error"] = network_equivariance_error(result.pruned, rng=rng, batch=1,
+                                                              count=equivariance_elements)
+    report["equivariance_elements"] = equivariance_elements
+    if certify:
+        cert = certificate(result, budget=certificate_budget)
+        report.update(cert)
+        if eps is not None and cert.get("certified_bound") is not None:
+            report["certified"] = bool(cert["certified_bound"] <= eps)
+        else:
+            report.setdefault("certified", None)
+    else:
+        report.update({"certified": None, "certified_bound": None, "certificate_note": "not requested"})
+    if eps is not None:
+        report["within_eps"] = bool(report["error_bound"] <= eps)
+    return report
+
+
+def _status_counts(status) -> dict:
+    values, counts = np.unique(np.concatenate([np.ravel(s) for s in status]), return_counts=True)
+    return {str(v): int(c) for v, c in zip(values, counts)}
