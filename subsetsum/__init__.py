@@ -1,1 +1,21 @@
-"""subsetsum"""
+"""Random Subset-Sum for pruning constructions (THEORY §3 and §5).
+
+Given samples a_1..a_n and a target z, find S minimising |z - sum_{i in S} a_i|: one such
+problem per (input field, output field, basis element, sign) of the construction.
+
+* ``solve(samples (P, n), targets (P,), eps=None, method="exact", ...)``: a batch of
+  independent problems -> ``SubsetSumResult`` (masks, sums, errors, status, ...).
+  Methods: "exact" (batched meet-in-the-middle, default; adaptive with eps), "cpsat"
+  (OR-Tools, proven integer rounding; ``min_cardinality=True``: sparsest subset within
+  eps), "milp" (HiGHS, cross-check only, every claim re-verified).
+* ``sup_error(samples)``: exact sup over z in [-1, 1] of the best error (the "works for
+  every target" certificate); ``sup_error_bound`` for rows with many nonzero samples.
+* ``SAMPLERS``: "uniform", "product", "pensia" sample distributions.
+"""
+from .api import solve
+from .certificate import sup_error, sup_error_bound
+from .distributions import SAMPLERS, draw
+from .result import STATUSES, SubsetSumResult, evaluate
+
+__all__ = ["solve", "sup_error", "sup_error_bound", "SAMPLERS", "draw", "STATUSES",
+           "SubsetSumResult", "evaluate"]

@@ -1,0 +1,78 @@
+"""``solve``: one entry point for a batch of independent Subset-Sum problems.
+
+Problem p: minimise |z_p - sum_{i in S} a_{p,i}| over subsets S of [n] (or, with eps,
+reach |z_p - sum_S a_{p,i}| <= eps). Zero samples are removed before any solver sees the
+problem (they do not change the subset sums), so a mask never selects a zero.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .compact import compact_nonzero
+from .cpsat import solve_cpsat
+from .exact import solve_exact
+from .inputs import (check_eps, check_method, check_problem, check_seed, check_time_limit,
+                     check_workers)
+from .milp import solve_milp
+from .result import SubsetSumResult, make_result
+
+
+def _scatter(sel: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Selection over compacted columns -> masks over original columns."""
+    masks = np.zeros(sel.shape, dtype=bool)
+    np.put_along_axis(masks, np.ascontiguousarray(cols), sel, axis=1)
+    return masks
+
+
+def solve(samples, targets, eps=None, method="exact", *, time_limit=None, workers=1,
+          seed=0, min_cardinality=False, adaptive=True) -> SubsetSumResult:
+    """Solve P independent Subset-Sum problems.
+
+    samples: (P, n) floats (or (n,): one sample vector shared by all targets);
+    targets: (P,) floats; eps: None or > 0.
+
+    method="exact" (default): meet-in-the-middle (``subsetsum.exact``), exact optimum,
+        vectorised over problems, up to ``exact.MAX_N`` = 44 nonzero samples per problem.
+        With eps and ``adaptive`` (default) it stops as soon as a prefix of the samples
+        reaches eps (status ``eps-feasible``); problems that never do get the exact
+        optimum (``optimal``, or ``infeasible`` if it is above eps). ``workers`` threads.
+    method="cpsat": OR-Tools CP-SAT on integers with a proven rounding bound
+        (``subsetsum.cpsat``): with eps a feasibility model (or, with
+        ``min_cardinality=True``, the sparsest subset within eps); without eps, the
+        optimum up to ``slack``. ``workers`` CP-SAT workers, ``seed``, ``time_limit`` per
+        problem (default 60 s).
+    method="milp": HiGHS via scipy, for cross-checking only; every claim re-verified
+        (``subsetsum.milp``).
+
+    Returns a ``SubsetSumResult`` (masks, sums, errors re-evaluated in float64, status,
+    error_bounds, ...). Same inputs, same masks.
+    """
+    t0 = time.perf_counter()
+    a, z = check_problem(samples, targets)
+    eps = check_eps(eps)
+    method = check_method(method)
+    time_limit = check_time_limit(time_limit)
+    workers = check_workers(workers)
+    seed = check_seed(seed)
+    if min_cardinality and (method != "cpsat" or eps is None):
+        raise ValueError(f"min_cardinality=True needs method='cpsat' and an eps > 0, "
+                         f"got method={method!r}, eps={eps}")
+
+    if method == "exact":
+        masks, status, n_used = solve_exact(a, z, eps, adaptive=adaptive, workers=workers)
+        return make_result(a, z, masks, status, method=method, eps=eps, n_used=n_used,
+                           seconds=time.perf_counter() - t0)
+
+    ac, cols, nnz = compact_nonzero(a)
+    if method == "cpsat":
+        sel, status, slack, backend = solve_cpsat(
+            ac, z, nnz, eps, time_limit=time_limit, workers=workers, seed=seed,
+            min_cardinality=min_cardinality)
+    else:
+        sel, status, backend = solve_milp(ac, z, nnz, eps, time_limit=time_limit)
+        slack = None
+    return make_result(a, z, _scatter(sel, cols), status, method=method, eps=eps,
+                       n_used=nnz, slack=slack, backend_status=backend,
+                       seconds=time.perf_counter() - t0)

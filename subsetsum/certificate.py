@@ -1,0 +1,110 @@
+"""The "works for every target" certificate (THEORY §5, level 2).
+
+For a sample vector a with subset sums Σ = {sum_{i in S} a_i : S subset of [n]},
+
+    sup_error(a) = sup_{z in [-1, 1]} min_{s in Σ} |z - s|.
+
+z -> dist(z, Σ) is piecewise linear, with local maxima at the midpoints of consecutive
+sums, so with Σ sorted as s_0 < s_1 < ... (0 is always in Σ, so dist(±1, Σ) <= 1):
+
+    sup_error(a) = max( dist(-1, Σ), dist(1, Σ),
+                        max{ (s_{i+1} - s_i)/2 : -1 <= (s_i + s_{i+1})/2 <= 1 } ).
+
+If sup_error(a) <= eps', every target in [-1, 1] is reached within eps' by a subset of a.
+Exact on the float64 subset sums (which carry rounding <= n 2^-53 sum|a_i|). Zero samples
+do not change Σ and are dropped first, so the cap ``MAX_N`` applies to the number of
+nonzero samples. The sorted sums come from ``subsetsum.sums`` (batched merging), in
+chunks of rows.
+
+``sup_error_bound`` handles more samples: adding samples only enlarges Σ, so dist(z, Σ)
+can only decrease for every z; the exact sup_error of any sub-multiset is therefore an
+upper bound for the full vector. It keeps the ``max_nonzero`` nonzero samples of largest
+magnitude (ties: lower index first): large samples are needed to reach the ends ±1, and
+any max_nonzero samples give the same number of sums.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .compact import compact_nonzero
+from .parallel import map_chunks
+from .inputs import check_samples, check_workers
+from .sums import sorted_sums
+
+#: largest number of nonzero samples per row: 2^26 sums = 512 MB per row
+MAX_N = 26
+#: subset sums per chunk (rows x 2^k)
+CHUNK_VALUES = 1 << 17
+
+
+def _sup_error_sorted(s: np.ndarray) -> np.ndarray:
+    """The formula of the module docstring for rows of sorted sums s (B, m)."""
+    ends = np.maximum(np.abs(s + 1.0).min(axis=1), np.abs(s - 1.0).min(axis=1))
+    if s.shape[1] < 2:
+        return ends
+    gap = s[:, 1:] - s[:, :-1]
+    mid2 = s[:, 1:] + s[:, :-1]
+    gap[np.abs(mid2) > 2.0] = 0.0
+    return np.maximum(ends, gap.max(axis=1) / 2.0)
+
+
+def _sup_error_k(a: np.ndarray, workers: int) -> np.ndarray:
+    """sup_error of B rows of exactly k samples each (chunked, optionally threaded)."""
+    B, k = a.shape
+    step = max(1, CHUNK_VALUES >> k)
+
+    def one(start, ws):
+        return _sup_error_sorted(sorted_sums(a[start:start + step], ws=ws))
+
+    return np.concatenate(map_chunks(one, range(0, B, step), workers))
+
+
+def _by_nonzero_count(ac: np.ndarray, nnz: np.ndarray, workers: int) -> np.ndarray:
+    out = np.empty(ac.shape[0])
+    for k in np.unique(nnz):
+        rows = np.flatnonzero(nnz == k)
+        out[rows] = _sup_error_k(np.ascontiguousarray(ac[rows, :k]), workers)
+    return out
+
+
+def sup_error(samples, *, workers: int = 1) -> np.ndarray:
+    """Exact sup_{z in [-1,1]} min_S |z - sum_{i in S} a_i| per row: (P, n) -> (P,).
+
+    Raises ValueError for a row with more than ``MAX_N`` nonzero samples (use
+    ``sup_error_bound``).
+
+    >>> float(sup_error([[0.5, 0.0, 0.5]])[0])     # sums {0, .5, 1}: worst z = -1
+    1.0
+    >>> float(sup_error([[1.0, -1.0, 0.5, -0.5]])[0])   # sums cover [-2, 2] in steps of .5
+    0.25
+    """
+    a = check_samples(samples)
+    workers = check_workers(workers)
+    ac, _, nnz = compact_nonzero(a)
+    if nnz.size and nnz.max() > MAX_N:
+        row = int(np.argmax(nnz))
+        raise ValueError(
+            f"sup_error: row {row} has {int(nnz[row])} nonzero samples, above the cap "
+            f"{MAX_N} (2^{MAX_N} sorted sums per row); use sup_error_bound(samples, "
+            f"max_nonzero=...) for a rigorous upper bound")
+    return _by_nonzero_count(ac, nnz, workers)
+
+
+def sup_error_bound(samples, max_nonzero: int = 24, *, workers: int = 1) -> np.ndarray:
+    """Rigorous upper bound of sup_error per row: (P, n) -> (P,).
+
+    Rows with at most ``max_nonzero`` nonzero samples get the exact value; the others the
+    exact sup_error of their ``max_nonzero`` largest-magnitude nonzero samples (see the
+    module docstring for why this bounds the full row).
+    """
+    a = check_samples(samples)
+    workers = check_workers(workers)
+    if isinstance(max_nonzero, bool) or not isinstance(max_nonzero, (int, np.integer)) \
+            or not 0 <= max_nonzero <= MAX_N:
+        raise ValueError(f"max_nonzero must be an integer in [0, {MAX_N}], got {max_nonzero!r}")
+    # the max_nonzero samples of largest magnitude (stable: lower index first on ties),
+    # back in their original order so that rows within the cap give sup_error exactly
+    order = np.argsort(-np.abs(a), axis=1, kind="stable")[:, :max_nonzero]
+    keep = np.take_along_axis(a, np.sort(order, axis=1), axis=1)
+    ac, _, nnz = compact_nonzero(keep)
+    return _by_nonzero_count(ac, nnz, workers)
