@@ -9,7 +9,8 @@ no biases, stay zero, so padding does not change any output) and offers the same
 duck-typed methods as :class:`~constructions.orbital.OrbitalBasis`: ``dim``, ``shape``,
 ``apply``, ``apply_transpose``, ``coeff_grad``, ``action_in`` / ``action_out`` (S_n on the
 nodes) and, for the pruning construction, ``input_orbit`` (every element reads the one
-orbit X = nodes) and ``diagonal_orbits`` (I is element 0).
+orbit X = nodes), ``diagonal_orbits`` (I is element 0) and ``hidden_basis`` (the first
+random layer of a pair uses {I, A} too).
 
 Norms depend on the graph: ``basis_norm()`` = max over the bound graphs of ||I + A||_op
 (= 1 + lambda_max(A) for a nonnegative symmetric A), ``op_norm(coeffs)`` = max over the
@@ -75,6 +76,29 @@ class GraphBasis:
     def action_out(self):
         return self.action_in
 
+    @property
+    def hidden_basis(self) -> "GraphBasis":
+        """The X -> X basis of the construction's first random layer: {I, A} itself."""
+        return self
+
+    @cached_property
+    def x_orbits(self) -> np.ndarray:
+        return np.zeros(self.n, dtype=np.int64)
+
+    @property
+    def y_orbits(self) -> np.ndarray:
+        return self.x_orbits
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """The orbit reduction used by ``norms.perron_norm``: one orbit, I counts 1 and A
+        counts Lambda = max over the bound graphs of lambda_max(A). For weights w >= 0,
+        ||sum w0 E ⊗ I + w1 E ⊗ A_g||_op = max_{lambda in spec(A_g)} ||W0 + lambda W1||
+        = ||W0 + lambda_max(A_g) W1|| (Perron; W0, W1 >= 0), so perron_norm and
+        basis_norm are exact maxima over the bound graphs. Not integer counts: A's row
+        sums (degrees) vary from node to node."""
+        return np.array([[[1.0, float(max(self.eigenvalues.max(), 0.0))]]])
+
     def with_graphs(self, adjacency) -> "GraphBasis":
         return GraphBasis(adjacency, self.name)
 
@@ -118,6 +142,12 @@ class GraphBasis:
             raise ValueError(f"dense() needs a basis bound to one graph, this one has {self.graphs}")
         I, A = np.eye(self.n), self.adjacency[0]
         return np.kron(coeffs[:, :, 0].T, I) + np.kron(coeffs[:, :, 1].T, A)
+
+    def fan_in(self) -> float:
+        """Mean row sum of I + A over the real (non-isolated) nodes of the bound graphs."""
+        deg = self.adjacency.sum(axis=2)
+        real = deg > 0
+        return float(1.0 + (deg[real].mean() if np.any(real) else 0.0))
 
     # ------------------------------------------------------------------ norms
     @cached_property

@@ -1,8 +1,8 @@
 """Training bias-free equivariant ReLU networks in NumPy (targets for the SLT construction).
 
 A network is a list of :class:`~constructions.network.Layer` (THEORY.md §2, no biases).
-Backpropagation uses only the engine's basis methods: for z_i = W_i a_{i-1},
-a_i = relu(z_i) (a_0 = x),
+Backpropagation (``network.backward``) uses only the engine's basis methods: for
+z_i = W_i a_{i-1}, a_i = relu(z_i) (a_0 = x),
     dL/dcoeffs_i = basis_i.coeff_grad(a_{i-1}, dL/dz_i),
     dL/dz_{i-1} = basis_i.apply_transpose(coeffs_i, dL/dz_i) * [z_{i-1} > 0].
 Losses: softmax cross-entropy on class logits (the last layer outputs one-point fields,
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .network import Layer, check_chain, forward, op_norm, relu
+from .network import Layer, backward, check_chain, forward, op_norm
 
 LOSSES = ("cross_entropy", "squared")
 
@@ -68,19 +68,6 @@ def logits_of(out: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- backprop
-def backward(layers, zs, g_out: np.ndarray) -> list[np.ndarray]:
-    """Coefficient gradients of <g_out, f(x)> for the pre-activations ``zs`` returned by
-    ``forward(layers, x, activations=True)`` (zs[0] = x)."""
-    grads = [None] * len(layers)
-    g = g_out
-    for i in range(len(layers) - 1, -1, -1):
-        inp = zs[0] if i == 0 else relu(zs[i])
-        grads[i] = layers[i].basis.coeff_grad(inp, g)
-        if i > 0:
-            g = layers[i].basis.apply_transpose(layers[i].coeffs, g) * (zs[i] > 0)
-    return grads
-
-
 def loss_and_grad(layers, x: np.ndarray, y: np.ndarray, loss: str = "cross_entropy"):
     """(loss, coefficient gradients, network output) on one batch."""
     if loss not in LOSSES:
@@ -91,13 +78,17 @@ def loss_and_grad(layers, x: np.ndarray, y: np.ndarray, loss: str = "cross_entro
         g = g[:, :, None]
     else:
         value, g = squared_loss(out, y)
-    return value, backward(layers, zs, g), out
+    return value, backward(layers, zs, g)[1], out
 
 
 # ---------------------------------------------------------------------- initialisation
 def fan_in(basis) -> float:
     """Mean number of input coordinates feeding one output coordinate, per input field:
-    the row sums of S = sum_k b_k (computed with the basis' own apply)."""
+    the row sums of S = sum_k b_k (computed with the basis' own apply), or the basis' own
+    ``fan_in()`` when it defines one (graph-dependent bases)."""
+    own = getattr(basis, "fan_in", None)
+    if own is not None:
+        return float(own())
     ones = np.ones((1, 1, basis.shape[1]))
     rows = basis.apply(np.ones((1, 1, basis.dim)), ones)
     return float(max(np.mean(rows), 1.0))
