@@ -1,6 +1,7 @@
 """Subset-Sum as a MILP for HiGHS (scipy.optimize.milp), offered for cross-checking.
 
-    minimise e  subject to  a.x + e >= z,  a.x - e <= z,  x in {0,1}^n,  0 <= e (<= eps).
+    minimise e  subject to  a.x + e >= z,  a.x - e <= z,  x in {0,1}^n,  0 <= e;
+    with eps: e <= eps and no objective (feasibility).
 
 PITFALL (measured, PERFORMANCE.md): HiGHS works with feasibility and integrality
 tolerances (~1e-6). From n ~ 24 it reports "optimal" for subsets whose true error is
@@ -17,6 +18,10 @@ tolerance. Its claims are therefore never reported as such:
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -28,11 +33,27 @@ DEFAULT_TIME_LIMIT = 60.0
 _HIGHS = {0: "optimal", 1: "limit", 2: "infeasible", 3: "unbounded", 4: "error"}
 
 
+@contextlib.contextmanager
+def _quiet_stdout():
+    """HiGHS's C++ code prints debug lines to the process's stdout (file descriptor 1),
+    which would corrupt ``--json`` output: send fd 1 to /dev/null meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def solve_one(a: np.ndarray, z: float, eps: float | None, time_limit: float):
-    """HiGHS on one problem with nonzero samples ``a`` (n,): (mask, HiGHS status word)."""
+    """HiGHS on one problem with nonzero samples ``a`` (n,): (mask, HiGHS status word).
+    With eps the objective is 0 (pure feasibility: stop at the first subset found)."""
     n = a.shape[0]
     c = np.zeros(n + 1)
-    c[n] = 1.0
+    c[n] = 1.0 if eps is None else 0.0
     A = np.zeros((2, n + 1))
     A[:, :n] = a
     A[0, n], A[1, n] = 1.0, -1.0
@@ -41,9 +62,10 @@ def solve_one(a: np.ndarray, z: float, eps: float | None, time_limit: float):
     upper[n] = np.inf if eps is None else eps
     integrality = np.ones(n + 1)
     integrality[n] = 0
-    res = milp(c, constraints=cons, integrality=integrality,
-               bounds=Bounds(np.zeros(n + 1), upper),
-               options={"time_limit": time_limit, "mip_rel_gap": 0.0, "disp": False})
+    with _quiet_stdout():
+        res = milp(c, constraints=cons, integrality=integrality,
+                   bounds=Bounds(np.zeros(n + 1), upper),
+                   options={"time_limit": time_limit, "mip_rel_gap": 0.0, "disp": False})
     mask = (res.x[:n] > 0.5) if res.x is not None else np.zeros(n, dtype=bool)
     return mask, _HIGHS.get(res.status, "error")
 

@@ -21,6 +21,8 @@ bitonic, ``log2(2^{j+1}/TILE)`` vectorised min/max stages split it into sorted-o
 tiles of TILE values, and NumPy's sort finishes each tile (it uses a SIMD sorting network
 for rows of <= 256 values on this machine). Measured here: ~9 ns per value at 2^10-2^11
 values per row, against ~12 ns for timsort run merging and ~14-18 ns for ``np.sort``.
+Past BITONIC_MAX values per row the network's log factor loses, and levels are merged by
+NumPy's timsort (stable sort of two ascending runs: linear time).
 """
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ import numpy as np
 BASE = 8
 #: bitonic stages stop at tiles of this many values, which ``np.sort`` finishes
 TILE = 256
+#: levels producing more values per row merge with timsort instead: the bitonic network
+#: costs log2(2^j / TILE) passes per level, timsort one (measured crossover ~2^14-2^18)
+BITONIC_MAX = 1 << 15
 
 
 def workspace_array(ws: dict | None, name: str, shape: tuple, dtype=np.float64) -> np.ndarray:
@@ -114,6 +119,12 @@ def sorted_sums(a: np.ndarray, with_code_order: bool = False, ws: dict | None = 
             np.add(codes[:, :m], a[:, j:j + 1], out=codes[:, m:2 * m])
         x = bufs[1 - cur][:2 * m * B].reshape(B, 2 * m)
         x[:, :m] = s
+        if 2 * m > BITONIC_MAX:
+            # two ascending runs: timsort detects them and merges in linear time
+            np.add(s, a[:, j:j + 1], out=x[:, m:])
+            x.sort(axis=1, kind="stable")
+            s, cur = x, 1 - cur
+            continue
         # reversed(S_j + a_j): descending, so S_j ++ it is bitonic
         np.add(s[:, ::-1], a[:, j:j + 1], out=x[:, m:])
         scratch = bufs[cur][:2 * m * B].reshape(B, 2 * m)

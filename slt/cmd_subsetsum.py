@@ -1,0 +1,99 @@
+"""``slt subsetsum``: solve Subset-Sum problems for one random (or given) sample vector.
+
+    slt subsetsum --n 21 --targets 0.3 -0.7 --eps 0.01 --seed 0 [--method cpsat] [--json]
+
+Draws n samples (``--distribution``, seeded) once and solves one problem per target:
+minimise |z - sum_{i in S} a_i|, or reach it within eps. Prints each mask as a 0/1 string
+(position i = sample i), the error |z - sum| re-evaluated in float64, and the status.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "subsetsum", help="solve Subset-Sum problems (exact, CP-SAT, MILP) for a random sample vector",
+        description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=21, help="number of samples (default 21)")
+    p.add_argument("--targets", type=float, nargs="+", default=[0.3], metavar="Z",
+                   help="target values z (default 0.3)")
+    p.add_argument("--eps", type=float, default=None,
+                   help="accuracy: stop at |z - sum| <= eps (default: exact optimum)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the samples and of CP-SAT (default 0)")
+    p.add_argument("--method", choices=("exact", "cpsat", "milp"), default="exact",
+                   help="exact (meet-in-the-middle, default), cpsat (OR-Tools), milp (HiGHS, cross-check)")
+    p.add_argument("--distribution", choices=("uniform", "product", "pensia"), default="product",
+                   help="samples: uniform U[-1,1], product U*V (default), pensia ½δ0 + ½Law(UV)")
+    p.add_argument("--samples", type=float, nargs="+", default=None, metavar="A",
+                   help="explicit samples (override --n/--distribution)")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="seconds per problem for cpsat/milp (default 60)")
+    p.add_argument("--workers", type=int, default=1, help="threads (exact) or CP-SAT workers (default 1)")
+    p.add_argument("--min-cardinality", action="store_true",
+                   help="cpsat with --eps: the sparsest subset within eps")
+    p.add_argument("--no-adaptive", action="store_true",
+                   help="exact with --eps: solve on all samples (exact optimum) instead of stopping at a prefix")
+    p.add_argument("--sup-error", action="store_true",
+                   help="also print the certificate sup_{z in [-1,1]} of the best error for these samples")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def _samples(args) -> np.ndarray:
+    from subsetsum import draw
+
+    if args.samples is not None:
+        return np.asarray(args.samples, dtype=np.float64)
+    if args.n < 0:
+        raise ValueError(f"--n must be >= 0, got {args.n}")
+    return draw(args.distribution, (args.n,), args.seed)
+
+
+def run(args) -> int:
+    from subsetsum import solve, sup_error, sup_error_bound
+    from subsetsum.certificate import MAX_N
+
+    a = _samples(args)
+    z = np.asarray(args.targets, dtype=np.float64)
+    res = solve(a, z, eps=args.eps, method=args.method, time_limit=args.time_limit,
+                workers=args.workers, seed=args.seed, min_cardinality=args.min_cardinality,
+                adaptive=not args.no_adaptive)
+    out = {
+        "n": int(a.size), "nonzero": int(np.count_nonzero(a)),
+        "distribution": None if args.samples is not None else args.distribution,
+        "seed": args.seed, "method": args.method, "eps": args.eps,
+        "samples": a.tolist(), "seconds": res.seconds,
+        "problems": [
+            {"target": float(z[p]), "mask": "".join("1" if b else "0" for b in res.masks[p]),
+             "selected": np.flatnonzero(res.masks[p]).tolist(), "size": int(res.masks[p].sum()),
+             "sum": float(res.sums[p]), "error": float(res.errors[p]),
+             "error_bound": float(res.error_bounds[p]), "status": str(res.status[p]),
+             "samples_used": int(res.n_used[p]),
+             **({"backend_status": str(res.backend_status[p])} if args.method != "exact" else {})}
+            for p in range(len(z))],
+    }
+    if args.sup_error:
+        rows = a[None, :]
+        if out["nonzero"] <= MAX_N:
+            out["sup_error"], out["sup_error_kind"] = float(sup_error(rows)[0]), "exact"
+        else:
+            out["sup_error"] = float(sup_error_bound(rows, max_nonzero=24)[0])
+            out["sup_error_kind"] = "upper bound (24 largest nonzero samples)"
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    src = "given" if args.samples is not None else f"{args.distribution}, seed {args.seed}"
+    print(f"samples (n={out['n']}, {out['nonzero']} nonzero; {src}):")
+    print("  " + " ".join(f"{v:+.4f}" for v in a))
+    eps = "exact optimum" if args.eps is None else f"eps = {args.eps:g}"
+    print(f"method {args.method}, {eps}, {res.seconds * 1e3:.2f} ms")
+    width = max(4, a.size)
+    print(f"  {'target':>9}  {'mask':<{width}}  {'size':>4}  {'error':>10}  status")
+    for p in out["problems"]:
+        print(f"  {p['target']:>9.4f}  {p['mask']:<{width}}  {p['size']:>4}  {p['error']:>10.3e}  {p['status']}")
+    if args.sup_error:
+        print(f"sup over z in [-1, 1] of the best error: {out['sup_error']:.4e} ({out['sup_error_kind']})")
+    return 0
