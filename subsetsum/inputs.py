@@ -11,7 +11,10 @@ METHODS = ("exact", "cpsat", "milp")
 
 def check_samples(samples, name: str = "samples") -> np.ndarray:
     """float64 array of shape (P, n) with finite entries."""
-    a = np.asarray(samples, dtype=np.float64)
+    try:
+        a = np.asarray(samples, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a rectangular (P, n) array of floats: {exc}") from None
     if a.ndim != 2:
         raise ValueError(f"{name} must have shape (P, n), got shape {a.shape}")
     bad = ~np.isfinite(a)
@@ -27,8 +30,12 @@ def check_problem(samples, targets) -> tuple[np.ndarray, np.ndarray]:
 
     A single sample vector of shape (n,) is shared by all targets (broadcast to (P, n)).
     """
-    z = np.asarray(targets, dtype=np.float64)
-    a = np.asarray(samples, dtype=np.float64)
+    try:
+        z = np.asarray(targets, dtype=np.float64)
+        a = np.asarray(samples, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"samples must be a rectangular (P, n) array and targets a (P,) array of "
+                         f"floats: {exc}") from None
     if z.ndim != 1:
         raise ValueError(f"targets must have shape (P,), got shape {z.shape}")
     if a.ndim == 1:
@@ -53,7 +60,7 @@ def check_eps(eps) -> float | None:
     except (TypeError, ValueError):
         raise ValueError(f"eps must be a number > 0 (or None), got {eps!r}") from None
     if not (e > 0 and math.isfinite(e)):
-        raise ValueError(f"eps must be > 0 and finite, i.e. in (0, inf), got {eps}")
+        raise ValueError(f"eps must be > 0, i.e. a finite float in (0, inf), got {eps}")
     return e
 
 
