@@ -15,7 +15,9 @@ exact path (all samples, no eps, one thread) with two lower bounds on the same p
     problem's 2^h1 and 2^h2 precomputed subset sums (h1 = floor(k/2), h2 = k - h1,
     k = nonzero samples): the sorting alone of a plain sort-and-search MITM; building
     the sums, the search and the subset recovery are not counted;
-  * write bound: writing those 2^h1 + 2^h2 float64 sums to memory once.
+  * write bound: writing those 2^h1 + 2^h2 float64 sums to memory once;
+and, for reference, with a plain per-problem loop (sums, np.sort, np.searchsorted).
+``--certificate`` times ``sup_error`` (THEORY §5 level 2) on sample rows.
 """
 from __future__ import annotations
 
@@ -55,6 +57,10 @@ def add_arguments(parser) -> None:
                         help="compare the exact path with the sort / write lower bounds")
     parser.add_argument("--lower-bound-instances", type=int, default=4000,
                         help="subsample size for --lower-bound (default 4000)")
+    parser.add_argument("--certificate", action="store_true",
+                        help="also time sup_error (the every-target certificate) on sample rows")
+    parser.add_argument("--certificate-instances", type=int, default=10000,
+                        help="rows for --certificate (default 10000)")
 
 
 def instances(distribution: str, n: int, seed: int, start: int, stop: int):
@@ -169,6 +175,23 @@ def _best_of(fn, repeat: int = 3) -> float:
     return best
 
 
+def plain_sort_and_search(a: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Reference: the plain per-problem MITM loop (sums, np.sort, np.searchsorted) that
+    PERFORMANCE.md timed; returns the optimal errors. Not used by the toolkit."""
+    from subsetsum.sums import code_sums
+
+    out = np.empty(a.shape[0])
+    for p in range(a.shape[0]):
+        row = a[p][a[p] != 0]
+        h = row.size // 2
+        left = code_sums(row[None, :h])[0]
+        right = np.sort(code_sums(row[None, h:])[0])
+        q = z[p] - left
+        i = np.clip(np.searchsorted(right, q), 1, max(right.size - 1, 1))
+        out[p] = np.minimum(np.abs(q - right[i - 1]), np.abs(q - right[np.minimum(i, right.size - 1)])).min()
+    return out
+
+
 def _lower_bound(args) -> dict:
     """Exact path (no eps, 1 thread) vs the sort and write bounds, same problems."""
     from subsetsum import solve
@@ -179,6 +202,7 @@ def _lower_bound(args) -> dict:
     P = min(args.lower_bound_instances, args.instances)
     a, z = instances(args.distribution, args.n, args.seed, 0, P)
     t_exact = _best_of(lambda: solve(a, z, workers=1))
+    t_loop = _best_of(lambda: plain_sort_and_search(a, z))
     ac, _, nnz = compact_nonzero(a)
     t_sort = t_write = 0.0
     for k in np.unique(nnz):
@@ -197,6 +221,7 @@ def _lower_bound(args) -> dict:
         "exact_full_us_per_problem": t_exact / P * 1e6,
         "sort_bound_us_per_problem": t_sort / P * 1e6,
         "write_bound_us_per_problem": t_write / P * 1e6,
+        "plain_loop_us_per_problem": t_loop / P * 1e6,
         "ratio_exact_vs_sort_bound": t_exact / t_sort,
         "ratio_exact_vs_write_bound": t_exact / t_write,
         "lower_bound_definition": (
@@ -204,8 +229,33 @@ def _lower_bound(args) -> dict:
             "2^h1 and 2^h2 precomputed subset sums once (h1 = floor(k/2), k = nonzero samples), "
             "excluding building the sums, the search and the subset recovery; write bound: "
             "writing those 2^h1 + 2^h2 float64 values to memory once. Exact path timed with "
-            "eps=None and 1 thread on the same problems."),
+            "eps=None and 1 thread on the same problems. plain loop (not a bound): one Python "
+            "iteration per problem of sums + np.sort + np.searchsorted, for reference."),
     }
+
+
+def _certificate(args) -> dict:
+    """sup_error on the first rows of samples (sup_error_bound(24) above its cap)."""
+    from subsetsum import sup_error, sup_error_bound
+    from subsetsum.certificate import MAX_N
+
+    P = min(args.certificate_instances, args.instances)
+    a, _ = instances(args.distribution, args.n, args.seed, 0, P)
+    nnz = np.count_nonzero(a, axis=1)
+    small = nnz <= MAX_N
+    t0 = time.perf_counter()
+    sup = np.empty(P)
+    if small.any():
+        sup[small] = sup_error(a[small], workers=args.workers)
+    if (~small).any():
+        sup[~small] = sup_error_bound(a[~small], max_nonzero=24, workers=args.workers)
+    sec = time.perf_counter() - t0
+    out = {"certificate_instances": P, "seconds": sec, "us_per_row": sec / P * 1e6,
+           "rows_exact": int(small.sum()), "rows_upper_bound": int((~small).sum()),
+           "median_sup_error": float(np.median(sup)), "max_sup_error": float(sup.max())}
+    if args.eps is not None:
+        out["fraction_certified_eps"] = float(np.mean(sup <= args.eps))
+    return out
 
 
 def run(args) -> dict:
@@ -222,4 +272,6 @@ def run(args) -> dict:
         out["compare"] = _compare(args)
     if args.lower_bound:
         out["lower_bound"] = _lower_bound(args)
+    if args.certificate:
+        out["certificate"] = _certificate(args)
     return out

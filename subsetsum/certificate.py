@@ -29,7 +29,7 @@ import numpy as np
 from .compact import compact_nonzero
 from .parallel import map_chunks
 from .inputs import check_samples, check_workers
-from .sums import sorted_sums
+from .sums import sorted_sums, workspace_array
 
 #: largest number of nonzero samples per row: 2^26 sums = 512 MB per row
 MAX_N = 26
@@ -37,14 +37,31 @@ MAX_N = 26
 CHUNK_VALUES = 1 << 17
 
 
-def _sup_error_sorted(s: np.ndarray) -> np.ndarray:
+def _dist_sorted(s: np.ndarray, x: float, ws: dict | None) -> np.ndarray:
+    """dist(x, row) for rows of sorted values s (B, m): the two neighbours of x."""
+    B, m = s.shape
+    flag = workspace_array(ws, "flag", (B, m), np.bool_)
+    i = np.count_nonzero(np.less(s, x, out=flag), axis=1)       # s[i-1] < x <= s[i]
+    rows = np.arange(B)
+    left = np.abs(x - s[rows, np.maximum(i - 1, 0)])
+    right = np.abs(s[rows, np.minimum(i, m - 1)] - x)
+    return np.minimum(left, right)
+
+
+def _sup_error_sorted(s: np.ndarray, ws: dict | None = None) -> np.ndarray:
     """The formula of the module docstring for rows of sorted sums s (B, m)."""
-    ends = np.maximum(np.abs(s + 1.0).min(axis=1), np.abs(s - 1.0).min(axis=1))
-    if s.shape[1] < 2:
+    B, m = s.shape
+    ends = np.maximum(_dist_sorted(s, -1.0, ws), _dist_sorted(s, 1.0, ws))
+    if m < 2:
         return ends
-    gap = s[:, 1:] - s[:, :-1]
-    mid2 = s[:, 1:] + s[:, :-1]
-    gap[np.abs(mid2) > 2.0] = 0.0
+    gap = workspace_array(ws, "gap", (B, m - 1))
+    mid2 = workspace_array(ws, "mid2", (B, m - 1))
+    inside = workspace_array(ws, "inside", (B, m - 1), np.bool_)
+    np.subtract(s[:, 1:], s[:, :-1], out=gap)
+    np.add(s[:, 1:], s[:, :-1], out=mid2)                      # 2 x midpoint
+    np.abs(mid2, out=mid2)
+    np.less_equal(mid2, 2.0, out=inside)
+    np.multiply(gap, inside, out=gap)
     return np.maximum(ends, gap.max(axis=1) / 2.0)
 
 
@@ -54,7 +71,7 @@ def _sup_error_k(a: np.ndarray, workers: int) -> np.ndarray:
     step = max(1, CHUNK_VALUES >> k)
 
     def one(start, ws):
-        return _sup_error_sorted(sorted_sums(a[start:start + step], ws=ws))
+        return _sup_error_sorted(sorted_sums(a[start:start + step], ws=ws), ws)
 
     return np.concatenate(map_chunks(one, range(0, B, step), workers))
 
