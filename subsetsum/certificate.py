@@ -28,7 +28,7 @@ import numpy as np
 
 from .compact import compact_nonzero
 from .parallel import map_chunks
-from .inputs import check_samples, check_workers
+from .inputs import check_magnitude, check_samples, check_workers
 from .sums import sorted_sums, workspace_array
 
 #: largest number of nonzero samples per row: 2^26 sums = 512 MB per row
@@ -96,6 +96,7 @@ def sup_error(samples, *, workers: int = 1) -> np.ndarray:
     0.25
     """
     a = check_samples(samples)
+    check_magnitude(a)
     workers = check_workers(workers)
     ac, _, nnz = compact_nonzero(a)
     if nnz.size and nnz.max() > MAX_N:
@@ -115,6 +116,7 @@ def sup_error_bound(samples, max_nonzero: int = 24, *, workers: int = 1) -> np.n
     module docstring for why this bounds the full row).
     """
     a = check_samples(samples)
+    check_magnitude(a)
     workers = check_workers(workers)
     if isinstance(max_nonzero, bool) or not isinstance(max_nonzero, (int, np.integer)) \
             or not 0 <= max_nonzero <= MAX_N:

@@ -48,7 +48,19 @@ def check_problem(samples, targets) -> tuple[np.ndarray, np.ndarray]:
     if bad.any():
         p = int(np.argmax(bad))
         raise ValueError(f"targets[{p}] = {z[p]} is not finite; targets must be finite floats")
+    check_magnitude(a, z)
     return np.ascontiguousarray(a), np.ascontiguousarray(z)
+
+
+def check_magnitude(a: np.ndarray, z: np.ndarray | None = None) -> None:
+    """Subset sums must not overflow: sum_i |a_pi| (+ |z_p|) < 1e300 per row."""
+    with np.errstate(over="ignore"):
+        total = np.abs(a).sum(axis=1) + (0.0 if z is None else np.abs(z))
+    if not np.all(total < 1e300):
+        p = int(np.argmax(~(total < 1e300)))
+        what = "sum |samples|" if z is None else "sum |samples| + |target|"
+        raise ValueError(f"problem {p}: {what} = {total[p]:.3g} overflows float64 subset sums; "
+                         f"rescale the problem (accepted: below 1e300)")
 
 
 def check_eps(eps) -> float | None:

@@ -151,3 +151,14 @@ def test_bench_subsetsum_small(capsys):
     assert out["compare"]["cpsat"]["better_than_exact_optimum"] == 0
     assert out["compare"]["milp"]["better_than_exact_optimum"] == 0
     assert out["lower_bound"]["ratio_exact_vs_sort_bound"] > 0
+
+
+def test_overflowing_magnitudes_are_rejected():
+    from subsetsum import sup_error
+
+    with pytest.raises(ValueError, match=r"problem 1: sum \|samples\| \+ \|target\| = inf overflows"):
+        solve([[0.1, 0.2], [1e308, 1e308]], [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"problem 0: sum \|samples\| = inf overflows"):
+        sup_error([[1e308, 1e308]])
+    # tiny (subnormal) samples are fine
+    assert solve([[1e-300, 5e-301, 0.0]], [7e-301]).errors[0] <= 2.1e-301
