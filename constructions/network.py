@@ -94,10 +94,13 @@ def random_coefficients(basis, n_in: int, n_out: int, rng: np.random.Generator) 
 
 
 def op_norm(layer: Layer, rng: np.random.Generator | None = None) -> float:
-    """||W||_op: exact dense SVD for small layers, otherwise Lanczos (ARPACK svds, tol 1e-12)
-    on the matrix-free map. Upper bound check: never above the exact Perron norm of |W|."""
+    """||W||_op: exact, by Fourier block-diagonalisation for lattice (translation) layers,
+    dense SVD for small layers, otherwise Lanczos (ARPACK svds, tol 1e-12) on the
+    matrix-free map."""
     ny, nx = layer.basis.shape
     rows, cols = layer.n_out * ny, layer.n_in * nx
+    if getattr(layer.basis, "conv", None) is not None:
+        return conv_op_norm(layer)
     if rows * cols <= DENSE_NORM_ENTRIES or min(rows, cols) <= 2:
         if rows * cols <= 50_000_000:
             return float(np.linalg.norm(layer.dense(), 2))
@@ -153,3 +156,21 @@ def backward(layers, zs, g_out: np.ndarray, coeff_grads: bool = True):
         if i > 0:
             g = g * (zs[i] > 0)
     return g, (grads if coeff_grads else None)
+
+
+def conv_op_norm(layer: Layer) -> float:
+    """||W||_op of a translation-equivariant lattice layer, exactly.
+
+    (W x)[p] = sum_o M_o^T x[p + o] (channels at each pixel p of the m x m torus) is
+    block-circulant; the unitary 2-D DFT block-diagonalises it with blocks
+    W^(w) = sum_o M_o^T exp(2 pi i w.o / m), so ||W||_op = max_w sigma_max(W^(w))
+    (m^2 small SVDs instead of one of size m^2 |F| n)."""
+    from .orbital import _offset_matrices
+
+    conv = layer.basis.conv
+    m = conv.grid
+    mats = _offset_matrices(conv, layer.coeffs)  # (K, C_in, C_out)
+    w = np.stack(np.meshgrid(np.arange(m), np.arange(m), indexing="ij"), -1).reshape(-1, 2)
+    phase = np.exp(2j * np.pi * (w @ conv.offsets.T) / m)  # (m^2, K)
+    symbols = np.einsum("wk,kio->woi", phase, mats, optimize=True)
+    return float(np.linalg.norm(symbols, 2, axis=(1, 2)).max())

@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"slt {args.command}: error: {exc}\n")
     except KeyboardInterrupt:
         parser.exit(130, f"slt {args.command}: interrupted\n")
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        return 0
     return int(result or 0)
 
 
