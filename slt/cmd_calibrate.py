@@ -34,7 +34,6 @@ from bounds.calibration import (DATA_PATH, bonferroni_alpha, check_sorted_grid, 
 
 FULL_GRID = [0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001]
 QUICK_GRID = [0.2, 0.1, 0.05, 0.02]
-EXACT_MAX_NONZERO = 24       # above: subsetsum.sup_error_bound(max_nonzero=24)
 MAX_NONZERO = 40             # a trial still above eps'' with this many nonzero samples counts as a failure
 CELLS_PER_CALL = 1 << 22     # rows * 2^j subset sums per sup_error call (memory bound)
 
@@ -56,17 +55,51 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=20240607, help="random seed (default 20240607)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2; results do not depend on it)")
     p.add_argument("--chunk", type=int, default=500, help="trials per seeded chunk (default 500)")
+    p.add_argument("--exact-max", type=int, metavar="J",
+                   help="exact sup-error up to J nonzero samples (default 20; 16 with --quick)")
+    p.add_argument("--bound-nonzero", type=int, metavar="J",
+                   help="above --exact-max: rigorous bound from the J largest samples (default 20; 16 with --quick)")
     p.add_argument("--out", metavar="PATH", help=f"output JSON (default {DATA_PATH})")
     p.set_defaults(func=run)
 
 
-def first_prefixes(samples: np.ndarray, grid: list[float], sup_error, sup_error_bound) -> np.ndarray:
+def balanced_subset(block: np.ndarray, J: int) -> np.ndarray:
+    """Per row, the J//2 largest positive and J - J//2 most negative samples (the other sign
+    fills in when one runs short), zeros elsewhere: at most J nonzero samples per row."""
+    pos = -np.sort(-np.where(block > 0, block, 0.0), axis=1)[:, :J]
+    neg = np.sort(np.where(block < 0, block, 0.0), axis=1)[:, :J]
+    n_pos, n_neg = (block > 0).sum(axis=1), (block < 0).sum(axis=1)
+    k_pos = np.minimum(n_pos, np.maximum(J // 2, J - n_neg))
+    k_neg = np.minimum(n_neg, J - k_pos)
+    cols = np.arange(pos.shape[1])
+    return np.concatenate([np.where(cols < k_pos[:, None], pos, 0.0),
+                           np.where(cols < k_neg[:, None], neg, 0.0)], axis=1)
+
+
+def subset_bound(block: np.ndarray, J: int, sup_error, sup_error_bound) -> np.ndarray:
+    """Rigorous upper bound of the sup-error of each row from two subsets of <= J samples.
+
+    The sup-error of any subset of the samples bounds that of the whole row (fewer subset
+    sums); we take the smaller of the J largest-magnitude samples
+    (``subsetsum.sup_error_bound``) and the sign-balanced subset `balanced_subset` (better
+    when one sign is short of mass near z = +-1).
+    """
+    return np.minimum(sup_error_bound(block, max_nonzero=J), sup_error(balanced_subset(block, J)))
+
+
+def first_prefixes(samples: np.ndarray, grid: list[float], sup_error, bound,
+                   exact_max: int = 20, bound_nonzero: int = 20, max_nonzero: int = 40,
+                   bound_step: int = 2) -> np.ndarray:
     """m*[t, g]: shortest prefix of row t with sup-error <= grid[g] (np.inf if none); grid descending.
 
     Only prefixes ending at a nonzero sample can change the sup-error (zeros are dropped),
     so the rows are walked by the number j of nonzero samples; a row stops once it meets
-    the smallest eps''. Uses the exact sup-error up to EXACT_MAX_NONZERO nonzero samples,
-    the rigorous upper bound above (so m* can only be overestimated: conservative).
+    the smallest eps''. Up to ``exact_max`` nonzero samples the exact sup-error is computed
+    at every j; above, every ``bound_step``-th j, the rigorous upper bound
+    ``bound(block, bound_nonzero)`` (`subset_bound`: exact sup-errors of subsets of
+    ``bound_nonzero`` samples; dropping samples can only increase the sup-error). So m* can
+    only be overestimated (conservative); a row still above eps'' at ``max_nonzero``
+    nonzero samples (or at the end of the draw) counts as a failure for every m.
     Rows that cannot yet meet their loosest unmet eps'' are skipped without computing:
     sup-error <= p needs 2^j >= 1/p subset sums, max sum >= 1 - p and min sum <= -1 + p.
     """
@@ -81,20 +114,23 @@ def first_prefixes(samples: np.ndarray, grid: list[float], sup_error, sup_error_
     pos_sum = np.cumsum(np.maximum(values, 0.0), axis=1)
     neg_sum = np.cumsum(np.minimum(values, 0.0), axis=1)
     active = np.arange(P)
-    for j in range(1, MAX_NONZERO + 1):
+    for j in range(1, max_nonzero + 1):
         active = active[count[active] >= j]
         if active.size == 0:
             break
+        exact = j <= exact_max
+        if not exact and (j - exact_max) % bound_step and j != max_nonzero:
+            continue
         loosest = grid_arr[np.argmax(np.isinf(out[active]), axis=1)]      # largest unmet eps''
         possible = ((2.0 ** j) * loosest >= 1) & (pos_sum[active, j - 1] >= 1 - loosest) \
             & (neg_sum[active, j - 1] <= -1 + loosest)
         rows = active[possible]
         errs = np.empty(rows.size)
-        rows_per_call = max(1, CELLS_PER_CALL >> min(j, EXACT_MAX_NONZERO))
+        rows_per_call = max(1, CELLS_PER_CALL >> min(j, exact_max if exact else bound_nonzero))
         for s in range(0, rows.size, rows_per_call):
             block = values[rows[s:s + rows_per_call], :j]
-            errs[s:s + rows_per_call] = (sup_error(block) if j <= EXACT_MAX_NONZERO
-                                         else sup_error_bound(block, max_nonzero=EXACT_MAX_NONZERO))
+            errs[s:s + rows_per_call] = (sup_error(block) if exact
+                                         else bound(block, bound_nonzero))
         position = order[rows, j - 1] + 1                 # prefix length m ending at this sample
         hit = (errs[:, None] <= grid_arr[None, :]) & np.isinf(out[rows])
         rr, gg = np.nonzero(hit)
@@ -104,20 +140,24 @@ def first_prefixes(samples: np.ndarray, grid: list[float], sup_error, sup_error_
 
 
 def _chunk(task):
-    seed, index, size, m_max, grid = task
+    seed, index, size, m_max, grid, exact_max, bound_nonzero = task
     from subsetsum import SAMPLERS, sup_error, sup_error_bound
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
     samples = np.asarray(SAMPLERS["pensia"](rng, (size, m_max)), dtype=np.float64)
-    return index, first_prefixes(samples, grid, sup_error, sup_error_bound)
+    def bound(block, J):
+        return subset_bound(block, J, sup_error, sup_error_bound)
+    return index, first_prefixes(samples, grid, sup_error, bound,
+                                 exact_max=exact_max, bound_nonzero=bound_nonzero, max_nonzero=MAX_NONZERO)
 
 
 def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs: int, chunk: int,
-              progress=None) -> dict:
+              exact_max: int = 20, bound_nonzero: int = 20, progress=None) -> dict:
     """Run the Monte-Carlo and return the calibration record (see module docstring)."""
     grid = check_sorted_grid(grid)
     if len(grid) < 2:
         raise ValueError(f"--grid needs at least 2 eps'' values to fit C and c0, got {grid}")
-    for name, v, lo in (("--trials", trials, 1), ("--m-max", m_max, 2), ("--jobs", jobs, 1), ("--chunk", chunk, 1)):
+    for name, v, lo in (("--trials", trials, 1), ("--m-max", m_max, 2), ("--jobs", jobs, 1), ("--chunk", chunk, 1),
+                        ("--exact-max", exact_max, 1), ("--bound-nonzero", bound_nonzero, 1)):
         if v < lo:
             raise ValueError(f"{name} must be >= {lo}, got {v}")
     alpha = bonferroni_alpha(confidence, len(grid))
@@ -125,7 +165,11 @@ def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs:
     if trials < needed:
         raise ValueError(f"--trials {trials} is too few: even with no failure the Clopper-Pearson bound "
                          f"reaches eps'' = {min(grid)} only from {needed} trials")
-    tasks = [(seed, i, min(chunk, trials - i * chunk), m_max, grid) for i in range(math.ceil(trials / chunk))]
+    if exact_max > 24 or bound_nonzero > 24:
+        raise ValueError(f"--exact-max {exact_max} / --bound-nonzero {bound_nonzero}: at most 24 "
+                         f"(2^24 subset sums per row already take seconds)")
+    tasks = [(seed, i, min(chunk, trials - i * chunk), m_max, grid, exact_max, bound_nonzero)
+             for i in range(math.ceil(trials / chunk))]
     results, done, start = {}, 0, time.time()
     if jobs == 1:
         iterator = map(_chunk, tasks)
@@ -163,13 +207,14 @@ def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs:
             "runtime_seconds": round(time.time() - start, 1)}
 
 
-def record(args, grid, trials, result) -> dict:
+def record(args, grid, trials, exact_max, bound_nonzero, result) -> dict:
     import numpy
     import scipy
     fit, points = result["fit"], result["points"]
     K = len(grid)
     command = (f"slt calibrate --grid {' '.join(f'{g:g}' for g in grid)} --trials {trials} "
-               f"--m-max {args.m_max} --confidence {args.confidence:g} --seed {args.seed} --chunk {args.chunk}")
+               f"--m-max {args.m_max} --confidence {args.confidence:g} --seed {args.seed} --chunk {args.chunk} "
+               f"--exact-max {exact_max} --bound-nonzero {bound_nonzero}")
     return {
         "C": fit["C"], "c0": fit["c0_cover"],
         "model": "m = ceil(C ln(2/eps'') + c0)",
@@ -182,6 +227,7 @@ def record(args, grid, trials, result) -> dict:
         "points": points,
         "eps_pp_range": [min(grid), max(grid)],
         "trials": trials, "seed": args.seed, "chunk": args.chunk, "m_max": args.m_max,
+        "exact_max_nonzero": exact_max, "bound_max_nonzero": bound_nonzero, "max_nonzero": MAX_NONZERO,
         "confidence_level": args.confidence, "alpha_per_point": result["alpha"],
         "confidence": (f"Simultaneously for the {K} values of eps'' (Bonferroni), with confidence >= "
                        f"{args.confidence:g}: at the listed m, P(sup-error of m samples from D > eps'') <= eps'' "
@@ -192,8 +238,10 @@ def record(args, grid, trials, result) -> dict:
                        f"extrapolation of the theorem's form m = C ln(2/eps''), not a measurement."),
         "method": ("Monte-Carlo on Pensia's D = 1/2 delta_0 + 1/2 Law(UV) (subsetsum.SAMPLERS['pensia']); per "
                    "trial, one draw of m_max samples evaluated at increasing prefixes; sup-error = exact sup over "
-                   f"z in [-1, 1] of the best subset-sum error (subsetsum.sup_error) up to {EXACT_MAX_NONZERO} "
-                   "nonzero samples, subsetsum.sup_error_bound (rigorous upper bound, conservative) above; "
+                   f"z in [-1, 1] of the best subset-sum error (subsetsum.sup_error) up to {exact_max} "
+                   f"nonzero samples; above it, every 2nd nonzero sample, the smaller of the exact sup-errors of two "
+                   f"subsets of {bound_nonzero} samples (subsetsum.sup_error_bound: the largest magnitudes; and a "
+                   "sign-balanced subset) -- a rigorous upper bound, so m* can only be overestimated (conservative); "
                    f"a trial not reaching eps'' within {MAX_NONZERO} nonzero samples or m_max samples counts as a "
                    "failure; least-squares fit of m against ln(2/eps'')"),
         "command": command,
@@ -209,12 +257,14 @@ def run(args) -> int:
     grid = args.grid or (QUICK_GRID if args.quick else FULL_GRID)
     grid = check_sorted_grid(grid)
     trials = args.trials or (1000 if args.quick else math.ceil(30 / min(grid)))
+    exact_max = args.exact_max or (16 if args.quick else 20)
+    bound_nonzero = args.bound_nonzero or (16 if args.quick else 20)
     out = Path(args.out) if args.out else DATA_PATH
     print(f"calibrate: eps'' grid {grid}, {trials} trials, m_max {args.m_max}, "
           f"{args.jobs} process(es), seed {args.seed}", file=sys.stderr)
     result = calibrate(grid, trials, args.m_max, args.confidence, args.seed, args.jobs, args.chunk,
-                       progress=lambda msg: print(msg, file=sys.stderr, flush=True))
-    data = record(args, grid, trials, result)
+                       exact_max, bound_nonzero, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    data = record(args, grid, trials, exact_max, bound_nonzero, result)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=2) + "\n")
     print(f"{'eps_pp':>8}  {'m':>4}  {'failures':>8}  {'CP upper':>9}  {'median m*':>9}")
