@@ -59,7 +59,8 @@ def _lattice_norm(group: str, f_in: str, f_out: str, k, m):
         return sp.Integer(1) if isinstance(k, sp.Basic) else 1.0
     if "point" in (f_in, f_out):
         return m * sqrt(size_out if f_in == "point" else size_in)
-    return PG.kernel_size(group, k) * sqrt(size_in * size_out)
+    norm = PG.kernel_size(group, k) * sqrt(size_in * size_out)
+    return sp.factor(norm) if isinstance(k, sp.Basic) else norm
 
 
 def basis_dim(spec_in: dict, spec_out: dict) -> int:

@@ -7,7 +7,10 @@ the pruning construction builds it from its computed bases.
 
 Labels: widths and random parameters are "proven given C" when the user passes C (Theorem
 1 is proven for the universal constant C of the random Subset-Sum lemma) and "calibrated"
-with the shipped empirical C; lower bounds are proven (Theorem 2, no constant).
+with the shipped empirical C; lower bounds are proven (Theorem 2, no constant). Since the
+construction approximates each layer within eps/(2l) <= eps with probability >= 1 - delta
+>= 1/2, a valid C can never give fewer random parameters than the lower bound: when it
+does, ``warnings`` says that this C is too small.
 """
 from __future__ import annotations
 
@@ -99,6 +102,10 @@ def network_width(layers, eps: float, delta: float = 0.01, C: float | None = Non
         if low_cal is not None:
             row["extrapolated"] = up["eps_pp"] < low_cal
         out_layers.append(row)
+    warnings = [f"layer {i}: {r['random_params']} random parameters < the Theorem 2 lower bound "
+                f"{r['lower_bound_params']}: C = {const['C']:g} (c0 = {const['c0']:g}) cannot be a valid "
+                f"Subset-Sum constant at this eps"
+                for i, r in enumerate(out_layers, 1) if r["random_params"] < r["lower_bound_params"]]
     total_random = sum(r["random_params"] for r in out_layers)
     total_lower = sum(r["lower_bound_params"] for r in out_layers)
     affine = const["c0"] != 0.0
@@ -115,5 +122,6 @@ def network_width(layers, eps: float, delta: float = 0.01, C: float | None = Non
         "total_lower_bound_label": TOTAL_LOWER_LABEL,
         "tightness_ratio": T2.tightness_ratio(total_random, total_lower),
         "formula_latex": formula_latex(affine),
+        "warnings": warnings,
         "paper_formula_latex": r"\tilde n_i = " + S.latex(T1.paper_width_expr()),
     }

@@ -43,12 +43,22 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _show(expr, sizes: dict) -> str:
+    """A closed form as text; of a Piecewise only the branch that applies at these sizes."""
+    if isinstance(expr, sp.Piecewise):
+        for value, cond in expr.args:
+            if cond == sp.true or bool(cond.subs(sizes)):
+                return sp.sstr(value) + ("" if cond == sp.true else f"  (case {sp.sstr(cond)})")
+    return sp.sstr(expr)
+
+
 def _closed_form_rows(specs: list[dict]) -> list[dict]:
     rows = []
     for i in range(1, len(specs)):
         a, b = specs[i - 1], specs[i]
         rows.append({"basis_dim": bounds.basis_dim_expr(a, b), "basis_norm": bounds.basis_norm_expr(a, b),
-                     "hidden_basis_dim": bounds.basis_dim_expr(a, a), "kind": bounds.closed_form_kind(a, b)})
+                     "hidden_basis_dim": bounds.basis_dim_expr(a, a), "kind": bounds.closed_form_kind(a, b),
+                     "sizes": bounds.sizes(a, b), "hidden_sizes": bounds.sizes(a, a)})
     return rows
 
 
@@ -145,6 +155,8 @@ def _print_text(args, result: dict, closed: list[dict], family_formula, affine: 
     print(f"random parameters: {result['total_random_params']}  [{label}]")
     print(f"lower bound (Theorem 2): {result['total_lower_bound_params']}  [proven per layer; total = "
           f"sum of the per-layer bounds at the same eps]")
+    for warning in result["warnings"]:
+        print(f"warning: {warning}")
     if result["tightness_ratio"] is not None:
         print(f"tightness ratio (random params / lower bound): {result['tightness_ratio']:.4g}")
     paper = ", ".join(str(r["paper_width"]) for r in result["layers"])
@@ -154,8 +166,13 @@ def _print_text(args, result: dict, closed: list[dict], family_formula, affine: 
     print("\nclosed forms (sizes: k kernel, m grid, n points, k_in/k_out tensor orders):")
     for i, c in enumerate(closed, 1):
         kind = "" if c["kind"] == "closed form" else f"  ({c['kind']})"
-        print(f"  layer {i}: |B_i| = {sp.sstr(c['basis_dim'])}, ||B_i|| = {sp.sstr(c['basis_norm'])}, "
-              f"|B_(X->X)| = {sp.sstr(c['hidden_basis_dim'])}{kind}")
+        sizes = ", ".join(f"{k} = {v}" for k, v in c["sizes"].items())
+        print(f"  layer {i}{' (' + sizes + ')' if sizes else ''}{kind}:")
+        print(f"    |B_i| = {_show(c['basis_dim'], c['sizes'])}")
+        print(f"    ||B_i|| = {_show(c['basis_norm'], c['sizes'])}")
+        differ = ", ".join(f"{k} = {v}" for k, v in c["hidden_sizes"].items() if c["sizes"].get(k) != v)
+        print(f"    |B_(X->X)| = {_show(c['hidden_basis_dim'], c['hidden_sizes'])}  (first random layer, "
+              f"X_(i-1) -> X_(i-1){', ' + differ if differ else ''})")
     print("\nTheorem 1, explicit constants (eps_l = eps/(2l), delta_l = delta/l; C symbolic):")
     if args.latex:
         print(result["formula_latex"])

@@ -169,6 +169,14 @@ def test_lower_bound_below_upper_bound(specs, eps, n0, n1, C):
     assert r["total_lower_bound_params"] <= r["total_random_params"]
 
 
+def test_too_small_constant_is_flagged():
+    L = [{"n_in": 4, "n_out": 4, "basis_dim": 9, "basis_norm": 9.0, "hidden_basis_dim": 9}]
+    assert bounds.network_width(L, 1e-6, 0.01, C=2.0)["warnings"] == []
+    r = bounds.network_width(L, 1e-6, 0.01, C=0.05)
+    assert r["layers"][0]["random_params"] < r["layers"][0]["lower_bound_params"]
+    assert "layer 1" in r["warnings"][0] and "C = 0.05" in r["warnings"][0]
+
+
 def test_lower_bound_vacuous_from_half():
     assert bounds.lower_bound(10, 10, 5, 0.5) == 0 and bounds.lower_bound(10, 10, 5, 0.9) == 0
     assert bounds.tightness_ratio(100, 0) is None
