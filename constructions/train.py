@@ -108,6 +108,36 @@ def init_network(bases, channels, rng: np.random.Generator) -> list[Layer]:
     return layers
 
 
+def data_init(layers, x: np.ndarray, bind=None) -> list[Layer]:
+    """Data-dependent start (layer by layer, on a batch ``x``): remove from every output
+    channel's coefficients the direction of the mean input statistic, so that each
+    channel's pre-activation has zero mean over the batch and the positions (no ReLU dead
+    or always on for all inputs at the start: without biases, e.g. a global readout of
+    nonnegative features would otherwise fix the sign of half its channels), then scale
+    the layer so its pre-activations have unit variance. The mean statistic of layer i is
+    mu[a, k] = mean over inputs and output positions of (b_k u_a), i.e.
+    ``coeff_grad(u, ones)`` / (batch |Y|). ``bind(layers, None)``: the network on x's graphs."""
+    out = list(layers)
+    for i in range(len(out)):
+        net = out if bind is None else bind(out, None)
+        _, zs = forward(net[:i + 1], x, activations=True)
+        u = zs[0] if i == 0 else np.maximum(zs[i], 0)
+        basis = net[i].basis
+        ones = np.ones((x.shape[0], out[i].n_out, basis.shape[0]))
+        mu = basis.coeff_grad(u, ones)[:, 0, :] / ones[0].size  # (n_in, K)
+        c = out[i].coeffs.copy()
+        norm = np.linalg.norm(mu)
+        if norm > 0:
+            d = mu / norm
+            c -= np.einsum("abk,ak->b", c, d)[None, :, None] * d[:, None, :]
+        z = basis.apply(c, u)
+        std = float(z.std())
+        if std > 0:
+            c /= std
+        out[i] = Layer(out[i].basis, c)
+    return out
+
+
 # ---------------------------------------------------------------------- optimiser
 @dataclass
 class Adam:
