@@ -1,0 +1,97 @@
+"""``slt reproduce``: run every study and write the figures and tables into ``reports/``.
+
+    slt reproduce --quick              # CI-sized (a few minutes on 2 cores)
+    slt reproduce --out reports        # the full run whose output is committed
+    slt reproduce --only basis_sizes width_vs_eps --jobs 2
+
+Studies (``slt/studies``): the random Subset-Sum curve, width versus eps, error versus
+overparameterisation, basis sizes, sparsity, plus one row per end-to-end experiment
+(``slt experiment``). Cells of all studies run in ``--jobs`` processes; every finished
+cell and study is cached in OUT/.cache (atomic writes), keyed by its parameters and the
+code version, so an interrupted run resumes without recomputing. Results depend only on
+``--seed`` (never on ``--jobs``). Progress goes to stderr; OUT/README.md indexes everything.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("reproduce", help="run every study and write the figures and tables into reports/",
+                              description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="CI-sized run (fewer trials, seeds and grid points)")
+    p.add_argument("--preset", choices=("tiny", "quick", "full"),
+                   help="size of the run (default full; --quick = --preset quick; tiny is for tests)")
+    p.add_argument("--out", metavar="DIR", default="reports", help="output directory (default reports)")
+    p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: the available cores)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--only", nargs="+", metavar="STUDY", help="run only these studies")
+    p.add_argument("--no-experiments", action="store_true", help="skip the end-to-end experiments (issue #7)")
+    p.add_argument("--no-cache", action="store_true", help="recompute everything (the cache is neither read "
+                                                            "nor written)")
+    p.add_argument("--list", action="store_true", help="list the studies and their cache state, run nothing")
+    p.set_defaults(func=run)
+
+
+def _names(args) -> list[str]:
+    from slt.studies import ALL
+    if args.only:
+        unknown = [n for n in args.only if n not in ALL]
+        if unknown:
+            raise ValueError(f"unknown study {', '.join(unknown)}: choose from {', '.join(ALL)}")
+        names = [n for n in ALL if n in args.only]
+    else:
+        names = list(ALL)
+    if args.no_experiments:
+        names = [n for n in names if n != "experiments"]
+    return names
+
+
+def _command(args, preset: str) -> str:
+    parts = ["slt reproduce"]
+    if preset == "quick":
+        parts.append("--quick")
+    elif preset != "full":
+        parts.append(f"--preset {preset}")
+    if args.seed != 0:
+        parts.append(f"--seed {args.seed}")
+    return " ".join(parts)
+
+
+def run(args) -> int:
+    from slt.studies.readme import write_index
+    from slt.studies.runner import Cache, cpu_count, plan, run_studies, write_timings
+
+    if args.quick and args.preset not in (None, "quick"):
+        raise ValueError(f"--quick conflicts with --preset {args.preset}")
+    preset = "quick" if args.quick else (args.preset or "full")
+    jobs = args.jobs if args.jobs is not None else cpu_count()
+    if jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {jobs}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    names = _names(args)
+    out = Path(args.out)
+    if args.list:
+        for r in plan(names, preset, args.seed, Cache(out / ".cache", enabled=not args.no_cache)):
+            state = r.from_cache if r.tables is None else "cached (study)"
+            print(f"{r.name:18s} {len(r.cells):4d} cells   {state}")
+        return 0
+    t0 = time.perf_counter()
+    runs = run_studies(names, preset, args.seed, out, jobs=jobs, use_cache=not args.no_cache, progress=True)
+    wall = time.perf_counter() - t0
+    timings = {r.name: {"cells": len(r.cells), "cached": r.from_cache, "cell_seconds": round(r.seconds, 1)}
+               for r in runs}
+    timings.update({"wall_seconds": round(wall, 1), "jobs": jobs, "preset": preset})
+    write_timings(runs, out, {"wall_seconds": round(wall, 1), "jobs": jobs, "preset": preset})
+    command = _command(args, preset)
+    index = write_index(out, runs, command, preset, args.seed, timings)
+    print(f"slt reproduce: {len(runs)} studies ({preset}, seed {args.seed}) in {wall:.1f} s with {jobs} job(s)")
+    for r in runs:
+        files = len(r.table_paths) * 3 + sum(len(v) for v in r.figures.values())
+        print(f"  {r.name:18s} {files:3d} files   cells from cache: {r.from_cache}")
+    print(f"index: {index}")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,141 @@
+"""On-disk cache of finished work, written atomically.
+
+A cache entry is one JSON file named by a key: the SHA-256 of the study name, the
+parameters (of a whole study or of one cell of it) and the code version (a hash of the
+source files the result depends on, see :func:`code_version`). Changing a parameter or
+the code gives a new key, so a stale result is never reused; an interrupted run finds
+every entry written before the interruption and recomputes only the rest.
+
+Writes go to a temporary file in the same directory, are flushed to disk, then renamed
+over the final name with ``os.replace`` (atomic on POSIX): a reader sees either no entry
+or a complete one, never a half-written file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: the packages whose source every study result depends on (plus the study's own module)
+DEPENDENCIES = ("subsetsum", "constructions", "bounds")
+
+
+def canonical(obj) -> str:
+    """Deterministic JSON text of parameters (sorted keys, no whitespace variation)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_default, allow_nan=False)
+
+
+def _default(obj):
+    import numpy as np
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot serialise {type(obj).__name__} for the cache")
+
+
+@lru_cache(maxsize=None)
+def _tree_hash(paths: tuple[str, ...]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        path = Path(p)
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for f in files:
+            if f.is_file() and f.suffix in (".py", ".json") and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(ROOT) if f.is_relative_to(ROOT) else f.name).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def code_version(*modules: str) -> str:
+    """Hash of the source of the dependency packages and of the given modules' files."""
+    import importlib
+    paths = [str(ROOT / d) for d in DEPENDENCIES]
+    missing = []
+    for name in modules:
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            missing.append(name)          # not written yet: part of the version (adding it changes the key)
+            continue
+        paths.append(str(Path(mod.__file__).resolve()))
+    h = _tree_hash(tuple(paths))
+    return h if not missing else hashlib.sha256((h + ",".join(missing)).encode()).hexdigest()[:16]
+
+
+def key(study: str, params, version: str) -> str:
+    """SHA-256 (hex) of the study name, its parameters and the code version."""
+    return hashlib.sha256(canonical({"study": study, "params": params, "code": version}).encode()).hexdigest()
+
+
+class Cache:
+    """JSON entries under ``directory`` (created on first write). ``enabled=False`` turns
+    it into a no-op (``--no-cache``)."""
+
+    def __init__(self, directory, enabled: bool = True):
+        self.directory = Path(directory)
+        self.enabled = enabled
+
+    def path(self, k: str) -> Path:
+        return self.directory / f"{k}.json"
+
+    def get(self, k: str):
+        """The stored value, or None if absent (a corrupt entry counts as absent)."""
+        if not self.enabled:
+            return None
+        p = self.path(k)
+        try:
+            with open(p) as fh:
+                return json.load(fh)["value"]
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def __contains__(self, k: str) -> bool:
+        return self.get(k) is not None
+
+    def put(self, k: str, value, meta: dict | None = None) -> None:
+        if not self.enabled:
+            return
+        atomic_write_text(self.path(k), json.dumps({"meta": meta or {}, "value": value}, default=_default,
+                                                   allow_nan=False, sort_keys=True))
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file in the same directory + os.replace)."""
+    atomic_write_bytes(path, text.encode())
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def finite_or_none(x):
+    """float(x) if finite, else None (JSON has no NaN/inf; tables show an empty cell)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None

@@ -1,0 +1,143 @@
+"""The end-to-end experiments of issue #7 as one row each in ``slt reproduce``.
+
+Hook: each experiment is run through ``slt.experiments.run_experiment(name, quick, seed,
+out, log)`` (``slt experiment digits|ign|mpnn``; written by the issue-#7 code, which also
+writes its own tables and figure under ``out/experiments``). An experiment whose module
+is missing or fails is reported as such in the table (and not cached, so the next run
+tries again); nothing else of ``slt reproduce`` depends on it.
+"""
+from __future__ import annotations
+
+import traceback
+
+from .tables import Column, Table
+
+NAME = "experiments"
+TITLE = "End-to-end experiments (issue #7): trained equivariant target vs pruned random network"
+#: the source these results depend on, besides the dependency packages (cache key)
+CODE_MODULES = ("slt.experiments", "slt.experiments.common", "slt.experiments.data", "slt.experiments.digits",
+                "slt.experiments.ign", "slt.experiments.mpnn")
+EXPERIMENT_DIR = "experiments"
+#: compute_cell receives the report directory (the experiments write their own files there)
+NEEDS_OUT = True
+
+
+def names() -> tuple:
+    try:
+        from slt.experiments import EXPERIMENTS
+        return tuple(EXPERIMENTS)
+    except ImportError:
+        return ("digits", "ign", "mpnn")
+
+
+def parameters(preset: str, seed: int) -> dict:
+    from . import check_preset
+    check_preset(preset)
+    return {"names": [] if preset == "tiny" else list(names()), "quick": preset != "full", "seed": int(seed)}
+
+
+def cells(params: dict) -> list[dict]:
+    return [{"experiment": n, "quick": params["quick"], "seed": params["seed"], "cost": 50}
+            for n in params["names"]]
+
+
+def compute_cell(cell: dict, out=None) -> dict:
+    """Run one experiment; ``out`` is the report directory (its files go to out/experiments)."""
+    import importlib
+    import sys
+    from pathlib import Path
+    name = cell["experiment"]
+    try:
+        api = importlib.import_module("slt.experiments")
+        importlib.import_module(f"slt.experiments.{name}")
+    except ImportError as exc:
+        return {"available": False, "reason": f"not available: {exc}", "_nocache": True}
+    target = Path(out) / EXPERIMENT_DIR if out is not None else None
+    log = lambda msg: print(f"  [{name}] {msg}", file=sys.stderr)  # noqa: E731
+    try:
+        result = api.run_experiment(name, quick=cell["quick"], seed=cell["seed"], out=target, log=None)
+    except Exception as exc:  # an experiment failing must not stop the studies
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        log(f"failed: {last}")
+        return {"available": True, "failed": True, "reason": f"failed: {last}", "_nocache": True}
+    rows = []
+    for r in result.get("summary", []):
+        rows.append({k: r.get(k) for k in ("model", "target_accuracy", "pruned_accuracy_bound", "bound_m", "m_run",
+                                           "m_first_match", "eps", "output_error_max", "kept_params",
+                                           "random_params", "equivariance_error")})
+    files = [str(Path(f).relative_to(out)) if out is not None and Path(f).is_relative_to(out) else str(f)
+             for f in result.get("files", [])]
+    return {"available": True, "rows": rows, "files": files}
+
+
+COLUMNS = [
+    Column("experiment", "input"), Column("model", "input"), Column("status", "input"),
+    Column("target_accuracy", "measured", "fraction", "test accuracy of the trained target"),
+    Column("pruned_accuracy_bound", "measured", "fraction", "test accuracy of the pruned random network at the "
+                                                            "bound's m"),
+    Column("bound_m", "calibrated", "samples per input field", "Theorem 1 per layer (calibrated C)"),
+    Column("m_run", "input", "samples per input field"),
+    Column("m_first_match", "measured", "samples per input field", "first m of the sweep within 0.5 points"),
+    Column("eps", "measured", "", "from the target's test margins"),
+    Column("output_error_max", "measured"), Column("kept_params", "measured", "parameters"),
+    Column("random_params", "input", "parameters"), Column("equivariance_error", "measured"),
+]
+
+
+def _value(v):
+    if isinstance(v, (list, tuple)):
+        return "/".join(str(x) for x in v)
+    if isinstance(v, float) or isinstance(v, int) or v is None or isinstance(v, str):
+        return v
+    return str(v)
+
+
+def assemble(params: dict, results: list) -> list[Table]:
+    rows = []
+    for c, r in zip(cells(params), results):
+        if not r.get("rows"):
+            rows.append({"experiment": c["experiment"], "status": r.get("reason", "no result")})
+            continue
+        for x in r["rows"]:
+            rows.append({"experiment": c["experiment"], "status": "ok", **{k: _value(v) for k, v in x.items()}})
+    notes = [f"{'Quick' if params['quick'] else 'Full'} configuration of `slt experiment NAME`, seed {params['seed']}; "
+             f"each experiment's own tables and figure are under {EXPERIMENT_DIR}/."]
+    return [Table(NAME, TITLE, COLUMNS, rows, notes)]
+
+
+def figure(tables: dict, width: float):
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from .figures import color
+    t = tables[NAME]
+    rows = [r for r in t.rows if r.get("status") == "ok"]
+    fig, ax = plt.subplots(figsize=(width, 2.0 if width < 4 else 2.2))
+    if not rows:
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no experiment results (see the table)", ha="center", va="center")
+        return fig
+    x = np.arange(len(rows))
+    w = 0.38
+    ax.bar(x - w / 2, [100 * (r.get("target_accuracy") or np.nan) for r in rows], w, color=color(0),
+           label="trained target (measured)")
+    ax.bar(x + w / 2, [100 * (r.get("pruned_accuracy_bound") or np.nan) for r in rows], w, color=color(1),
+           label="pruned random network (measured)")
+    ax.set_xticks(x, [f"{r['experiment']}\n{r.get('model', '')}" for r in rows], fontsize=6)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 105)
+    ax.legend(loc="lower right")
+    return fig
+
+
+def summary(tables: dict) -> dict:
+    t = tables[NAME]
+    parts = []
+    for r in t.rows:
+        if r.get("status") == "ok" and r.get("target_accuracy") is not None:
+            pr = r.get("pruned_accuracy_bound")
+            parts.append(f"{r['experiment']}/{r.get('model')}: target {100 * r['target_accuracy']:.1f} %, pruned "
+                         + (f"{100 * pr:.1f} %" if pr is not None else "not run"))
+        else:
+            parts.append(f"{r['experiment']}: {r.get('status')}")
+    return {NAME: "Trained equivariant targets and their pruned random networks (no training of the random "
+                  "network): " + "; ".join(parts) + "."}

@@ -1,0 +1,167 @@
+"""Figure style and output: serif fonts, the Okabe-Ito colour-blind-safe palette, one- and
+two-column paper widths, vector PDF plus PNG. Matplotlib only, Agg backend.
+
+A study's figure function has the signature ``figure(tables, width) -> Figure`` and
+chooses its height from ``width``; :func:`save_figure` calls it once per layout inside
+:func:`style` and writes ``NAME_1col.{pdf,png}`` and ``NAME_2col.{pdf,png}``.
+
+Curves say where they come from, in the legend, with the same words as the tables'
+column labels: proven, proven given C, calibrated, measured (:func:`legend`), and a line
+style per kind (:data:`KIND_STYLE`): proven solid, calibrated dashed, proven given C
+dash-dot, measured markers.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .cache import atomic_write_bytes  # noqa: E402
+
+#: Okabe & Ito (2008), "Color Universal Design": distinguishable under all common colour-vision deficiencies
+OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
+             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7"}
+PALETTE = [OKABE_ITO[c] for c in ("blue", "vermillion", "bluish green", "orange", "reddish purple",
+                                  "sky blue", "black", "yellow")]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+#: figure widths in inches: one column of a two-column paper, and the full text width
+LAYOUTS = {"1col": 3.4, "2col": 7.0}
+FORMATS = ("pdf", "png")
+PNG_DPI = 200
+KIND_STYLE = {
+    "proven": {"linestyle": "-", "marker": None},
+    "proven given C": {"linestyle": "-.", "marker": None},
+    "calibrated": {"linestyle": "--", "marker": None},
+    "measured": {"linestyle": ":", "marker": "o", "markersize": 3},
+    "reference": {"linestyle": "none", "marker": "*", "markersize": 7},
+}
+
+RC = {
+    "font.family": "serif",
+    "font.serif": ["DejaVu Serif", "Bitstream Vera Serif", "Times New Roman", "Times"],
+    "mathtext.fontset": "dejavuserif",
+    "font.size": 8,
+    "axes.titlesize": 8,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 6.5,
+    "legend.frameon": False,
+    "lines.linewidth": 1.2,
+    "lines.markersize": 3.5,
+    "axes.linewidth": 0.6,
+    "axes.grid": True,
+    "grid.linewidth": 0.3,
+    "grid.alpha": 0.5,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "pdf.fonttype": 42,        # TrueType in the PDF: editable text, accepted by publishers
+    "ps.fonttype": 42,
+    "svg.hashsalt": "slt",
+    "figure.constrained_layout.use": True,
+    "savefig.bbox": "standard",
+}
+
+
+@contextlib.contextmanager
+def style():
+    """The paper style as a matplotlib rc context."""
+    with matplotlib.rc_context(RC):
+        yield
+
+
+def legend(text: str, kind: str) -> str:
+    """Legend entry naming the kind of number: ``"theorem width (calibrated)"``."""
+    if kind not in KIND_STYLE:
+        raise ValueError(f"kind must be one of {tuple(KIND_STYLE)}, got {kind!r}")
+    return f"{text} ({kind})"
+
+
+def kind_style(kind: str, color=None, **extra) -> dict:
+    """Line style for a kind of number (plus colour and extras)."""
+    st = dict(KIND_STYLE[kind])
+    if color is not None:
+        st["color"] = color
+    st.update(extra)
+    return st
+
+
+def color(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def marker(i: int) -> str:
+    return MARKERS[i % len(MARKERS)]
+
+
+def clean_log_axes(ax) -> None:
+    """No labels on minor ticks of log axes (they collide at small sizes)."""
+    from matplotlib.ticker import NullFormatter
+    if ax.get_xscale() == "log":
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    if ax.get_yscale() == "log":
+        ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def panel_grid(n: int, width: float, panel_height: float | None = None, max_cols: int | None = None,
+               spare: bool = False):
+    """A figure with ``n`` panels laid out for ``width`` (fewer columns at one-column width).
+
+    With ``spare`` the first unused slot of the grid is returned as well (axis off, for a
+    legend) or None if the grid is full: (fig, axes, spare_ax)."""
+    cols = max_cols or (1 if width < 4 else 3)
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    ph = panel_height or (width / cols) * 0.8
+    fig, axes = plt.subplots(rows, cols, figsize=(width, ph * rows), squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    if spare:
+        extra = flat[n] if len(flat) > n else None
+        if extra is not None:
+            extra.set_visible(True)
+            extra.axis("off")
+        return fig, flat[:n], extra
+    return fig, flat[:n]
+
+
+def shared_legend(fig, axes, spare, fontsize: float = 6.5, **kwargs) -> None:
+    """One legend for a grid of panels: in the spare grid slot if there is one, else below
+    the panels (outside them)."""
+    seen = {}
+    for ax in axes:                      # every label once, in order of first appearance
+        for h, l in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(l, h)
+    handles, labels = list(seen.values()), list(seen)
+    if spare is not None:
+        spare.legend(handles, labels, loc="center", fontsize=fontsize, **kwargs)
+    else:
+        ncol = 1 if fig.get_figwidth() < 4 else 2
+        fig.legend(handles, labels, loc="outside lower center", ncol=ncol, fontsize=fontsize, **kwargs)
+
+
+def save_figure(build, name: str, directory, tables) -> dict:
+    """Render ``build(tables, width)`` for every layout and write PDF and PNG files.
+
+    Returns {layout: {format: path}}. Files are written atomically; PDFs carry no creation
+    date, so the same tables give the same bytes."""
+    directory = Path(directory)
+    out = {}
+    for layout, width in LAYOUTS.items():
+        with style():
+            fig = build(tables, width)
+            out[layout] = {}
+            for fmt in FORMATS:
+                buf = io.BytesIO()
+                kwargs = {"metadata": {"CreationDate": None}} if fmt == "pdf" else {"dpi": PNG_DPI}
+                fig.savefig(buf, format=fmt, **kwargs)
+                path = directory / f"{name}_{layout}.{fmt}"
+                atomic_write_bytes(path, buf.getvalue())
+                out[layout][fmt] = path
+            plt.close(fig)
+    return out

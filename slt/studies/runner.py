@@ -1,0 +1,217 @@
+"""Run studies: cells in parallel, results cached atomically, tables and figures written.
+
+A study is split into independent *cells* (JSON-able dicts holding everything their
+result depends on, including the seed). Each cell's result is cached under a key made of
+the study name, the cell and the code version as soon as it finishes, so an interrupted
+run resumes where it stopped; the assembled tables of a finished study are cached under
+the study name, all its parameters and the code version. Random draws come from
+:func:`rng_for` (a numpy Generator seeded by the run seed and the cell's content), so the
+results do not depend on the order or the number of processes (``jobs``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import zlib
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import load
+from .cache import Cache, atomic_write_text, canonical, code_version, key
+from .figures import save_figure
+from .progress import Progress
+from .tables import Table
+
+
+def rng_for(seed: int, *parts) -> np.random.Generator:
+    """A Generator determined by the run seed and ``parts`` (strings or JSON-able values)."""
+    words = [int(seed)] + [zlib.crc32(canonical(p).encode()) for p in parts]
+    return np.random.default_rng(np.random.SeedSequence(words))
+
+
+def _execute(task):
+    name, cell, out = task
+    t0 = time.perf_counter()
+    mod = load(name)
+    result = mod.compute_cell(cell, out=out) if getattr(mod, "NEEDS_OUT", False) else mod.compute_cell(cell)
+    return result, time.perf_counter() - t0
+
+
+@dataclass
+class StudyRun:
+    name: str
+    params: dict
+    version: str
+    cells: list = field(default_factory=list)
+    keys: list = field(default_factory=list)
+    results: list = field(default_factory=list)
+    tables: list | None = None
+    from_cache: str = "no"           # "study", "cells: k/n" or "no"
+    seconds: float = 0.0
+    figures: dict = field(default_factory=dict)
+    table_paths: dict = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+    nocache: bool = False            # a cell asked not to be cached (e.g. a failed experiment)
+
+
+def plan(names, preset: str, seed: int, cache: Cache, overrides: dict | None = None) -> list[StudyRun]:
+    """Parameters, code versions, cells and cache hits of each study (nothing computed)."""
+    runs = []
+    for name in names:
+        mod = load(name)
+        params = mod.parameters(preset, seed)
+        if overrides and name in overrides:
+            params = {**params, **overrides[name]}
+        version = code_version(mod.__name__, "slt.studies.tables", "slt.studies.runner",
+                               *getattr(mod, "CODE_MODULES", ()))
+        run = StudyRun(name, params, version)
+        hit = cache.get(key(name, params, version))
+        if hit is not None:
+            run.tables = [Table.from_dict(t) for t in hit["tables"]]
+            run.seconds = hit.get("seconds", 0.0)
+            run.from_cache = "study"
+        else:
+            run.cells = mod.cells(params)
+            run.keys = [key(f"{name}/cell", cell, version) for cell in run.cells]
+            run.results = [cache.get(k) for k in run.keys]
+            hits = sum(r is not None for r in run.results)
+            run.from_cache = f"cells {hits}/{len(run.cells)}" if hits else "no"
+        runs.append(run)
+    return runs
+
+
+def execute(runs: list[StudyRun], cache: Cache, jobs: int = 1, progress: Progress | None = None,
+            on_study_done=None, out=None) -> None:
+    """Compute every missing cell (in ``jobs`` processes), caching each result as it lands;
+    call ``on_study_done(run)`` as soon as a study has all its cells."""
+    pending = [(i, j) for i, run in enumerate(runs) if run.tables is None
+               for j, r in enumerate(run.results) if r is None]
+    cost = lambda ij: -float(runs[ij[0]].cells[ij[1]].get("cost", 1.0))
+    pending.sort(key=cost)
+    remaining = [sum(r is None for r in run.results) if run.tables is None else 0 for run in runs]
+
+    def finish(i, j, result, seconds):
+        run = runs[i]
+        run.results[j] = result
+        run.seconds += seconds
+        if not (isinstance(result, dict) and result.get("_nocache")):   # failures are retried next time
+            cache.put(run.keys[j], result, meta={"study": run.name, "cell": run.cells[j], "seconds": seconds})
+        else:
+            run.nocache = True
+        remaining[i] -= 1
+        if progress:
+            progress.advance(f"{run.name}: {_cell_label(run.cells[j])}")
+        if remaining[i] == 0 and on_study_done:
+            on_study_done(run)
+
+    for i, run in enumerate(runs):            # studies already complete (cached study or all cells cached)
+        if remaining[i] == 0 and on_study_done:
+            on_study_done(run)
+    if not pending:
+        return
+    if jobs <= 1:
+        for i, j in pending:
+            result, seconds = _execute((runs[i].name, runs[i].cells[j], out))
+            finish(i, j, result, seconds)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {}
+        queue = list(pending)
+        try:
+            while queue or futures:
+                while queue and len(futures) < 2 * jobs:
+                    i, j = queue.pop(0)
+                    futures[pool.submit(_execute, (runs[i].name, runs[i].cells[j], out))] = (i, j)
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    i, j = futures.pop(fut)
+                    result, seconds = fut.result()
+                    finish(i, j, result, seconds)
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+
+
+def _cell_label(cell: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in cell.items() if k not in ("seed", "cost") and not isinstance(v, (dict, list)))[:70]
+
+
+def finalize(run: StudyRun, cache: Cache, out: Path) -> None:
+    """Assemble the tables (or take them from the cache), write tables and figures."""
+    mod = load(run.name)
+    if run.tables is None:
+        run.tables = mod.assemble(run.params, run.results)
+        for t in run.tables:
+            t.params = run.params
+        if not run.nocache:
+            cache.put(key(run.name, run.params, run.version),
+                      {"tables": [t.to_dict() for t in run.tables], "seconds": run.seconds},
+                      meta={"study": run.name})
+    out.mkdir(parents=True, exist_ok=True)
+    for t in run.tables:
+        run.table_paths[t.name] = t.write(out)
+    tables = {t.name: t for t in run.tables}
+    run.figures = save_figure(mod.figure, run.name, out, tables)
+    run.summary = mod.summary(tables)
+
+
+def run_studies(names, preset: str, seed: int, out, jobs: int = 1, use_cache: bool = True,
+                progress: bool | Progress = True, overrides: dict | None = None,
+                cache_dir=None) -> list[StudyRun]:
+    """Run the named studies and write their outputs under ``out``; returns the runs."""
+    out = Path(out)
+    cache = Cache(Path(cache_dir) if cache_dir else out / ".cache", enabled=use_cache)
+    runs = plan(names, preset, seed, cache, overrides)
+    total = sum(len(r.cells) for r in runs if r.tables is None)
+    done = sum(sum(x is not None for x in r.results) for r in runs if r.tables is None)
+    bar = progress if isinstance(progress, Progress) else (Progress(total) if progress else None)
+    if bar is not None:
+        bar.total = total
+        bar.done = done
+        bar.message(f"slt reproduce: {len(runs)} studies, {total} cells ({done} cached) -> {out}")
+    execute(runs, cache, jobs=jobs, progress=bar, out=str(out),
+            on_study_done=lambda run: (finalize(run, cache, out),
+                                       bar and bar.message(f"  done: {run.name} (from cache: {run.from_cache})")))
+    if bar is not None:
+        bar.close()
+    return runs
+
+
+def study_run(module, preset: str = "quick", seed: int = 0, out=None, **overrides):
+    """Run one study in this process (no parallelism); returns (tables, figure).
+
+    With ``out`` the tables and figures are also written there (and cached in out/.cache)."""
+    import tempfile
+    from .figures import style
+    name = module.NAME
+    tmp = None
+    if out is None:
+        tmp = tempfile.TemporaryDirectory()
+        out = tmp.name
+    try:
+        runs = run_studies([name], preset, seed, out, jobs=1, use_cache=tmp is None, progress=False,
+                           overrides={name: overrides} if overrides else None)
+        tables = {t.name: t for t in runs[0].tables}
+        with style():
+            fig = module.figure(tables, 7.0)
+        return tables, fig
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def write_timings(runs, out, extra: dict | None = None) -> None:
+    data = {r.name: {"cells": len(r.cells), "cached": r.from_cache, "cell_seconds": round(r.seconds, 2)}
+            for r in runs}
+    if extra:
+        data.update(extra)
+    atomic_write_text(Path(out) / "timings.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

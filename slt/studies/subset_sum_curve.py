@@ -1,0 +1,541 @@
+"""Study 1: the random Subset-Sum curve (THEORY §3; PERFORMANCE.md's statistics).
+
+For samples from Uniform[-1, 1] (``uniform``), products U V (``product``) and Pensia's D
+= ½ δ0 + ½ Law(UV) (``pensia``, the law of the construction's samples), with n the
+number of samples drawn (zeros included), two quantities are measured on seeded draws:
+
+* per target: a target z ~ U[-1, 1] and n_max samples per trial; for each prefix n the
+  exact optimum e(n) = min_S |z - sum_S a_i| (``subsetsum.solve``, meet-in-the-middle).
+  e(n) is nonincreasing in n (prefixes of one draw), so n*(eps) = min{n : e(n) <= eps}
+  and P(e(n) <= eps) = P(n* <= n) come from one walk per trial, stopped once e <= the
+  smallest eps (1e-8);
+* for all targets at once (the certificate of level 2): the exact sup-error
+  sup_{z in [-1, 1]} min_S |z - sum_S a_i| (``subsetsum.sup_error``) of each prefix,
+  walked over the nonzero samples up to ``sup_max_nonzero`` of them (2^k sums each: the
+  measurable range is eps >= ~1e-4 within the time budget; cells beyond it are left empty,
+  never extrapolated).
+
+From these: P(error <= eps) versus n; quantiles of the best error versus n (reported only
+where they are determined despite the early stop); the smallest n reaching eps in 50 % and
+99 % of the trials, and the least-squares slope of n against log2(1/eps) (the physical
+limit is about one nonzero sample per bit: 2^n subset sums cannot resolve more than n
+bits); the published reference points (n = 15, eps = 0.01: 0.4 % failures for Uniform,
+3.6 % for products; Burkholz et al.) beside our measured rates with Clopper-Pearson 95 %
+intervals; and the calibrated C of ``slt calibrate`` converted to the same units
+(m = C ln(2/eps) + c0 samples of D, i.e. C ln 2 samples per bit).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .tables import Column, Table
+
+NAME = "subset_sum_curve"
+TITLE = "Random Subset-Sum: P(error <= eps) and the best error versus the number of samples n"
+DISTRIBUTIONS = ("uniform", "product", "pensia")
+DIST_LABEL = {"uniform": "U[-1,1]", "product": "U V", "pensia": "Pensia's D"}
+EPS_GRID = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]
+#: published per-target failure rates at n = 15, eps = 0.01 (Burkholz et al.; PERFORMANCE.md)
+REFERENCE = {"uniform": 0.004, "product": 0.036}
+REFERENCE_N, REFERENCE_EPS = 15, 0.01
+EXACT_CAP = 44            # subsetsum exact solver: nonzero samples per problem
+QUANTILES = (0.5, 0.9, 0.99)
+
+PRESETS = {
+    "tiny": {"target_trials": 60, "sup_trials": 20, "sup_max_nonzero": 10, "reference_trials": 500,
+             "eps": [1e-1, 1e-2, 1e-3, 1e-4], "distributions": ["uniform", "pensia"]},
+    "quick": {"target_trials": 400, "sup_trials": 100, "sup_max_nonzero": 15, "reference_trials": 5000,
+              "eps": EPS_GRID, "distributions": list(DISTRIBUTIONS)},
+    "full": {"target_trials": 2000, "sup_trials": 400, "sup_max_nonzero": 20, "reference_trials": 20000,
+             "eps": EPS_GRID, "distributions": list(DISTRIBUTIONS)},
+}
+
+
+def parameters(preset: str, seed: int) -> dict:
+    from . import check_preset
+    return {**PRESETS[check_preset(preset)], "seed": int(seed)}
+
+
+def n_max(distribution: str) -> int:
+    """Samples drawn per trial: enough for 1e-8 in > 99 % of trials (pensia: half are zero)."""
+    return 88 if distribution == "pensia" else EXACT_CAP
+
+
+def cells(params: dict) -> list[dict]:
+    out = []
+    for d in params["distributions"]:
+        out.append({"part": "target", "distribution": d, "trials": params["target_trials"], "n_max": n_max(d),
+                    "eps": params["eps"], "seed": params["seed"], "cost": 3.0 * params["target_trials"] / 400})
+        out.append({"part": "sup", "distribution": d, "trials": params["sup_trials"], "n_max": n_max(d),
+                    "max_nonzero": params["sup_max_nonzero"], "eps": params["eps"], "seed": params["seed"],
+                    "cost": 2.0 ** (params["sup_max_nonzero"] - 14) * params["sup_trials"] / 100})
+    for d in REFERENCE:
+        if d in params["distributions"]:
+            out.append({"part": "reference", "distribution": d, "trials": params["reference_trials"],
+                        "n": REFERENCE_N, "eps": REFERENCE_EPS, "seed": params["seed"], "cost": 0.1})
+    return out
+
+
+def _rng(cell):
+    from .runner import rng_for
+    return rng_for(cell["seed"], NAME, {k: v for k, v in cell.items() if k != "cost"})
+
+
+def compute_cell(cell: dict) -> dict:
+    part = cell["part"]
+    if part == "target":
+        return _target_walk(cell)
+    if part == "sup":
+        return _sup_walk(cell)
+    if part == "reference":
+        return _reference(cell)
+    raise ValueError(f"unknown part {part!r}")
+
+
+# ---------------------------------------------------------------- measurements
+def _determined_quantiles(values: np.ndarray, unknown: np.ndarray) -> dict:
+    """Quantiles over trials (axis 0) of values known exactly except where ``unknown``,
+    where ``values`` holds an upper bound (the last value computed before the walk stopped;
+    the truth lies in [0, that]). A quantile is reported only when it is the same at both
+    ends of these intervals, i.e. when it does not depend on what was not computed."""
+    out = {}
+    lower = np.where(unknown, 0.0, values)
+    for q in QUANTILES:
+        hi = np.quantile(values, q, axis=0, method="inverted_cdf")
+        lo = np.quantile(lower, q, axis=0, method="inverted_cdf")
+        out[f"q{int(round(q * 100))}"] = [float(h) if h == l else None for h, l in zip(hi, lo)]
+    return out
+
+
+def _first_hits(err: np.ndarray, eps: list[float]) -> np.ndarray:
+    """n*[t, g] = smallest n with err[t, n] <= eps[g] (err nonincreasing; inf if never)."""
+    T, N = err.shape
+    out = np.full((T, len(eps)), np.inf)
+    for g, e in enumerate(eps):
+        hit = err <= e
+        anyhit = hit.any(axis=1)
+        out[anyhit, g] = np.argmax(hit[anyhit], axis=1)
+    return out
+
+
+def _summaries(first: np.ndarray, known_until: np.ndarray, eps: list[float], N: int) -> dict:
+    """P(n* <= n) per eps and n (None where a censored trial makes it unknown), and the
+    smallest n reaching eps in 50 % / 99 % of the trials (None if not determined)."""
+    T = first.shape[0]
+    p, nq = {}, {}
+    for g, e in enumerate(eps):
+        f = first[:, g]
+        censored = ~np.isfinite(f)
+        limit = int(known_until[censored].min()) if censored.any() else N
+        probs = []
+        for n in range(N + 1):
+            probs.append(float(np.mean(f <= n)) if n <= limit else None)
+        p[repr(e)] = probs
+        nq[repr(e)] = {}
+        for q in (0.5, 0.99):
+            k = math.ceil(q * T)        # need k trials with n* <= n
+            fs = np.sort(f)
+            n_needed = fs[k - 1]
+            nq[repr(e)][f"n{int(q * 100)}"] = int(n_needed) if np.isfinite(n_needed) and n_needed <= limit else None
+    return {"p": p, "n_quantiles": nq}
+
+
+def _target_walk(cell: dict) -> dict:
+    from subsetsum import SAMPLERS, solve
+    rng = _rng(cell)
+    T, N, eps = cell["trials"], cell["n_max"], cell["eps"]
+    a = SAMPLERS[cell["distribution"]](rng, (T, N))
+    z = rng.uniform(-1.0, 1.0, T)
+    err = np.full((T, N + 1), np.nan)
+    err[:, 0] = np.abs(z)
+    floor = min(eps)
+    active = np.ones(T, dtype=bool)
+    stopped_at = np.full(T, N + 1)                 # first n at which the walk no longer ran
+    nnz = np.zeros(T, dtype=int)
+    for n in range(1, N + 1):
+        err[:, n] = err[:, n - 1]
+        new = a[:, n - 1] != 0
+        nnz += new
+        run = active & new
+        over = run & (nnz > EXACT_CAP)
+        active &= ~over
+        stopped_at[over] = n
+        run &= ~over
+        rows = np.flatnonzero(run)
+        if rows.size:
+            res = solve(a[rows, :n], z[rows])
+            err[rows, n] = np.minimum(err[rows, n], res.errors)
+        done = active & (err[:, n] <= floor)
+        stopped_at[done] = n + 1
+        active &= ~done
+        if not active.any():
+            stopped_at[stopped_at > N + 1] = N + 1
+            err = err[:, :n + 1]
+            break
+    Ncols = err.shape[1] - 1
+    stopped = np.arange(Ncols + 1)[None, :] >= stopped_at[:, None]
+    # a trial stopped because it reached the floor has err <= floor afterwards (known)
+    reached = np.nanmin(err, axis=1) <= floor
+    first = _first_hits(np.where(np.isnan(err), np.inf, err), eps)
+    known_until = np.where(reached, N, np.minimum(stopped_at - 1, N))   # censored trials: known up to here
+    known_until[~reached & (stopped_at > N)] = N
+    out = _summaries(first, known_until, eps, Ncols)
+    out.update(_determined_quantiles(err, stopped))
+    out.update({"trials": T, "n_max": N, "censored": int((~reached).sum()), "n_cols": Ncols})
+    return out
+
+
+def prefix_sup_errors(samples: np.ndarray, max_nonzero: int, stop: float = 0.0, levels: int = 1):
+    """Sup-error of every prefix of every row, walking over the nonzero samples.
+
+    samples (R, M) -> (sup (R, M+1), known (R, M+1) bool, done (R,) bool).
+
+    Level 1: sup[r, n] is the EXACT sup-error (``subsetsum.sup_error``) of the first n
+    samples while they hold at most ``max_nonzero`` nonzero samples (``known``); a row stops
+    early once its sup-error is <= ``stop`` (``done``). Past that point sup[r, n] holds a
+    rigorous UPPER bound, nonincreasing in n:
+
+    * ``levels = 1``: the sup-error of the longest prefix computed (its subset sums are a
+      subset of the longer prefix's);
+    * ``levels >= 2``: a Minkowski refinement. If the subset sums of a group A of samples
+      reach every z in [-1, 1] within r, and those of the next group B reach every w in
+      [-r, r] within r', then A ∪ B reaches every z within r' (z - a lies in [-r, r]). And
+      sup_{|w| <= r} dist(w, Σ(B)) = r sup_error(B / r). So each further level walks the
+      next ``max_nonzero`` nonzero samples with r_new = r sup_error(prefix of B / r).
+    Cost about twice the last step (2^max_nonzero sums per row) per level.
+    """
+    from subsetsum import sup_error
+    R, M = samples.shape
+    sup = np.full((R, M + 1), np.nan)
+    sup[:, 0] = 1.0                                # no samples: sums {0}, worst z = +-1
+    nz = samples != 0
+    order = np.argsort(~nz, axis=1, kind="stable")
+    values = np.take_along_axis(samples, order, axis=1)
+    count = nz.sum(axis=1)
+    done = np.zeros(R, dtype=bool)
+    done_j = np.zeros(R, dtype=int)                # nonzero samples used when a row finished
+    scale = np.ones(R)                             # r of the current level
+    for level in range(levels):
+        base = level * max_nonzero
+        active = np.flatnonzero(~done & (count > base))
+        if level:
+            scale[active] = np.nan_to_num(sup[active, order[active, base - 1] + 1], nan=1.0)
+            active = active[scale[active] > 0]
+        for j in range(1, max_nonzero + 1):
+            active = active[count[active] >= base + j]
+            if active.size == 0:
+                break
+            r = scale[active]
+            s = r * sup_error(values[active, base:base + j] / r[:, None])
+            sup[active, order[active, base + j - 1] + 1] = s
+            hit = s <= stop
+            done[active[hit]] = True
+            done_j[active[hit]] = base + j
+            active = active[~hit]
+    for n in range(1, M + 1):                      # between nonzero samples nothing changes
+        miss = np.isnan(sup[:, n])
+        sup[miss, n] = sup[miss, n - 1]
+    # exact (level 1) up to the sample before the first nonzero not used by level 1
+    used = np.where(done & (done_j <= max_nonzero), done_j, np.minimum(count, max_nonzero))
+    known_until = np.full(R, M)
+    rows = np.flatnonzero(count > used)
+    known_until[rows] = order[rows, used[rows]]
+    known = np.arange(M + 1)[None, :] <= known_until[:, None]
+    return sup, known, done
+
+
+def _sup_walk(cell: dict) -> dict:
+    from subsetsum import SAMPLERS
+    rng = _rng(cell)
+    T, N, eps, K = cell["trials"], cell["n_max"], cell["eps"], cell["max_nonzero"]
+    a = SAMPLERS[cell["distribution"]](rng, (T, N))
+    smallest = min(eps)
+    sup, known, done = prefix_sup_errors(a, K, stop=smallest)
+    # for P(sup <= eps): a finished row (sup <= smallest eps) is settled for every eps
+    settled = known | done[:, None]
+    known_until = np.where(done, N, settled.sum(axis=1) - 1)
+    first = _first_hits(np.where(settled, sup, np.inf), eps)
+    out = _summaries(first, known_until, eps, N)
+    out.update(_determined_quantiles(sup, ~known))
+    out.update({"trials": T, "n_max": N, "censored": int((~done).sum()), "n_cols": N, "max_nonzero": K})
+    return out
+
+
+def _reference(cell: dict) -> dict:
+    from subsetsum import SAMPLERS, solve
+    from bounds.calibration import clopper_pearson_upper
+    rng = _rng(cell)
+    T, n, eps = cell["trials"], cell["n"], cell["eps"]
+    a = SAMPLERS[cell["distribution"]](rng, (T, n))
+    z = rng.uniform(-1.0, 1.0, T)
+    res = solve(a, z)
+    failures = int(np.count_nonzero(res.errors > eps))
+    lower = 1.0 - clopper_pearson_upper(T - failures, T, 0.025) if failures else 0.0
+    upper = clopper_pearson_upper(failures, T, 0.025)
+    return {"failures": failures, "trials": T, "rate": failures / T, "ci_low": lower, "ci_high": upper}
+
+
+# ---------------------------------------------------------------- tables
+def _calibration():
+    try:
+        from bounds import calibrated_constant
+        return calibrated_constant()
+    except (ValueError, OSError):
+        return None
+
+
+def _fit(xs, ys):
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    if len(xs) < 2:
+        return None, None
+    A = np.stack([xs, np.ones_like(xs)], axis=1)
+    (slope, icpt), *_ = np.linalg.lstsq(A, ys, rcond=None)
+    return float(slope), float(icpt)
+
+
+CURVE_COLUMNS = [
+    Column("distribution", "input"), Column("n", "input", "samples", "samples drawn (zeros included)"),
+    Column("eps", "input"),
+    Column("p_target_measured", "measured", "probability",
+           "fraction of trials whose best error for one random target z ~ U[-1,1] is <= eps"),
+    Column("p_sup_measured", "measured", "probability",
+           "fraction of trials whose sup-error over all z in [-1,1] is <= eps (empty: beyond the enumeration cap)"),
+]
+ERROR_COLUMNS = [
+    Column("distribution", "input"), Column("n", "input", "samples"),
+    Column("best_error_q50_measured", "measured", "", "median over trials of the exact best error (one target)"),
+    Column("best_error_q90_measured", "measured"), Column("best_error_q99_measured", "measured"),
+    Column("sup_error_q50_measured", "measured", "", "median over trials of the exact sup-error (all targets)"),
+    Column("sup_error_q90_measured", "measured"),
+]
+FIT_COLUMNS = [
+    Column("distribution", "input"),
+    Column("quantity", "input", "", "n50/n99: smallest n with P(error <= eps) >= 0.5/0.99; target or sup"),
+    Column("eps_min", "input"), Column("eps_max", "input"), Column("points", "input"),
+    Column("slope_measured", "measured", "samples per bit", "least-squares slope of n against log2(1/eps)"),
+    Column("intercept_measured", "measured", "samples"),
+    Column("slope_per_nonzero_measured", "measured", "nonzero samples per bit",
+           "slope times the fraction of nonzero samples (1/2 for pensia)"),
+    Column("slope_calibrated", "calibrated", "samples per bit",
+           "C ln 2 of the calibrated m = C ln(2/eps) + c0 (slt calibrate, on D; all-target criterion)"),
+]
+REFERENCE_COLUMNS = [
+    Column("distribution", "input"), Column("n", "input", "samples"), Column("eps", "input"),
+    Column("trials", "input"),
+    Column("failure_rate_measured", "measured", "probability", "fraction of targets z ~ U[-1,1] with best error > eps"),
+    Column("ci95_low_measured", "measured", "probability", "Clopper-Pearson 95 % interval"),
+    Column("ci95_high_measured", "measured", "probability"),
+    Column("failure_rate_published", "reference", "probability", "Burkholz et al. statistics (PERFORMANCE.md)"),
+]
+
+
+def assemble(params: dict, results: list) -> list[Table]:
+    cs = cells(params)
+    by = {(c["part"], c["distribution"]): r for c, r in zip(cs, results)}
+    eps = params["eps"]
+    curve, errors, fits, refs = [], [], [], []
+    for d in params["distributions"]:
+        tgt, sup = by[("target", d)], by[("sup", d)]
+        N = max(tgt["n_cols"], sup["n_cols"])
+        for n in range(1, N + 1):
+            for e in eps:
+                pt = tgt["p"][repr(e)]
+                ps = sup["p"][repr(e)]
+                curve.append({"distribution": d, "n": n, "eps": e,
+                              "p_target_measured": pt[n] if n < len(pt) else (pt[-1] if pt[-1] == 1.0 else None),
+                              "p_sup_measured": ps[n] if n < len(ps) else None})
+            row = {"distribution": d, "n": n}
+            for q in (50, 90, 99):
+                v = tgt[f"q{q}"]
+                row[f"best_error_q{q}_measured"] = v[n] if n < len(v) else None
+            for q in (50, 90):
+                v = sup[f"q{q}"]
+                row[f"sup_error_q{q}_measured"] = v[n] if n < len(v) else None
+            errors.append(row)
+        nonzero_fraction = 0.5 if d == "pensia" else 1.0
+        for part, res in (("target", tgt), ("sup", sup)):
+            for qn in ("n50", "n99"):
+                pts = [(math.log2(1 / e), res["n_quantiles"][repr(e)][qn]) for e in eps
+                       if res["n_quantiles"][repr(e)][qn] is not None]
+                slope, icpt = _fit([p[0] for p in pts], [p[1] for p in pts])
+                used = [e for e in eps if res["n_quantiles"][repr(e)][qn] is not None]
+                fits.append({"distribution": d, "quantity": f"{qn} {part}",
+                             "eps_min": min(used) if used else None, "eps_max": max(used) if used else None,
+                             "points": len(pts), "slope_measured": slope, "intercept_measured": icpt,
+                             "slope_per_nonzero_measured": slope * nonzero_fraction if slope is not None else None})
+    cal = _calibration()
+    if cal is not None and "pensia" in params["distributions"]:
+        lo, hi = (cal.get("eps_pp_range") or [None, None])
+        fits.append({"distribution": "pensia", "quantity": "calibrated m = C ln(2/eps) + c0",
+                     "eps_min": lo, "eps_max": hi, "points": len(cal.get("points", [])) or None,
+                     "slope_calibrated": float(cal["C"]) * math.log(2)})
+    for d in REFERENCE:
+        r = by.get(("reference", d))
+        if r is None:
+            continue
+        refs.append({"distribution": d, "n": REFERENCE_N, "eps": REFERENCE_EPS, "trials": r["trials"],
+                     "failure_rate_measured": r["rate"], "ci95_low_measured": r["ci_low"],
+                     "ci95_high_measured": r["ci_high"], "failure_rate_published": REFERENCE[d]})
+    K = params["sup_max_nonzero"]
+    notes_curve = [f"{params['target_trials']} trials per distribution for one target, {params['sup_trials']} for "
+                   f"the sup-error (exact enumeration up to {K} nonzero samples: 2^{K} sums); seed {params['seed']}.",
+                   "Empty cells are not determined by the measurement (beyond the enumeration cap, or after the "
+                   "walk stopped at eps = 1e-8); nothing is extrapolated."]
+    cal_note = (f"Calibrated constant (slt calibrate): C = {cal['C']:.4g}, c0 = {cal['c0']:.4g} "
+                f"({cal.get('trials')} trials, {cal.get('method', '')})." if cal is not None
+                else "No calibrated constant found (bounds/data/calibrated_C.json): run `slt calibrate`.")
+    return [
+        Table(NAME, TITLE, CURVE_COLUMNS, curve, notes_curve),
+        Table(f"{NAME}_errors", "Best error (one target) and sup-error (all targets) versus n: quantiles over trials",
+              ERROR_COLUMNS, errors, notes_curve[:1]),
+        Table(f"{NAME}_fits", "Samples needed versus bits of precision: least-squares slope of n against "
+                              "log2(1/eps)", FIT_COLUMNS, fits,
+              ["Physical limit: about one nonzero sample per bit (2^n subset sums resolve at most n bits).",
+               cal_note]),
+        Table(f"{NAME}_reference", f"Per-target failure rate at n = {REFERENCE_N}, eps = {REFERENCE_EPS}: measured "
+                                   f"versus published", REFERENCE_COLUMNS, refs,
+              ["Target z ~ U[-1,1], fresh samples per trial, exact optimum (meet-in-the-middle)."]),
+    ]
+
+
+# ---------------------------------------------------------------- figure
+EPS_LINESTYLES = ["-", "--", ":", "-."]
+
+
+def _style_legend(ax, dists, eps_list, extra=(), loc="best"):
+    """Compact legend: colour = distribution, line style = eps (plus extra handles)."""
+    from matplotlib.lines import Line2D
+    from .figures import color
+    handles = [Line2D([], [], color=color(DISTRIBUTIONS.index(d)), label=DIST_LABEL[d]) for d in dists]
+    handles += [Line2D([], [], color="gray", linestyle=EPS_LINESTYLES[j], label=f"eps = {e:g}")
+                for j, e in enumerate(eps_list)]
+    handles += list(extra)
+    ax.legend(handles=handles, fontsize=5.5, loc=loc, ncol=1)
+
+
+def figure(tables: dict, width: float):
+    from matplotlib.lines import Line2D
+    from .figures import color, kind_style, legend, marker, panel_grid
+    curve, errs, fits = tables[NAME], tables[f"{NAME}_errors"], tables[f"{NAME}_fits"]
+    refs = tables.get(f"{NAME}_reference")
+    dists = [d for d in DISTRIBUTIONS if curve.where(distribution=d)]
+    col = {d: color(DISTRIBUTIONS.index(d)) for d in dists}
+    one = width < 4
+    fig, (a1, a2, a3, a4) = panel_grid(4, width, panel_height=2.3 if one else 2.4, max_cols=1 if one else 2)
+    # (a) best error vs n
+    for d in dists:
+        rows = errs.where(distribution=d)
+        for q, ls, lw in ((50, "-", 1.2), (99, ":", 0.8)):
+            pts = [(r["n"], r[f"best_error_q{q}_measured"]) for r in rows if r[f"best_error_q{q}_measured"] is not None]
+            if pts:
+                a1.plot(*zip(*pts), color=col[d], linestyle=ls, linewidth=lw)
+    nn = np.arange(1, 45)
+    a1.plot(nn, 2.0 ** -nn, color="black", linewidth=0.7, linestyle="--")
+    a1.set_yscale("log")
+    a1.set_ylim(1e-9, 2)
+    a1.set_xlabel("n (samples drawn)")
+    a1.set_ylabel("best error for one target")
+    a1.set_title("(a) best error vs n (measured)")
+    extra = [Line2D([], [], color="gray", linestyle="-", label="median"),
+             Line2D([], [], color="gray", linestyle=":", label="99th percentile"),
+             Line2D([], [], color="black", linestyle="--", linewidth=0.7, label="2^-n (1 bit per sample)")]
+    _style_legend(a1, dists, [], extra, loc="upper right")
+    # (b) P(best error > eps), log scale: the published reference points are visible
+    show = [e for e in (1e-2, 1e-5, 1e-8) if curve.where(eps=e)]
+    for d in dists:
+        for j, e in enumerate(show):
+            rows = [r for r in curve.where(distribution=d, eps=e)
+                    if r["p_target_measured"] is not None and r["p_target_measured"] < 1]
+            if rows:
+                a2.plot([r["n"] for r in rows], [1 - r["p_target_measured"] for r in rows], color=col[d],
+                        linestyle=EPS_LINESTYLES[j], linewidth=1.0)
+    extra = []
+    if refs is not None:
+        for r in refs.rows:
+            a2.plot(r["n"], r["failure_rate_published"], **kind_style("reference", "black"))
+            a2.plot([r["n"]] * 2, [r["ci95_low_measured"], r["ci95_high_measured"]], color=col[r["distribution"]],
+                    linewidth=2.5, alpha=0.6)
+        extra = [Line2D([], [], **kind_style("reference", "black"), label="published, n=15, eps=0.01"),
+                 Line2D([], [], color="gray", linewidth=2.5, alpha=0.6, label="measured 95% CI")]
+    a2.set_yscale("log")
+    a2.set_ylim(1e-3 if not refs or not refs.rows else 5e-4, 1.2)
+    a2.set_xlabel("n (samples drawn)")
+    a2.set_ylabel("P(best error > eps)")
+    a2.set_title("(b) failure rate, one target (measured)")
+    _style_legend(a2, dists, show, extra, loc="lower right")
+    # (c) P(sup-error <= eps)
+    show_sup = [e for e in (1e-1, 1e-2, 1e-3, 1e-4) if curve.where(eps=e)]
+    for d in dists:
+        for j, e in enumerate(show_sup):
+            rows = [r for r in curve.where(distribution=d, eps=e) if r["p_sup_measured"] is not None]
+            if rows:
+                a3.plot([r["n"] for r in rows], [r["p_sup_measured"] for r in rows], color=col[d],
+                        linestyle=EPS_LINESTYLES[j], linewidth=1.0)
+    a3.set_xlabel("n (samples drawn)")
+    a3.set_ylabel("P(sup-error <= eps)")
+    a3.set_title("(c) all targets z in [-1, 1] (measured)")
+    _style_legend(a3, dists, show_sup, loc="upper left")
+    # (d) n needed vs bits
+    for d in dists:
+        for qn, mk in (("n50", "o"), ("n99", "s")):
+            pts = []
+            for e in sorted({r["eps"] for r in curve.rows}):
+                q = 0.5 if qn == "n50" else 0.99
+                ok = [r["n"] for r in curve.where(distribution=d, eps=e)
+                      if r["p_target_measured"] is not None and r["p_target_measured"] >= q]
+                if ok:
+                    pts.append((math.log2(1 / e), min(ok)))
+            if pts:
+                a4.plot(*zip(*pts), marker=mk, linestyle="none", color=col[d], markersize=3,
+                        fillstyle="full" if qn == "n50" else "none")
+            fit = [r for r in fits.where(distribution=d, quantity=f"{qn} target") if r["slope_measured"] is not None]
+            if fit:
+                xs = np.array([0.0, 28.0])
+                a4.plot(xs, fit[0]["slope_measured"] * xs + fit[0]["intercept_measured"], color=col[d],
+                        linewidth=0.7, linestyle="-" if qn == "n50" else "--")
+    xs = np.array([0.0, 28.0])
+    a4.plot(xs, xs, color="black", linewidth=0.8, linestyle=":")
+    extra = [Line2D([], [], color="gray", marker="o", linestyle="-", linewidth=0.7, markersize=3,
+                    label=legend("n50 + fit", "measured")),
+             Line2D([], [], color="gray", marker="s", fillstyle="none", linestyle="--", linewidth=0.7,
+                    markersize=3, label=legend("n99 + fit", "measured")),
+             Line2D([], [], color="black", linestyle=":", linewidth=0.8, label="1 sample per bit")]
+    c = _calibration() if any(r.get("slope_calibrated") is not None for r in fits.rows) else None
+    if c is not None:
+        e = 2.0 ** -xs
+        a4.plot(xs, c["C"] * np.log(2 / e) + c["c0"], **kind_style("calibrated", col.get("pensia", "gray")))
+        extra.append(Line2D([], [], **kind_style("calibrated", col.get("pensia", "gray")),
+                            label=legend("C ln(2/eps)+c0 (D, all targets)", "calibrated")))
+    a4.set_xlabel("log2(1/eps) (bits)")
+    a4.set_ylabel("n needed (samples drawn)")
+    a4.set_title("(d) samples needed per bit, one target")
+    _style_legend(a4, dists, [], extra, loc="upper left")
+    return fig
+
+
+def summary(tables: dict) -> dict:
+    out = {}
+    refs = tables[f"{NAME}_reference"].rows
+    ref_txt = "; ".join(f"{DIST_LABEL[r['distribution']]}: measured {100 * r['failure_rate_measured']:.2f} % "
+                        f"(95 % CI {100 * r['ci95_low_measured']:.2f}-{100 * r['ci95_high_measured']:.2f} %) vs "
+                        f"published {100 * r['failure_rate_published']:.1f} %" for r in refs)
+    fits = tables[f"{NAME}_fits"]
+    slopes = ", ".join(f"{DIST_LABEL[r['distribution']]} {r['slope_measured']:.2f}"
+                       for r in fits.rows if r["quantity"] == "n99 target" and r["slope_measured"] is not None)
+    out[NAME] = (f"P(error <= eps) rises from 0 to 1 over a few samples, one bit of precision per nonzero sample; "
+                 f"at n = 15, eps = 0.01: {ref_txt}.")
+    out[f"{NAME}_errors"] = "The median best error falls like 2^-n (one bit per sample) for U[-1,1] and U V and " \
+                            "half as fast per drawn sample for Pensia's D (half its samples are zero)."
+    out[f"{NAME}_fits"] = (f"Slope of n99 (one target) against log2(1/eps), in samples per bit: {slopes} "
+                           f"(physical limit ~1 per nonzero sample).")
+    out[f"{NAME}_reference"] = f"Reference points: {ref_txt}."
+    return out
+
+
+def run(preset: str = "quick", seed: int = 0, out=None, **overrides):
+    """Run the study in this process; returns ({table name: Table}, matplotlib Figure)."""
+    import sys
+    from .runner import study_run
+    return study_run(sys.modules[__name__], preset, seed, out, **overrides)
