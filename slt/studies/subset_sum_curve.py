@@ -220,6 +220,8 @@ def prefix_sup_errors(samples: np.ndarray, max_nonzero: int, stop: float = 0.0, 
     for level in range(levels):
         base = level * max_nonzero
         active = np.flatnonzero(~done & (count > base))
+        if active.size == 0:
+            break
         if level:
             scale[active] = np.nan_to_num(sup[active, order[active, base - 1] + 1], nan=1.0)
             active = active[scale[active] > 0]
@@ -515,6 +517,15 @@ def figure(tables: dict, width: float):
     return fig
 
 
+def decay_bits_per_sample(errs: Table, distribution: str, column: str = "best_error_q50_measured"):
+    """Least-squares slope of -log2(error) against n over the determined points below 0.1."""
+    pts = [(r["n"], r[column]) for r in errs.where(distribution=distribution)
+           if r[column] is not None and 0 < r[column] < 0.1]
+    if len(pts) < 3:
+        return None
+    return float(np.polyfit([p[0] for p in pts], [-math.log2(p[1]) for p in pts], 1)[0])
+
+
 def summary(tables: dict) -> dict:
     out = {}
     refs = tables[f"{NAME}_reference"].rows
@@ -522,14 +533,24 @@ def summary(tables: dict) -> dict:
                         f"(95 % CI {100 * r['ci95_low_measured']:.2f}-{100 * r['ci95_high_measured']:.2f} %) vs "
                         f"published {100 * r['failure_rate_published']:.1f} %" for r in refs)
     fits = tables[f"{NAME}_fits"]
+    errs = tables[f"{NAME}_errors"]
+    dists = list(dict.fromkeys(r["distribution"] for r in errs.rows))
     slopes = ", ".join(f"{DIST_LABEL[r['distribution']]} {r['slope_measured']:.2f}"
                        for r in fits.rows if r["quantity"] == "n99 target" and r["slope_measured"] is not None)
-    out[NAME] = (f"P(error <= eps) rises from 0 to 1 over a few samples, one bit of precision per nonzero sample; "
-                 f"at n = 15, eps = 0.01: {ref_txt}.")
-    out[f"{NAME}_errors"] = "The median best error falls like 2^-n (one bit per sample) for U[-1,1] and U V and " \
-                            "half as fast per drawn sample for Pensia's D (half its samples are zero)."
-    out[f"{NAME}_fits"] = (f"Slope of n99 (one target) against log2(1/eps), in samples per bit: {slopes} "
-                           f"(physical limit ~1 per nonzero sample).")
+    n50 = ", ".join(f"{DIST_LABEL[r['distribution']]} {r['slope_measured']:.2f}"
+                    for r in fits.rows if r["quantity"] == "n50 target" and r["slope_measured"] is not None)
+    decay = ", ".join(f"{DIST_LABEL[d]} {b:.2f}" for d in dists
+                      if (b := decay_bits_per_sample(errs, d)) is not None)
+    out[NAME] = (f"One target needs about one more sample per bit of precision (median n against log2(1/eps): "
+                 f"{n50} samples per bit); all targets at once need a few more samples than one target. "
+                 f"At n = 15, eps = 0.01: {ref_txt}.")
+    out[f"{NAME}_errors"] = f"The median best error decays exponentially in n: {decay} bits per sample drawn " \
+                            f"(Pensia's D: half its samples are zero)."
+    cal = [r for r in fits.rows if r.get("slope_calibrated") is not None]
+    cal_txt = (f"; the calibrated C of `slt calibrate` (all targets, on D) corresponds to "
+               f"{cal[0]['slope_calibrated']:.2f} samples per bit") if cal else ""
+    out[f"{NAME}_fits"] = (f"Slope of n99 (one target) against log2(1/eps), in samples drawn per bit: {slopes} "
+                           f"(physical limit about 1 per nonzero sample){cal_txt}.")
     out[f"{NAME}_reference"] = f"Reference points: {ref_txt}."
     return out
 
