@@ -34,7 +34,7 @@ from bounds.calibration import (DATA_PATH, bonferroni_alpha, check_sorted_grid, 
 
 FULL_GRID = [0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001]
 QUICK_GRID = [0.2, 0.1, 0.05, 0.02]
-MAX_NONZERO = 40             # a trial still above eps'' with this many nonzero samples counts as a failure
+MAX_NONZERO = 64             # a trial still above eps'' with this many nonzero samples counts as a failure
 CELLS_PER_CALL = 1 << 22     # rows * 2^j subset sums per sup_error call (memory bound)
 
 
@@ -49,7 +49,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--trials", type=int, metavar="T",
                    help="trials (one draw of M_MAX samples each, shared by all eps''; "
                         "default 30 / min(grid), 1000 with --quick)")
-    p.add_argument("--m-max", type=int, default=120, metavar="M", help="samples drawn per trial (default 120)")
+    p.add_argument("--m-max", type=int, default=200, metavar="M", help="samples drawn per trial (default 200)")
     p.add_argument("--confidence", type=float, default=0.95,
                    help="simultaneous confidence over the grid (default 0.95)")
     p.add_argument("--seed", type=int, default=20240607, help="random seed (default 20240607)")
@@ -60,6 +60,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--bound-nonzero", type=int, metavar="J",
                    help="above --exact-max: rigorous bound from the J largest samples (default 20; 16 with --quick)")
     p.add_argument("--out", metavar="PATH", help=f"output JSON (default {DATA_PATH})")
+    p.add_argument("--raw", metavar="PATH", help="also save the per-trial m* array (.npz) to recompute statistics")
     p.set_defaults(func=run)
 
 
@@ -150,8 +151,14 @@ def _chunk(task):
                                  exact_max=exact_max, bound_nonzero=bound_nonzero, max_nonzero=MAX_NONZERO)
 
 
+def _quantile(column: np.ndarray, q: float):
+    """Empirical quantile of m* (an observed value, no interpolation); None if it is 'never reached'."""
+    value = float(np.quantile(column, q, method="higher"))
+    return value if math.isfinite(value) else None
+
+
 def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs: int, chunk: int,
-              exact_max: int = 20, bound_nonzero: int = 20, progress=None) -> dict:
+              exact_max: int = 20, bound_nonzero: int = 20, progress=None, raw: str | None = None) -> dict:
     """Run the Monte-Carlo and return the calibration record (see module docstring)."""
     grid = check_sorted_grid(grid)
     if len(grid) < 2:
@@ -189,21 +196,30 @@ def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs:
         if pool is not None:
             pool.shutdown()
     m_star = np.concatenate([results[i] for i in range(len(tasks))])
-    points = []
+    if raw:
+        np.savez_compressed(raw, m_star=m_star, grid=np.asarray(grid), seed=seed, m_max=m_max)
+    points, unreached = [], []
     for g, p in enumerate(grid):
         best = smallest_m(m_star[:, g], p, alpha)
-        if best["m"] is None:
-            raise ValueError(f"no m <= {m_max} reaches eps'' = {p} with {trials} trials; "
-                             f"increase --m-max or --trials")
         column = m_star[:, g]
+        if best["m"] is None:
+            unreached.append({"eps_pp": p, "never_reached": int(np.sum(np.isinf(column))),
+                              "note": f"no m <= {m_max} passes: too many trials never reach eps'' "
+                                      f"(increase --m-max or --trials)"})
+            if progress:
+                progress(f"calibrate: eps'' = {p}: {unreached[-1]['note']}; left out of the fit")
+            continue
         points.append({"eps_pp": p, "ln_2_over_eps_pp": math.log(2 / p), "m": best["m"],
                        "failures_at_m": best["failures"], "upper_bound_at_m": best["upper"],
                        "failures_at_m_minus_1": int(np.sum(column > best["m"] - 1)),
-                       "median_m_star": float(np.median(column)),
-                       "quantile_99_m_star": float(np.quantile(column, 0.99)),
+                       "median_m_star": _quantile(column, 0.5),
+                       "quantile_99_m_star": _quantile(column, 0.99),
                        "never_reached": int(np.sum(np.isinf(column)))})
+    if len(points) < 2:
+        raise ValueError(f"only {len(points)} eps'' value(s) reached with {trials} trials and m_max {m_max}: "
+                         f"cannot fit C and c0 (increase --m-max or --trials)")
     fit = fit_constants([q["eps_pp"] for q in points], [q["m"] for q in points])
-    return {"grid": grid, "alpha": alpha, "points": points, "fit": fit,
+    return {"grid": grid, "alpha": alpha, "points": points, "unreached": unreached, "fit": fit,
             "runtime_seconds": round(time.time() - start, 1)}
 
 
@@ -225,7 +241,8 @@ def record(args, grid, trials, exact_max, bound_nonzero, result) -> dict:
         "C_pure": fit["C_pure"],
         "C_pure_note": "smallest C with C ln(2/eps'') >= measured m at every point (pure form, c0 = 0)",
         "points": points,
-        "eps_pp_range": [min(grid), max(grid)],
+        "eps_pp_range": [min(q["eps_pp"] for q in points), max(q["eps_pp"] for q in points)],
+        "unreached": result["unreached"],
         "trials": trials, "seed": args.seed, "chunk": args.chunk, "m_max": args.m_max,
         "exact_max_nonzero": exact_max, "bound_max_nonzero": bound_nonzero, "max_nonzero": MAX_NONZERO,
         "confidence_level": args.confidence, "alpha_per_point": result["alpha"],
@@ -234,7 +251,7 @@ def record(args, grid, trials, exact_max, bound_nonzero, result) -> dict:
                        f"(one-sided Clopper-Pearson upper bound at level 1 - {result['alpha']:.3g} per point, "
                        f"from {trials} seeded trials). Choosing the smallest passing m keeps this guarantee "
                        f"because the failure counts are coupled (prefixes of one draw) and monotone in m. The fit "
-                       f"(C, c0) summarises these points; outside eps'' in [{min(grid):g}, {max(grid):g}] it is an "
+                       f"(C, c0) summarises these points; outside eps'' in [{points[-1]['eps_pp']:g}, {points[0]['eps_pp']:g}] it is an "
                        f"extrapolation of the theorem's form m = C ln(2/eps''), not a measurement."),
         "method": ("Monte-Carlo on Pensia's D = 1/2 delta_0 + 1/2 Law(UV) (subsetsum.SAMPLERS['pensia']); per "
                    "trial, one draw of m_max samples evaluated at increasing prefixes; sup-error = exact sup over "
@@ -263,14 +280,17 @@ def run(args) -> int:
     print(f"calibrate: eps'' grid {grid}, {trials} trials, m_max {args.m_max}, "
           f"{args.jobs} process(es), seed {args.seed}", file=sys.stderr)
     result = calibrate(grid, trials, args.m_max, args.confidence, args.seed, args.jobs, args.chunk,
-                       exact_max, bound_nonzero, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+                       exact_max, bound_nonzero, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+                       raw=args.raw)
     data = record(args, grid, trials, exact_max, bound_nonzero, result)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=2) + "\n")
     print(f"{'eps_pp':>8}  {'m':>4}  {'failures':>8}  {'CP upper':>9}  {'median m*':>9}")
     for q in data["points"]:
         print(f"{q['eps_pp']:>8g}  {q['m']:>4}  {q['failures_at_m']:>8}  {q['upper_bound_at_m']:>9.3g}  "
-              f"{q['median_m_star']:>9g}")
+              f"{q['median_m_star']!s:>9}")
+    for u in data["unreached"]:
+        print(f"{u['eps_pp']:>8g}  not reached ({u['never_reached']} trials never reach it): {u['note']}")
     ls = data["fit_least_squares"]
     print(f"fit (least squares): m = {ls['C']:.4f} ln(2/eps'') + {ls['c0']:.4f}; used: C = {data['C']:.4f}, "
           f"c0 = {data['c0']:.4f} (covers every point); pure form C = {data['C_pure']:.4f}  [calibrated]")

@@ -128,3 +128,11 @@ def test_shipped_calibration_file():
     check_record(data)
     assert not data["quick"] and data["trials"] >= 10000
     assert data["eps_pp_range"][0] <= 1e-3
+
+
+def test_unreachable_eps_is_reported_not_fitted():
+    from slt.cmd_calibrate import calibrate
+    result = calibrate([0.3, 0.2, 0.005], trials=1000, m_max=45, confidence=0.95, seed=1, jobs=1, chunk=500)
+    assert [p["eps_pp"] for p in result["points"]] == [0.3, 0.2]
+    assert [u["eps_pp"] for u in result["unreached"]] == [0.005]
+    assert result["unreached"][0]["never_reached"] > 5       # > 0.5 % of the trials need more than 45 samples
