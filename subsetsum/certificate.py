@@ -37,32 +37,48 @@ MAX_N = 26
 CHUNK_VALUES = 1 << 17
 
 
-def _dist_sorted(s: np.ndarray, x: float, ws: dict | None) -> np.ndarray:
-    """dist(x, row) for rows of sorted values s (B, m): the two neighbours of x."""
-    B, m = s.shape
-    flag = workspace_array(ws, "flag", (B, m), np.bool_)
-    i = np.count_nonzero(np.less(s, x, out=flag), axis=1)       # s[i-1] < x <= s[i]
-    rows = np.arange(B)
-    left = np.abs(x - s[rows, np.maximum(i - 1, 0)])
-    right = np.abs(s[rows, np.minimum(i, m - 1)] - x)
-    return np.minimum(left, right)
-
-
 def _sup_error_sorted(s: np.ndarray, ws: dict | None = None) -> np.ndarray:
-    """The formula of the module docstring for rows of sorted sums s (B, m)."""
+    """The formula of the module docstring for rows of sorted sums s (B, m).
+
+    With c_lo = #{s < -1} and c_hi = #{s < 1}: the ends are dist(±1) = distance to the
+    neighbours s[c-1], s[c]; a gap (s_i, s_{i+1}) has its midpoint in [-1, 1] only if
+    c_lo - 1 <= i <= c_hi - 1, and for c_lo <= i <= c_hi - 2 both ends are in [-1, 1),
+    so only the two boundary gaps need the midpoint test. The interior maximum is one
+    ``np.maximum.reduceat`` over the per-row index ranges (no masks, no midpoints).
+    """
     B, m = s.shape
-    ends = np.maximum(_dist_sorted(s, -1.0, ws), _dist_sorted(s, 1.0, ws))
+    rows = np.arange(B)
+    flag = workspace_array(ws, "flag", (B, m), np.bool_)
+    c_lo = np.count_nonzero(np.less(s, -1.0, out=flag), axis=1)
+    c_hi = np.count_nonzero(np.less(s, 1.0, out=flag), axis=1)
+    out = np.zeros(B)
+    for c, x in ((c_lo, -1.0), (c_hi, 1.0)):                  # dist(x, row)
+        below = np.abs(x - s[rows, np.maximum(c - 1, 0)])
+        above = np.abs(s[rows, np.minimum(c, m - 1)] - x)
+        np.maximum(out, np.minimum(below, above), out=out)
     if m < 2:
-        return ends
+        return out
     gap = workspace_array(ws, "gap", (B, m - 1))
-    mid2 = workspace_array(ws, "mid2", (B, m - 1))
-    inside = workspace_array(ws, "inside", (B, m - 1), np.bool_)
     np.subtract(s[:, 1:], s[:, :-1], out=gap)
-    np.add(s[:, 1:], s[:, :-1], out=mid2)                      # 2 x midpoint
-    np.abs(mid2, out=mid2)
-    np.less_equal(mid2, 2.0, out=inside)
-    np.multiply(gap, inside, out=gap)
-    return np.maximum(ends, gap.max(axis=1) / 2.0)
+    for i in (c_lo - 1, c_hi - 1):                             # boundary gaps
+        ok = (i >= 0) & (i <= m - 2)
+        ii = np.clip(i, 0, m - 2)
+        mid = (s[rows, ii] + s[rows, ii + 1]) / 2.0
+        g = np.where(ok & (np.abs(mid) <= 1.0), gap[rows, ii], 0.0)
+        np.maximum(out, g / 2.0, out=out)
+    lo, hi = c_lo, c_hi - 1                                    # interior gaps [lo, hi)
+    nonempty = hi > lo
+    if nonempty.any():
+        r = rows[nonempty]
+        bounds = np.empty(2 * r.size, dtype=np.int64)
+        bounds[0::2] = r * (m - 1) + lo[nonempty]
+        bounds[1::2] = r * (m - 1) + hi[nonempty]
+        flat = gap.ravel()
+        if bounds[-1] >= flat.size:                            # reduceat end index
+            flat = np.append(flat, 0.0)
+        inner = np.maximum.reduceat(flat, bounds)[0::2]
+        out[r] = np.maximum(out[r], inner / 2.0)
+    return out
 
 
 def _sup_error_k(a: np.ndarray, workers: int) -> np.ndarray:

@@ -184,3 +184,19 @@ def test_exact_against_sort_and_search_oracle(n, seed):
         i = np.clip(np.searchsorted(R, q), 1, R.size - 1)
         best = np.minimum(np.abs(q - R[i - 1]), np.abs(q - R[i])).min()
         assert res.errors[p] <= best + TOL
+
+
+def test_exact_many_small_rows_against_brute_force():
+    """Thousands of rows at once: scales, zeros, duplicates and targets far outside."""
+    rng = np.random.default_rng(21)
+    for n in range(1, 12):
+        a = rng.uniform(-1, 1, (500, n)) * rng.uniform(0.1, 3, (500, 1))
+        a[rng.random(a.shape) < 0.25] = 0.0
+        dup = rng.random(500) < 0.3
+        a[dup, -1] = a[dup, 0]
+        z = rng.uniform(-4, 4, 500)
+        res = solve(a, z)
+        assert_optimal(a, z, res)
+        res = solve(a, z, eps=0.05)
+        best, _ = brute_force(a, z)
+        np.testing.assert_array_equal(res.errors <= 0.05, best <= 0.05)
