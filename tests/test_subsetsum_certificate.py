@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from subsetsum import SAMPLERS, solve, sup_error, sup_error_bound
 from subsetsum.certificate import MAX_N
 
-from test_subsetsum_exact import brute_force
 
 
 def all_sums(row):
@@ -99,7 +98,7 @@ def test_sup_error_bound_is_an_upper_bound():
 
 def test_sup_error_larger_n_matches_sorted_definition():
     rng = np.random.default_rng(9)
-    a = SAMPLERS["uniform"](rng, (2, 20))
+    a = SAMPLERS["uniform"](rng, (2, 18))
     for p in range(2):
         s = np.sort(all_sums(a[p]))
         mid = (s[1:] + s[:-1]) / 2

@@ -37,7 +37,7 @@ values = st.one_of(st.floats(-1, 1, allow_nan=False), st.just(0.0),
 
 
 @st.composite
-def batches(draw, max_n=12):
+def batches(draw, max_n=14):
     n = draw(st.integers(0, max_n))
     P = draw(st.integers(1, 5))
     a = np.array(draw(st.lists(values, min_size=P * n, max_size=P * n)), dtype=float).reshape(P, n)
