@@ -200,3 +200,19 @@ def test_exact_many_small_rows_against_brute_force():
         res = solve(a, z, eps=0.05)
         best, _ = brute_force(a, z)
         np.testing.assert_array_equal(res.errors <= 0.05, best <= 0.05)
+
+
+@pytest.mark.slow
+def test_exact_at_the_cap_against_sort_and_search_oracle():
+    """n = 40 and n = 44 (the cap): the independent per-problem sort + searchsorted MITM."""
+    rng = np.random.default_rng(44)
+    for n in (40, MAX_N):
+        a = SAMPLERS["uniform"](rng, (1, n))
+        z = rng.uniform(-1, 1, 1)
+        res = solve(a, z)
+        L = code_sums(a[:, : n // 2])[0]
+        R = np.sort(code_sums(a[:, n // 2:])[0])
+        q = z[0] - L
+        i = np.clip(np.searchsorted(R, q), 1, R.size - 1)
+        best = np.minimum(np.abs(q - R[i - 1]), np.abs(q - R[i])).min()
+        assert res.errors[0] <= best + TOL and res.status[0] == "optimal"
