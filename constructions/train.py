@@ -108,34 +108,69 @@ def init_network(bases, channels, rng: np.random.Generator) -> list[Layer]:
     return layers
 
 
-def data_init(layers, x: np.ndarray, bind=None) -> list[Layer]:
+def mean_direction(basis, u: np.ndarray) -> np.ndarray | None:
+    """Unit direction of mu[a, k] = mean over inputs and output positions of (b_k u_a)
+    (``coeff_grad(u, ones)``): the pre-activation of output channel b has mean
+    sum_{a,k} c[a, b, k] mu[a, k] over the batch and the positions. None if mu = 0."""
+    mu = basis.coeff_grad(u, np.ones((u.shape[0], 1, basis.shape[0])))[:, 0, :]
+    norm = np.linalg.norm(mu)
+    return mu / norm if norm > 0 else None
+
+
+def _centre(c: np.ndarray, d: np.ndarray | None) -> np.ndarray:
+    """Remove the direction d (n_in, K) from every output channel's coefficients."""
+    if d is None:
+        return c
+    return c - np.einsum("abk,ak->b", c, d)[None, :, None] * d[:, None, :]
+
+
+def data_init(layers, x: np.ndarray) -> list[Layer]:
     """Data-dependent start (layer by layer, on a batch ``x``): remove from every output
-    channel's coefficients the direction of the mean input statistic, so that each
-    channel's pre-activation has zero mean over the batch and the positions (no ReLU dead
-    or always on for all inputs at the start: without biases, e.g. a global readout of
-    nonnegative features would otherwise fix the sign of half its channels), then scale
-    the layer so its pre-activations have unit variance. The mean statistic of layer i is
-    mu[a, k] = mean over inputs and output positions of (b_k u_a), i.e.
-    ``coeff_grad(u, ones)`` / (batch |Y|). ``bind(layers, None)``: the network on x's graphs."""
+    channel's coefficients the direction of the mean input statistic (:func:`mean_direction`),
+    so that each channel's pre-activation has zero mean over the batch and the positions (no
+    ReLU dead or always on for all inputs at the start: without biases, e.g. a global
+    readout of nonnegative features would otherwise fix the sign of half its channels), then
+    scale the layer so that its pre-activations have unit variance. Graph-bound layers must
+    be bound to x's graphs."""
     out = list(layers)
     for i in range(len(out)):
-        net = out if bind is None else bind(out, None)
-        _, zs = forward(net[:i + 1], x, activations=True)
+        _, zs = forward(out[:i + 1], x, activations=True)
+        u = zs[0] if i == 0 else np.maximum(zs[i], 0)
+        basis = out[i].basis
+        c = _centre(out[i].coeffs, mean_direction(basis, u))
+        std = float(basis.apply(c, u).std())
+        out[i] = Layer(basis, c / std if std > 0 else c)
+    return out
+
+
+def revive_dead_units(net, params, x: np.ndarray, rng: np.random.Generator, opt=None) -> int:
+    """Re-initialise dead hidden channels (ReLU off for every probe input and position),
+    ReDo style (Sokar et al. 2023, "The dormant neuron phenomenon"): fresh incoming
+    coefficients, centred (:func:`_centre`) and scaled like the live channels of the layer,
+    outgoing coefficients set to 0 (the network function is unchanged at that moment) and
+    the Adam moments of both reset. ``net``: the layers (bound to x's graphs) whose
+    coefficients are ``params`` (updated in place). Returns the number of channels revived."""
+    _, zs = forward(net, x, activations=True)
+    revived = 0
+    for i in range(len(net) - 1):
+        z = zs[i + 1]
+        dead = np.all(z <= 0, axis=(0, 2))
+        if not dead.any():
+            continue
         u = zs[0] if i == 0 else np.maximum(zs[i], 0)
         basis = net[i].basis
-        ones = np.ones((x.shape[0], out[i].n_out, basis.shape[0]))
-        mu = basis.coeff_grad(u, ones)[:, 0, :] / ones[0].size  # (n_in, K)
-        c = out[i].coeffs.copy()
-        norm = np.linalg.norm(mu)
-        if norm > 0:
-            d = mu / norm
-            c -= np.einsum("abk,ak->b", c, d)[None, :, None] * d[:, None, :]
-        z = basis.apply(c, u)
-        std = float(z.std())
-        if std > 0:
-            c /= std
-        out[i] = Layer(out[i].basis, c)
-    return out
+        fresh = _centre(rng.standard_normal((params[i].shape[0], int(dead.sum()), params[i].shape[2])),
+                        mean_direction(basis, u))
+        live_std = float(z[:, ~dead].std()) if not dead.all() else 1.0
+        fresh_std = float(basis.apply(fresh, u).std())
+        params[i][:, dead, :] = fresh * (live_std / fresh_std if fresh_std > 0 and live_std > 0 else 1.0)
+        params[i + 1][dead, :, :] = 0.0
+        if opt is not None and opt.m:
+            for j, sl in ((i, (slice(None), dead)), (i + 1, (dead,))):
+                opt.m[j][sl] = 0.0
+                opt.v[j][sl] = 0.0
+        revived += int(dead.sum())
+    return revived
 
 
 # ---------------------------------------------------------------------- optimiser
@@ -196,18 +231,26 @@ class TrainResult:
     layers: list
     losses: list  # mean training loss per epoch
     seconds: float
+    revived: list = field(default_factory=list)  # dead hidden channels re-initialised after each epoch
 
 
 def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0, loss: str = "cross_entropy",
-          weight_decay: float = 0.0, schedule: str = "cosine", bind=None, log=None) -> TrainResult:
+          weight_decay: float = 0.0, schedule: str = "cosine", bind=None, log=None,
+          probe=None, warmup: float = 0.05) -> TrainResult:
     """Mini-batch Adam on the coefficients of ``layers``.
 
     ``batches``: a callable rng -> iterable of (key, x, y) (e.g. :func:`minibatches`);
     ``bind(layers, key)``: the network to use on that batch (default: ``layers`` itself);
-    ``schedule``: "cosine" (learning rate decays to 0 over the run) or "constant".
+    ``schedule``: "cosine" (learning rate decays to 0 over the run) or "constant", after a
+    linear warm-up over the first ``warmup`` fraction of the steps.
     Steps are relative to each layer's scale: layer i moves by about ``lr`` times the RMS of
     its initial coefficients per step (Adam is blind to scale, and the fan-in of an orbital
     basis ranges from 1 to |X|, e.g. a global readout). Deterministic given ``seed``.
+
+    ``probe``: (key, x) of a fixed batch; after every epoch but the last, hidden channels
+    dead on all of it are re-initialised (:func:`revive_dead_units`; the counts are in
+    ``TrainResult.revived``). Without biases, ReLU units after a global readout of
+    nonnegative features die easily (their mean is a common mode that Adam moves fast).
     """
     import time
 
@@ -217,12 +260,14 @@ def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0,
         raise ValueError(f"learning rate must be > 0, got {lr!r}")
     if schedule not in ("cosine", "constant"):
         raise ValueError(f"schedule must be 'cosine' or 'constant', got {schedule!r}")
+    if not 0 <= warmup < 1:
+        raise ValueError(f"warmup must be a fraction in [0, 1), got {warmup!r}")
     rng = np.random.default_rng(seed)
     bases = [layer.basis for layer in layers]
     params = [layer.coeffs.astype(np.float64, copy=True) for layer in layers]
     opt = Adam(lr=lr, weight_decay=weight_decay)
     scales = [float(np.sqrt(np.mean(p ** 2))) or 1.0 for p in params]
-    history = []
+    history, revived = [], []
     start = time.perf_counter()
     total = epochs * sum(1 for _ in batches(np.random.default_rng(0)))  # steps (same every epoch)
     for epoch in range(epochs):
@@ -235,13 +280,19 @@ def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0,
             if not np.isfinite(value):
                 raise FloatingPointError(f"training diverged (loss {value}) at epoch {epoch + 1}; lower the learning rate")
             rate = lr if schedule == "constant" else lr * 0.5 * (1 + np.cos(np.pi * opt.t / total))
+            if opt.t < warmup * total:
+                rate *= (opt.t + 1) / (warmup * total)
             params = opt.step(params, grads, rate, scales)
             values.append(value)
             weights.append(len(xb))
         history.append(float(np.average(values, weights=weights)))
+        if probe is not None and epoch < epochs - 1:
+            key, xp = probe
+            net = [Layer(b, p) for b, p in zip(bases, params)]
+            revived.append(revive_dead_units(net if bind is None else bind(net, key), params, xp, rng, opt))
         if log is not None:
-            log(f"epoch {epoch + 1}/{epochs}: loss {history[-1]:.4f}")
-    return TrainResult([Layer(b, p) for b, p in zip(bases, params)], history, time.perf_counter() - start)
+            log(f"epoch {epoch + 1}/{epochs}: loss {history[-1]:.4f}" + (f", revived {revived[-1]}" if revived else ""))
+    return TrainResult([Layer(b, p) for b, p in zip(bases, params)], history, time.perf_counter() - start, revived)
 
 
 # ---------------------------------------------------------------------- rescaling

@@ -300,3 +300,4 @@ def test_graph_basis_perron_norms_match_the_engine():
     assert basis_norm(g) == pytest.approx(g.basis_norm(), rel=1e-12)
     w = np.abs(rng.standard_normal((2, 3, 2)))
     assert perron_norm(g, w) == pytest.approx(g.op_norm(w), rel=1e-10)
+

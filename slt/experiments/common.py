@@ -157,7 +157,11 @@ def pruning_study(name: str, target, evaluator, y, hidden_dims, basis_norms, see
         ms = [min(m, m_cap) for m in bound["m"]]
         capped = ms != bound["m"]
         log(f"  at the bound's m {bound['m']}" + (f", capped at {m_cap}: {ms}" if capped else ""))
-        bound_row = prune_once(target, ms, seed, eps, evaluator, target_logits, y, log)
+        same = [r for r in rows if r["m_per_layer"] == ms]
+        if same:  # the sweep already ran this exact network (same seed, same m per layer)
+            bound_row = dict(same[0])
+        else:
+            bound_row = prune_once(target, ms, seed, eps, evaluator, target_logits, y, log)
         bound_row["kind"] = "bound (capped)" if capped else "bound"
         bound_row["capped"] = capped
         rows.append(bound_row)

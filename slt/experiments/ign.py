@@ -153,7 +153,7 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
     layers = rebase(data_init(rebase(layers, n0), x0[:128] * scale(n0)), home)
     log("2-IGN: training")
     res = train(layers, graph_batches(train_set, y[tr], cfg["batch"], scale), epochs=cfg["epochs"], lr=cfg["lr"],
-                seed=int(rng.integers(2 ** 31)), bind=lambda net, n: rebase(net, n))
+                seed=int(rng.integers(2 ** 31)), bind=lambda net, n: rebase(net, n), probe=(n0, x0[:128] * scale(n0)))
     max_norm = lambda L: max(op_norm(rebase([L], n)[0]) for n in sizes_present)
     target, factors, logit_factor = rescale_network(res.layers, norm=max_norm)
     log(f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}")
@@ -165,7 +165,7 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
                           norm_note=f"||W_i||_op and ||B_i|| are maxima over the graph sizes n = {sizes_present}")
     model = {"model": "2-IGN", "channels": channels, "basis_dims": [int(b.dim) for b in bases],
              "coefficients": int(sum(L.coeffs.size for L in target)), "train_seconds": res.seconds,
-             "losses": res.losses, "factors": factors, "logit_factor": logit_factor,
+             "losses": res.losses, "revived": res.revived, "factors": factors, "logit_factor": logit_factor,
              "accuracy_train": train_acc, "accuracy_test": study["target_accuracy"]}
     result = {"experiment": "ign", "seed": seed, "quick": quick, "config": cfg,
               "data": {"graphs": int(len(graphs)), "train": int(tr.size), "test": int(te.size),

@@ -107,7 +107,8 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
     layers = bind_graphs(data_init(bind_graphs(layers, A[start]), x[start] * scale), A)
     log("message-passing GNN: training")
     res = train(layers, minibatches(x[tr] * scale, y[tr], cfg["batch"]), epochs=cfg["epochs"], lr=cfg["lr"],
-                seed=int(rng.integers(2 ** 31)), bind=lambda net, idx: bind_graphs(net, A[tr[idx]]))
+                seed=int(rng.integers(2 ** 31)), bind=lambda net, idx: bind_graphs(net, A[tr[idx]]),
+                probe=(np.arange(start.size), x[start] * scale))
     target, factors, logit_factor = rescale_network(bind_graphs(res.layers, A))
     log(f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}")
     perms = np.argsort(np.random.default_rng([seed, 9]).random((te.size, n_max)), axis=1)
@@ -122,7 +123,7 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
                                     f"= {everything.basis_norm():.4g}; ||W_i||_op likewise a max over them")
     model = {"model": "MPNN", "channels": channels, "basis_dims": [int(b.dim) for b in bases],
              "coefficients": int(sum(L.coeffs.size for L in target)), "train_seconds": res.seconds,
-             "losses": res.losses, "factors": factors, "logit_factor": logit_factor,
+             "losses": res.losses, "revived": res.revived, "factors": factors, "logit_factor": logit_factor,
              "accuracy_train": train_acc, "accuracy_test": study["target_accuracy"],
              "basis_norm_I_plus_A": everything.basis_norm()}
     result = {"experiment": "mpnn", "seed": seed, "quick": quick, "config": cfg,
