@@ -173,7 +173,7 @@ def _print_text(args, result: dict, closed: list[dict], family_formula, affine: 
         differ = ", ".join(f"{k} = {v}" for k, v in c["hidden_sizes"].items() if c["sizes"].get(k) != v)
         print(f"    |B_(X->X)| = {_show(c['hidden_basis_dim'], c['hidden_sizes'])}  (first random layer, "
               f"X_(i-1) -> X_(i-1){', ' + differ if differ else ''})")
-    print("\nTheorem 1, explicit constants (eps_l = eps/(2l), delta_l = delta/l; C symbolic):")
+    print("\nTheorem 1, explicit constants (eps_l = eps/(2l), delta_l = delta/l; C symbolic; log = ln):")
     if args.latex:
         print(result["formula_latex"])
         if result["family_formula_latex"]:
