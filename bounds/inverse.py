@@ -13,6 +13,7 @@ the rounding): eps = 4 l sqrt(2 n_{i-1} n_i) ||B_i|| exp(-(W/n_{i-1} - c_0)/C).
 from __future__ import annotations
 
 import math
+import sys
 
 import sympy as sp
 
@@ -52,24 +53,28 @@ def best_eps(layers, width: int, delta: float = 0.01, C: float | None = None,
     delta = check_delta(delta)
     const = resolve_constants(C, c0)
     Cv, c0v, depth = const["C"], const["c0"], len(layers)
-    eps_star = 0.0
+    log_eps = -math.inf                      # log of the smallest reachable eps (log space: no underflow)
     for i, layer in enumerate(layers, 1):
         n_in, n_out = layer["n_in"], layer["n_out"]
         M = width // n_in
         if M < 1:
             raise ValueError(f"width W = {width} is below n_{i - 1} = {n_in} of layer {i}: "
                              f"the construction needs at least one block of n_{i - 1} fields")
-        t = 2.0 * math.exp(-(M - c0v) / Cv)
-        a = 2 * depth * math.sqrt(2 * n_in * n_out) * layer["basis_norm"]
-        b = 2 * depth * n_in * n_out * layer["basis_dim"]
-        if b * t > delta:
+        log_t = math.log(2.0) - (M - c0v) / Cv
+        log_a = math.log(2 * depth * math.sqrt(2 * n_in * n_out) * layer["basis_norm"])
+        log_b = math.log(2 * depth * n_in * n_out * layer["basis_dim"])
+        if log_b + log_t > math.log(delta):
             raise ValueError(f"at width W = {width}, layer {i} cannot reach delta = {delta}: "
-                             f"m = {M} samples give failure probability >= {b * t:.3g}; "
+                             f"m = {M} samples give failure probability >= {math.exp(log_b + log_t):.3g}; "
                              f"increase the width or delta")
-        eps_star = max(eps_star, a * t)
-    if eps_star >= 1:
+        log_eps = max(log_eps, log_a + log_t)
+    if log_eps >= 0:
         raise ValueError(f"at width W = {width} no eps < 1 is reachable (the bound gives eps >= "
-                         f"{eps_star:.3g}); increase the width")
+                         f"{math.exp(min(log_eps, 700)):.3g}); increase the width")
+    if log_eps < math.log(sys.float_info.min):
+        raise ValueError(f"at width W = {width} the reachable eps is about 1e{log_eps / math.log(10):.0f}, "
+                         f"below the float range; use a smaller width or best_eps_expr()")
+    eps_star = math.exp(log_eps)
     # guard the rounding of ⌈·⌉: move up to the first float whose forward width fits
     for _ in range(64):
         if min_width(layers, eps_star, delta, Cv, c0v) <= width:

@@ -32,7 +32,7 @@ def subset_sum_m(eps_pp: float, C: float, c0: float = 0.0) -> int:
     """
     eps_pp = check_open_unit(eps_pp, "eps''")
     C, c0 = check_constant(C), check_offset(c0)
-    return max(1, math.ceil(C * math.log(2.0 / eps_pp) + c0))
+    return max(1, math.ceil(C * (math.log(2.0) - math.log(eps_pp)) + c0))   # no overflow for tiny eps'''
 
 
 def subset_sum_eps(m: int, C: float, c0: float = 0.0) -> float:

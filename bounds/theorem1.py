@@ -123,5 +123,5 @@ def paper_width(n_in: int, n_out: int, basis_dim: int, basis_norm: float,
     """n_{i-1} ⌈C ln(l n_{i-1} n_i max(|B_i|, ||B_i||) / min(eps, delta))⌉ (the paper's form)."""
     _check_layer(n_in, n_out, basis_dim, basis_norm)
     eps, delta, depth, C = check_eps(eps), check_delta(delta), check_depth(depth), check_constant(C)
-    arg = depth * n_in * n_out * max(basis_dim, basis_norm) / min(eps, delta)
-    return n_in * max(1, math.ceil(C * math.log(arg)))
+    log_arg = math.log(depth * n_in * n_out * max(basis_dim, basis_norm)) - math.log(min(eps, delta))
+    return n_in * max(1, math.ceil(C * log_arg))

@@ -190,10 +190,12 @@ def test_best_eps_inverts_min_width(layer, depth, width, C, c0):
     L = one(layer, depth)
     try:
         eps = bounds.best_eps(L, width, 0.01, C, c0)
-    except ValueError:
-        # infeasible: then no eps of a fine grid fits either
-        for e in (0.99, 0.5, 0.1, 1e-3):
-            assert bounds.min_width(L, e, 0.01, C, c0) > width
+    except ValueError as exc:
+        if "below the float range" in str(exc):          # so wide that eps < 1e-308 is reachable
+            assert bounds.min_width(L, 1e-300, 0.01, C, c0) <= width
+        else:                                            # infeasible: no eps of a grid fits either
+            for e in (0.99, 0.5, 0.1, 1e-3):
+                assert bounds.min_width(L, e, 0.01, C, c0) > width
         return
     assert 0 < eps < 1
     assert bounds.min_width(L, eps, 0.01, C, c0) <= width
