@@ -185,6 +185,8 @@ def prune(random_layers, target, eps=None, method: str = "exact", progress=None,
     eps = check_eps(eps)
     ms = _check_pair(target, random_layers)
     eps_l = layer_eps(eps, target) if eps is not None else [None] * len(target)
+    if method == "exact":  # rows beyond meet-in-the-middle's cap: best over a prefix, status "capped"
+        solver_options.setdefault("on_cap", "prefix")
     masks, statuses, seconds = [], [], 0.0
     for i, layer in enumerate(target):
         first, second = random_layers[2 * i], random_layers[2 * i + 1]

@@ -27,7 +27,7 @@ def _scatter(sel: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 
 def solve(samples, targets, eps=None, method="exact", *, time_limit=None, workers=1,
-          seed=0, min_cardinality=False, adaptive=True) -> SubsetSumResult:
+          seed=0, min_cardinality=False, adaptive=True, on_cap="raise") -> SubsetSumResult:
     """Solve P independent Subset-Sum problems.
 
     samples: (P, n) floats (or (n,): one sample vector shared by all targets);
@@ -38,6 +38,8 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
         With eps and ``adaptive`` (default) it stops as soon as a prefix of the samples
         reaches eps (status ``eps-feasible``); problems that never do get the exact
         optimum (``optimal``, or ``infeasible`` if it is above eps). ``workers`` threads.
+        Above the cap: ValueError, or with ``on_cap="prefix"`` the exact optimum over
+        the first 44 nonzero samples, status ``capped`` (not claimed optimal).
     method="cpsat": OR-Tools CP-SAT on integers with a proven rounding bound
         (``subsetsum.cpsat``): with eps a feasibility model (or, with
         ``min_cardinality=True``, the sparsest subset within eps); without eps, the
@@ -61,7 +63,7 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
                          f"got method={method!r}, eps={eps}")
 
     if method == "exact":
-        masks, status, n_used = solve_exact(a, z, eps, adaptive=adaptive, workers=workers)
+        masks, status, n_used = solve_exact(a, z, eps, adaptive=adaptive, workers=workers, on_cap=on_cap)
         return make_result(a, z, masks, status, method=method, eps=eps, n_used=n_used,
                            seconds=time.perf_counter() - t0)
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from .parallel import map_chunks
 from .compact import codes_to_masks, compact_nonzero
-from .result import EPS_FEASIBLE, INFEASIBLE, OPTIMAL, evaluate
+from .result import CAPPED, EPS_FEASIBLE, INFEASIBLE, OPTIMAL, evaluate
 from .sums import sorted_sums, workspace_array
 
 #: largest number of nonzero samples per problem (2 x 2^22 sums: measured 640 MB peak RSS,
@@ -117,15 +117,19 @@ def cap_error(n: int, row: int, cap: int = MAX_N) -> ValueError:
 
 
 def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
-                adaptive: bool = True, workers: int = 1):
+                adaptive: bool = True, workers: int = 1, on_cap: str = "raise"):
     """Solve P problems exactly; returns (masks (P, n) bool, status (P,), n_used (P,)).
 
     a (P, n) finite float64, z (P,). Zero samples are dropped first (``compact``).
     Without eps (or adaptive=False) every problem is solved on all its nonzero samples:
     status ``optimal``, or with eps given and adaptive=False: ``optimal`` if the optimum
     is <= eps else ``infeasible``. With eps and adaptive=True see the module docstring.
-    Raises ValueError when a problem needs more than MAX_N nonzero samples.
+    A problem that needs more than MAX_N nonzero samples raises ValueError, or with
+    ``on_cap="prefix"`` gets the exact optimum over its first MAX_N nonzero samples and
+    status ``capped``.
     """
+    if on_cap not in ("raise", "prefix"):
+        raise ValueError(f"on_cap must be 'raise' or 'prefix', got {on_cap!r}")
     P, n = a.shape
     ac, cols, nnz = compact_nonzero(a)
     codes = np.zeros(P, dtype=np.int64)
@@ -135,17 +139,19 @@ def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
         return np.zeros((0, n), dtype=bool), status, n_used
 
     if eps is None or not adaptive:
-        if nnz.max() > MAX_N:
+        if nnz.max() > MAX_N and on_cap == "raise":
             row = int(np.argmax(nnz))
             raise cap_error(int(nnz[row]), row)
-        for k in np.unique(nnz):
-            rows = np.flatnonzero(nnz == k)
+        k_all = np.minimum(nnz, MAX_N)
+        for k in np.unique(k_all):
+            rows = np.flatnonzero(k_all == k)
             codes[rows] = _codes_for_rows(ac[rows], z[rows], int(k), workers)
-        n_used[:] = nnz
+        n_used[:] = k_all
         masks = codes_to_masks(codes, cols)
         if eps is not None:
             _, err = evaluate(a, masks, z)
             status[err > eps] = INFEASIBLE
+        status[nnz > MAX_N] = CAPPED
         return masks, status, n_used
 
     k_round = max(1, math.ceil(math.log2(1.0 / eps)) + ADAPTIVE_EXTRA) if eps < 1 else 1
@@ -167,6 +173,9 @@ def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
         status[active[~full & ok]] = EPS_FEASIBLE
         active = active[~full & ~ok]
         if active.size and k_round >= MAX_N:
+            if on_cap == "prefix":  # exact optimum over the first MAX_N nonzero samples
+                status[active] = CAPPED
+                break
             row = int(active[np.argmax(nnz[active])])
             raise cap_error(int(nnz[row]), row)
         k_round += ADAPTIVE_STEP

@@ -20,6 +20,10 @@ Status of problem p (``STATUSES``):
   subset found (for exact: the optimum).
 * ``time-limit``: nothing proven: the solver stopped at its time limit, or (milp) its
   claim did not survive re-verification. The mask is the best subset found (maybe empty).
+* ``capped``: (exact with ``on_cap="prefix"``) the problem has more nonzero samples than
+  meet-in-the-middle can take and no prefix reached eps: the mask is the exact optimum over
+  its first ``exact.MAX_N`` nonzero samples (error > eps if eps was given); optimality over
+  all samples is not claimed.
 """
 from __future__ import annotations
 
@@ -31,7 +35,8 @@ OPTIMAL = "optimal"
 EPS_FEASIBLE = "eps-feasible"
 INFEASIBLE = "infeasible"
 TIME_LIMIT = "time-limit"
-STATUSES = (OPTIMAL, EPS_FEASIBLE, INFEASIBLE, TIME_LIMIT)
+CAPPED = "capped"
+STATUSES = (OPTIMAL, EPS_FEASIBLE, INFEASIBLE, TIME_LIMIT, CAPPED)
 
 
 @dataclass(frozen=True, eq=False)

@@ -216,3 +216,28 @@ def test_exact_at_the_cap_against_sort_and_search_oracle():
         i = np.clip(np.searchsorted(R, q), 1, R.size - 1)
         best = np.minimum(np.abs(q - R[i - 1]), np.abs(q - R[i])).min()
         assert res.errors[0] <= best + TOL and res.status[0] == "optimal"
+
+
+def test_on_cap_prefix_gives_the_exact_optimum_of_the_first_nonzero_samples(monkeypatch):
+    """Above the cap, on_cap="prefix" returns the optimum over the first MAX_N nonzero
+    samples (brute force oracle) with status "capped"; the default still raises."""
+    import itertools
+
+    import subsetsum.exact as exact
+    from subsetsum import solve
+
+    monkeypatch.setattr(exact, "MAX_N", 8)
+    rng = np.random.default_rng(11)
+    a = rng.uniform(-1, 1, (6, 14))
+    a[:, ::3] = 0.0  # zeros are skipped when counting the first nonzero samples
+    z = rng.uniform(-1, 1, 6)
+    for eps in (None, 1e-12):
+        with pytest.raises(ValueError, match="above the cap"):
+            solve(a, z, eps=eps)
+        res = solve(a, z, eps=eps, on_cap="prefix")
+        assert set(res.status) == {"capped"}
+        for p in range(6):
+            nz = np.flatnonzero(a[p])[:8]
+            best = min(abs(z[p] - sum(s)) for r in range(9) for s in itertools.combinations(a[p, nz], r))
+            assert res.errors[p] == pytest.approx(best, abs=1e-12)
+            assert not res.masks[p, np.setdiff1d(np.arange(14), nz)].any()
