@@ -37,8 +37,8 @@ def run(args) -> dict:
     t_random = time.perf_counter()
     result = prune(random_layers, target, eps=args.eps)
     t_prune = time.perf_counter()
-    rep = verify(result, target, eps=args.eps, rng=check_rng, samples=args.samples, equivariance_elements=4,
-                 certify=False, honest_batch=1)
+    rep = verify(result, target, eps=args.eps, rng=check_rng, samples=args.samples, ascent_steps=10,
+                 ascent_starts=4, equivariance_elements=2, certify=False, honest_batch=1)
     t_verify = time.perf_counter()
     return {
         "setting": f"D4 regular, {args.layers} layers x {args.fields} fields, {args.grid}x{args.grid}, 3x3 kernels",
@@ -54,4 +54,6 @@ def run(args) -> dict:
         "error_bound": rep["error_bound"], "sup_error_sampled": rep["sup_error_sampled"],
         "sup_error_ascent": rep["sup_error_ascent"], "equivariance_error": rep["equivariance_error"],
         "collapse_check": rep["collapse_check"], "coefficient_error_max": rep["coefficient_error_max"],
+        "equivariance_elements": rep["equivariance_elements"], "sampled_inputs": rep["inputs"],
+        "ascent": f"{rep['ascent_steps']} steps from the {rep['ascent_starts']} worst inputs",
     }

@@ -123,7 +123,8 @@ def big_network(random_layers) -> bool:
 def report_for(result, target, info, eps, rng, samples, certify, seconds_so_far=0.0):
     from constructions import verify
     big = big_network(result.pruned)
-    rep = verify(result, target, eps=eps, rng=rng, samples=samples, equivariance_elements=4 if big else 8,
+    rep = verify(result, target, eps=eps, rng=rng, samples=samples, ascent_steps=10 if big else 20,
+                 ascent_starts=4 if big else 8, equivariance_elements=2 if big else 8,
                  certify=certify != "no", certificate_budget=float("inf") if certify == "yes" else 2e9,
                  honest_batch=1 if big else 2)
     low, ratio = lower_bounds(info, eps)
