@@ -28,7 +28,11 @@ def add_parser(subparsers) -> None:
     p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: the available cores)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--only", nargs="+", metavar="STUDY", help="run only these studies")
-    p.add_argument("--no-experiments", action="store_true", help="skip the end-to-end experiments (issue #7)")
+    p.add_argument("--experiments", choices=("quick", "full", "none"),
+                   help="configuration of the end-to-end experiments of `slt experiment` (issue #7) run as the "
+                        "last rows: default quick (their full configurations take longer than the whole budget "
+                        "of the full run; run `slt experiment NAME` for those)")
+    p.add_argument("--no-experiments", action="store_true", help="same as --experiments none")
     p.add_argument("--no-cache", action="store_true", help="recompute everything (the cache is neither read "
                                                             "nor written)")
     p.add_argument("--list", action="store_true", help="list the studies and their cache state, run nothing")
@@ -44,7 +48,7 @@ def _names(args) -> list[str]:
         names = [n for n in ALL if n in args.only]
     else:
         names = list(ALL)
-    if args.no_experiments:
+    if args.no_experiments or args.experiments == "none":
         names = [n for n in names if n != "experiments"]
     return names
 
@@ -57,6 +61,8 @@ def _command(args, preset: str) -> str:
         parts.append(f"--preset {preset}")
     if args.seed != 0:
         parts.append(f"--seed {args.seed}")
+    if args.experiments == "full":
+        parts.append("--experiments full")
     return " ".join(parts)
 
 
@@ -74,13 +80,18 @@ def run(args) -> int:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
     names = _names(args)
     out = Path(args.out)
+    overrides = {}
+    if args.experiments in ("quick", "full"):
+        from slt.studies.experiments_summary import parameters as experiment_parameters
+        overrides["experiments"] = experiment_parameters(preset, args.seed, args.experiments)
     if args.list:
-        for r in plan(names, preset, args.seed, Cache(out / ".cache", enabled=not args.no_cache)):
+        for r in plan(names, preset, args.seed, Cache(out / ".cache", enabled=not args.no_cache), overrides):
             state = r.from_cache if r.tables is None else "cached (study)"
             print(f"{r.name:18s} {len(r.cells):4d} cells   {state}")
         return 0
     t0 = time.perf_counter()
-    runs = run_studies(names, preset, args.seed, out, jobs=jobs, use_cache=not args.no_cache, progress=True)
+    runs = run_studies(names, preset, args.seed, out, jobs=jobs, use_cache=not args.no_cache, progress=True,
+                       overrides=overrides)
     wall = time.perf_counter() - t0
     timings = {r.name: {"cells": len(r.cells), "cached": r.from_cache, "cell_seconds": round(r.seconds, 1)}
                for r in runs}

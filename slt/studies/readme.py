@@ -79,9 +79,10 @@ def write_index(out, runs, command: str, preset: str, seed: int, timings: dict |
             lines += [to_markdown(t, max_rows=max_rows), ""]
             if t.notes:
                 lines += ["Notes: " + " ".join(t.notes), ""]
-        params = {k: v for k, v in run.params.items() if k != "seed"}
+        params = {k: (list(v) if k == "families" else v) for k, v in run.params.items() if k != "seed"}
         lines += [f"Made by: `{command} --only {run.name}` (seed {seed}); parameters: "
-                  f"`{json.dumps(params, sort_keys=True, default=str)[:600]}`", ""]
+                  f"`{json.dumps(params, sort_keys=True, default=str)}` (in full, with the field specs, in each "
+                  f"table's JSON).", ""]
     if timings:
         lines += ["## Timings of this run", "",
                   "Wall-clock time of the command and the compute time of each study's cells (measured on this "

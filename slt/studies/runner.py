@@ -33,11 +33,24 @@ def rng_for(seed: int, *parts) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(words))
 
 
+def _blas_threads(count: int):
+    """Limit BLAS threads (threadpoolctl, if installed): cells run in parallel processes and
+    their matrix products are small, so one thread each is faster (measured 2.3x on
+    error_vs_m on 2 cores) and never oversubscribes the machine."""
+    import contextlib
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=count, user_api="blas")
+
+
 def _execute(task):
     name, cell, out = task
     t0 = time.perf_counter()
     mod = load(name)
-    result = mod.compute_cell(cell, out=out) if getattr(mod, "NEEDS_OUT", False) else mod.compute_cell(cell)
+    with _blas_threads(1):
+        result = mod.compute_cell(cell, out=out) if getattr(mod, "NEEDS_OUT", False) else mod.compute_cell(cell)
     return result, time.perf_counter() - t0
 
 

@@ -505,9 +505,10 @@ def figure(tables: dict, width: float):
                     markersize=3, label=legend("n99 + fit", "measured")),
              Line2D([], [], color="black", linestyle=":", linewidth=0.8, label="1 sample per bit")]
     c = _calibration() if any(r.get("slope_calibrated") is not None for r in fits.rows) else None
-    if c is not None:
-        e = 2.0 ** -xs
-        a4.plot(xs, c["C"] * np.log(2 / e) + c["c0"], **kind_style("calibrated", col.get("pensia", "gray")))
+    if c is not None:                 # only over the calibrated range of eps'' (no extrapolation)
+        lo, hi = c.get("eps_pp_range") or [1e-3, 0.2]
+        bits = np.linspace(math.log2(1 / hi), math.log2(1 / lo), 20)
+        a4.plot(bits, c["C"] * np.log(2 / 2.0 ** -bits) + c["c0"], **kind_style("calibrated", col.get("pensia", "gray")))
         extra.append(Line2D([], [], **kind_style("calibrated", col.get("pensia", "gray")),
                             label=legend("C ln(2/eps)+c0 (D, all targets)", "calibrated")))
     a4.set_xlabel("log2(1/eps) (bits)")

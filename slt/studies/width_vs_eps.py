@@ -333,8 +333,9 @@ def summary(tables: dict) -> dict:
             a, b = rows[0], rows[-1]
             bits = math.log2(a["eps"] / b["eps"])
             grow.append(f"{fam} {(b['measured_m'] - a['measured_m']) / bits:.1f}")
-    text = ("Measured smallest certified m grows slowly with 1/eps once all Subset-Sum instances reach the ends of "
-            "[-1, 1] (samples per input field per bit of eps, first to last eps: " + "; ".join(grow) + "). "
+    text = ("The measured smallest certified m is dominated by a constant (every Subset-Sum instance must first "
+            "reach the ends of [-1, 1]) and then grows with log(1/eps): samples per input field per bit of 1/eps, "
+            "first to last eps: " + "; ".join(grow) + ". "
             "Tightness ratios (random parameters / lower bound) at the smallest certified eps, measured: "
             + "; ".join(parts) + ".")
     if vs:
