@@ -56,7 +56,9 @@ def print_summary(result: dict) -> None:
                   f"{r['output_error_max']:.2e}  kept/random {r['kept_params']:,}/{r['random_params']:,}  "
                   f"Subset-Sum {r['subset_sum_seconds']:.1f} s  equivariance error {r['equivariance_error']:.1e}")
         if b is not None and b.get("capped"):
-            print(f"    (the bound's m was capped at {s['m_cap']} to fit the time budget)")
+            print(f"    (the bound's m was capped at {s['m_cap']}: {s['cap_reason']})")
+        if s["bound"].get("extrapolated"):
+            print(f"    note: {s['bound']['note']}")
         print(f"    first swept m within 0.5 pp of the target: {s['m_first_match']}")
     print("files:")
     for f in result["files"]:

@@ -87,13 +87,19 @@ def bound_widths(layers: list[dict], eps: float, delta: float = DELTA) -> dict:
         r = network_width(layers, eps, delta)
     except (ImportError, ValueError) as exc:
         return {"m": None, "label": None, "note": f"Theorem 1 width unavailable: {exc}"}
-    return {"m": [int(row["m"]) for row in r["layers"]], "label": r["label"], "C": r["C"], "c0": r["c0"],
+    out = {"m": [int(row["m"]) for row in r["layers"]], "label": r["label"], "C": r["C"], "c0": r["c0"],
             "C_source": r["C_source"], "eps_pp": [float(row["eps_pp"]) for row in r["layers"]],
             "random_params": int(r["total_random_params"]),
             "lower_bound_params": int(r["total_lower_bound_params"]),
             "extrapolated": any(bool(row.get("extrapolated", False)) for row in r["layers"]),
+            "calibration_range": r.get("calibration_eps_pp_range"),
             "note": (f"m_i = ceil(C ln(2/eps''_i) + c0), C = {r['C']:.4g}, c0 = {r['c0']:.4g} ({r['label']}), "
                      f"delta = {delta}")}
+    if out["extrapolated"]:
+        lo, hi = out["calibration_range"]
+        out["note"] += (f"; eps''_i = {min(out['eps_pp']):.1e}..{max(out['eps_pp']):.1e} lies below the calibrated "
+                        f"range [{lo:g}, {hi:g}]: the calibrated C is EXTRAPOLATED there")
+    return out
 
 
 # ---------------------------------------------------------------------- pruning sweep
@@ -137,7 +143,8 @@ def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, lo
 
 
 def pruning_study(name: str, target, evaluator, y, hidden_dims, basis_norms, seed: int, m_sweep,
-                  m_cap: int, log=None, norm_note: str = "") -> dict:
+                  m_cap: int, log=None, norm_note: str = "",
+                  cap_reason: str = "time budget of the run (Subset-Sum cost)") -> dict:
     """eps from the margins, the bound's m, the sweep and the bound row (module docstring)."""
     log = log or (lambda msg: None)
     target_logits = evaluator.logits(target)
@@ -174,7 +181,7 @@ def pruning_study(name: str, target, evaluator, y, hidden_dims, basis_norms, see
         "rows": rows, "bound_row": bound_row, "m_first_match": first,
         "within_goal_at_bound": None if bound_row is None else
         bool(abs(bound_row["accuracy"] - target_acc) <= 0.005 + 1e-12),
-        "m_cap": m_cap,
+        "m_cap": m_cap, "cap_reason": cap_reason if bound_row is not None and bound_row.get("capped") else None,
     }
 
 
@@ -226,7 +233,7 @@ def engine_equivariance(layers, rng, split: bool) -> float:
 SUMMARY_COLUMNS = [
     ("experiment", "experiment", "{}"), ("model", "model", "{}"),
     ("target_accuracy", "target acc. (\\%)", "pct"), ("pruned_accuracy_bound", "pruned acc. at bound m (\\%)", "pct"),
-    ("bound_m", "bound m (per layer)", "{}"), ("m_run", "m run", "{}"), ("m_first_match", "first m within 0.5 pp", "{}"),
+    ("bound_m", "bound m (per layer)", "{}"), ("bound_label", "bound m is", "{}"), ("m_run", "m run", "{}"), ("m_first_match", "first m within 0.5 pp", "{}"),
     ("eps", "$\\varepsilon$", "{:.2e}"), ("output_error_max", "max output error", "{:.2e}"),
     ("kept_params", "kept params", "{:,}"), ("random_params", "random params", "{:,}"),
     ("subset_sum_seconds", "Subset-Sum (s)", "{:.1f}"), ("equivariance_error", "equiv. error", "{:.1e}"),
@@ -252,6 +259,8 @@ def summary_row(experiment: str, study: dict) -> dict:
         "experiment": experiment, "model": study["model"], "target_accuracy": study["target_accuracy"],
         "pruned_accuracy_bound": None if b is None else b["accuracy"],
         "bound_m": "n/a" if bound["m"] is None else "/".join(str(v) for v in bound["m"]),
+        "bound_label": "unavailable" if bound["m"] is None else
+        (bound["label"] + (", extrapolated" if bound.get("extrapolated") else "")),
         "m_run": m_run, "m_first_match": study["m_first_match"] if study["m_first_match"] is not None else "none",
         "eps": study["eps"],
         "output_error_max": None if b is None else b["output_error_max"],
@@ -332,38 +341,50 @@ def _matplotlib():
 
 
 def plot_studies(studies: list[dict], stem: Path, title: str) -> list[Path]:
-    """Accuracy vs m (measured, per model; target accuracy as a horizontal line; the
-    bound's run as a separate marker) and max output error vs m with eps."""
+    """Left: pruned test accuracy vs m (measured, per model), the trained target's accuracy
+    as a horizontal line, the run at the bound's m as a star. Right: max output error on
+    the test data vs m (measured) with eps. One legend below both panels."""
     plt = _matplotlib()
+    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
     colors = [PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], PALETTE["purple"]]
-    fig, axes = plt.subplots(1, 2, figsize=(7.0, 2.8))
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.3))
+    ticks = set()
     for s, color in zip(studies, colors):
         sweep = [r for r in s["rows"] if r["kind"] == "sweep"]
         ms = [r["m"] for r in sweep]
+        ticks.update(ms)
         axes[0].plot(ms, [100 * r["accuracy"] for r in sweep], "o-", color=color, ms=3.5,
-                     label=f"{s['model']}: pruned (measured)")
+                     label=f"{s['model']}: pruned random network (measured)")
         axes[0].axhline(100 * s["target_accuracy"], color=color, ls="--", lw=1,
-                        label=f"{s['model']}: trained target")
-        axes[1].semilogy(ms, [max(r["output_error_max"], 1e-300) for r in sweep], "o-", color=color, ms=3.5,
-                         label=f"{s['model']}: max output error (measured)")
-        axes[1].axhline(s["eps"], color=color, ls=":", lw=1, label=f"{s['model']}: eps")
+                        label=f"{s['model']}: trained target (measured)")
+        axes[1].plot(ms, [max(r["output_error_max"], 1e-300) for r in sweep], "o-", color=color, ms=3.5,
+                     label=f"{s['model']}: max output error (measured)")
+        axes[1].axhline(s["eps"], color=color, ls=":", lw=1, label=f"{s['model']}: eps (from the target's margins)")
         b = s["bound_row"]
         if b is not None:
-            lab = "bound m" + (" (capped)" if b.get("capped") else "")
-            axes[0].plot([b["m"]], [100 * b["accuracy"]], "*", color=color, ms=9, label=f"{s['model']}: pruned at {lab}")
-            axes[1].semilogy([b["m"]], [max(b["output_error_max"], 1e-300)], "*", color=color, ms=9)
-    axes[0].set_xlabel("m (random samples per input field)")
-    axes[0].set_ylabel("test accuracy (%)")
-    axes[1].set_xlabel("m (random samples per input field)")
-    axes[1].set_ylabel(r"max$_x$ $\|g(x) - f(x)\|_2$ on test data")
-    axes[0].set_xscale("log", base=2)
-    axes[1].set_xscale("log", base=2)
+            ticks.add(b["m"])
+            lab = "at the bound's m" + (" (capped)" if b.get("capped") else "")
+            axes[0].plot([b["m"]], [100 * b["accuracy"]], "*", color=color, ms=10, ls="none",
+                         label=f"{s['model']}: pruned {lab} (measured)")
+            axes[1].plot([b["m"]], [max(b["output_error_max"], 1e-300)], "*", color=color, ms=10, ls="none")
     for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_locator(FixedLocator(sorted(ticks)))
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlabel("m (random samples per input field)")
         ax.grid(alpha=0.3, lw=0.5)
-    axes[0].legend(loc="lower right", frameon=False)
-    axes[1].legend(loc="upper right", frameon=False)
+    axes[1].set_yscale("log")
+    axes[0].set_ylabel("test accuracy (%)")
+    axes[1].set_ylabel("max output error on the test set")
+    handles = [h for ax in axes for h in ax.get_legend_handles_labels()[0]]
+    labels = [lab for ax in axes for lab in ax.get_legend_handles_labels()[1]]
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, fontsize=7)
     fig.suptitle(title)
-    fig.tight_layout()
+    rows = (len(labels) + 1) // 2
+    fig.tight_layout(rect=(0, 0.045 * rows + 0.02, 1, 1))
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".pdf"), stem.with_suffix(".png")]
     for p in paths:

@@ -143,7 +143,7 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
         hidden = [hidden_basis(L.basis) for L in target]
         studies.append(pruning_study(
             name, target, ev, y_te, [h.dim for h in hidden], [basis_norm(L.basis) for L in target], seed,
-            cfg["m_sweep"], cfg["m_cap"], log))
+            cfg["m_sweep"], cfg["m_cap"], log, cap_reason=M_CAP_REASON))
         studies[-1]["test_set"] = test_name
     model_columns = [("model", "model", "{}"), ("channels", "channels", "{}"), ("coefficients", "coefficients", "{:,}"),
                      ("accuracy_upright", "upright (\\%)", "pct"), ("accuracy_rotated", "rotated (\\%)", "pct"),

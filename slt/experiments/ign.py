@@ -21,10 +21,10 @@ from .common import Log, finish, make_config, honest_equivariance, pruning_study
 from .data import graph_data, ign_inputs
 
 CONFIGS = {
-    "full": {"graphs": 1200, "n_range": (8, 12), "hidden": [16, 16], "head": [32], "epochs": 40, "lr": 0.01, "batch": 32,
-             "m_sweep": [2, 4, 8, 16, 32, 64], "m_cap": 96},
+    "full": {"graphs": 1200, "n_range": (8, 12), "hidden": [32], "head": [32], "epochs": 40, "lr": 0.01, "batch": 32,
+             "m_sweep": [4, 8, 16, 24, 32, 48], "m_cap": 320},
     "quick": {"graphs": 400, "n_range": (8, 12), "hidden": [8], "head": [16], "epochs": 15, "lr": 0.02, "batch": 32,
-              "m_sweep": [8, 16, 32, 48, 64], "m_cap": 64},
+              "m_sweep": [8, 16, 32, 48], "m_cap": 48},
 }
 CLASSES = 3
 
