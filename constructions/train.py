@@ -278,7 +278,8 @@ def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0,
                 net = bind(net, key)
             value, grads, _ = loss_and_grad(net, xb, yb, loss)
             if not np.isfinite(value):
-                raise FloatingPointError(f"training diverged (loss {value}) at epoch {epoch + 1}; lower the learning rate")
+                raise FloatingPointError(f"training diverged (loss {value}) at epoch {epoch + 1}; "
+                                         f"lower the learning rate")
             rate = lr if schedule == "constant" else lr * 0.5 * (1 + np.cos(np.pi * opt.t / total))
             if opt.t < warmup * total:
                 rate *= (opt.t + 1) / (warmup * total)

@@ -49,7 +49,8 @@ def print_summary(result: dict) -> None:
         b = s["bound_row"]
         print(f"  {s['model']}: target accuracy {100 * s['target_accuracy']:.2f} % (measured), eps = {s['eps']:.3e}")
         bm = s["bound"]["m"]
-        print(f"    Theorem 1 m per layer ({s['bound'].get('label') or 'n/a'}): {bm if bm is not None else s['bound']['note']}")
+        label = s["bound"].get("label") or "n/a"
+        print(f"    Theorem 1 m per layer ({label}): {bm if bm is not None else s['bound']['note']}")
         for r in s["rows"]:
             print(f"    {r['kind']:<15} m = {'/'.join(map(str, r['m_per_layer'])):<16} pruned accuracy "
                   f"{100 * r['accuracy']:6.2f} %  agreement {100 * r['agreement']:6.2f} %  max output error "

@@ -210,7 +210,8 @@ def test_digits_experiment_runs_end_to_end(tmp_path):
     from slt.experiments import run_experiment
 
     res = run_experiment("digits", seed=0, out=tmp_path, config={
-        "conv": [2], "conv_d4": [2], "head": [], "epochs": 1, "limit": 200, "cnn": [2], "mlp": [8], "m_sweep": [4], "m_cap": 8})
+        "conv": [2], "conv_d4": [2], "head": [], "epochs": 1, "limit": 200, "cnn": [2], "mlp": [8],
+        "m_sweep": [4], "m_cap": 8})
     assert [s["model"] for s in res["studies"]] == ["C4 steerable CNN", "D4 steerable CNN"]
     assert all(r["invariance_error_data"] < 1e-9 for s in res["studies"] for r in s["rows"])
 

@@ -233,7 +233,8 @@ def engine_equivariance(layers, rng, split: bool) -> float:
 SUMMARY_COLUMNS = [
     ("experiment", "experiment", "{}"), ("model", "model", "{}"),
     ("target_accuracy", "target acc. (\\%)", "pct"), ("pruned_accuracy_bound", "pruned acc. at bound m (\\%)", "pct"),
-    ("bound_m", "bound m (per layer)", "{}"), ("bound_label", "bound m is", "{}"), ("m_run", "m run", "{}"), ("m_first_match", "first m within 0.5 pp", "{}"),
+    ("bound_m", "bound m (per layer)", "{}"), ("bound_label", "bound m is", "{}"), ("m_run", "m run", "{}"),
+    ("m_first_match", "first m within 0.5 pp", "{}"),
     ("eps", "$\\varepsilon$", "{:.2e}"), ("output_error_max", "max output error", "{:.2e}"),
     ("kept_params", "kept params", "{:,}"), ("random_params", "random params", "{:,}"),
     ("subset_sum_seconds", "Subset-Sum (s)", "{:.1f}"), ("equivariance_error", "equiv. error", "{:.1e}"),

@@ -24,7 +24,7 @@ CONFIGS = {
     "full": {"graphs": 1200, "n_range": (8, 12), "hidden": [32], "head": [32], "epochs": 40, "lr": 0.01, "batch": 32,
              "m_sweep": [4, 8, 16, 24, 32, 48], "m_cap": 320},
     "quick": {"graphs": 400, "n_range": (8, 12), "hidden": [8], "head": [16], "epochs": 15, "lr": 0.02, "batch": 32,
-              "m_sweep": [8, 16, 32, 48], "m_cap": 48},
+              "m_sweep": [8, 16, 32, 48], "m_cap": 320},
 }
 CLASSES = 3
 
@@ -109,7 +109,8 @@ class IGNEvaluator:
 
         n, (_, x) = next(iter(self.test.groups.items()))
         x = x[:count]
-        return relative_error(forward(rebase(result.collapsed, n), split_input(x)), forward(rebase(result.pruned, n), x))
+        return relative_error(forward(rebase(result.collapsed, n), split_input(x)),
+                              forward(rebase(result.pruned, n), x))
 
 
 def graph_batches(train: GraphSet, y_train, batch: int, scale=lambda n: 1.0):

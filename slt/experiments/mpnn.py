@@ -20,10 +20,11 @@ from .common import Log, finish, make_config, pruning_study, relative_error
 from .data import graph_data, mpnn_inputs
 
 CONFIGS = {
-    "full": {"graphs": 1200, "n_range": (8, 12), "hidden": [16, 16, 16], "head": [32], "epochs": 60, "lr": 0.01, "batch": 32,
+    "full": {"graphs": 1200, "n_range": (8, 12), "hidden": [16, 16, 16], "head": [32], "epochs": 60, "lr": 0.01,
+             "batch": 32,
              "m_sweep": [4, 8, 16, 24, 32, 48, 64], "m_cap": 320},
     "quick": {"graphs": 400, "n_range": (8, 12), "hidden": [8, 8], "head": [16], "epochs": 30, "lr": 0.02, "batch": 32,
-              "m_sweep": [8, 16, 32, 48], "m_cap": 48},
+              "m_sweep": [8, 16, 32, 48], "m_cap": 320},
 }
 CLASSES = 3
 CHUNK = 256
