@@ -46,6 +46,22 @@ def test_apply_transpose_and_grad_equal_dense(name):
     assert np.allclose(D, np.einsum("abk,kyx->byax", c, E).reshape(D.shape))
 
 
+@pytest.mark.parametrize("n_in,n_out", [(1, 5), (5, 1), (3, 3)])
+def test_conv_gemm_strategies_agree(monkeypatch, n_in, n_out):
+    """The wide-layer conv strategies (im2col, padded gemm) equal the dense matrix too."""
+    import constructions.orbital as orbital
+    monkeypatch.setattr(orbital, "_STRIDED_MAX_CHANNELS", 0)
+    monkeypatch.setattr(orbital, "_CHUNK_FLOATS", 500)  # several batch chunks
+    basis = basis_from_specs(steer("D4", "regular"), steer("D4", "quotient:C2"))
+    rng = np.random.default_rng(4)
+    c = rng.uniform(-1, 1, (n_in, n_out, basis.dim))
+    x = rng.standard_normal((3, n_in, basis.shape[1]))
+    gy = rng.standard_normal((3, n_out, basis.shape[0]))
+    D = basis.dense(c)
+    assert np.allclose(basis.apply(c, x).reshape(3, -1), x.reshape(3, -1) @ D.T, rtol=1e-12, atol=1e-12)
+    assert np.allclose(basis.apply_transpose(c, gy).reshape(3, -1), gy.reshape(3, -1) @ D, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["conv C4 reg", "partition S4 2->2", "gather D4 pool"])
 def test_float32_path(name):
     basis = basis_from_specs(*BASES[name])
