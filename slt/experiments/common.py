@@ -127,8 +127,12 @@ def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, lo
         "random_params": int(result.random_params), "kept_params": int(result.kept_params),
         "subset_sum_problems": int(result.problems),
         "subset_sum_seconds": float(result.subset_sum_seconds),
-        "subset_sum_unsolved": int(sum(np.count_nonzero(np.asarray(s) == "infeasible") for s in result.status)),
     }
+    statuses, counts = np.unique(np.concatenate([np.ravel(s) for s in result.status]), return_counts=True)
+    row["subset_sum_status"] = {str(k): int(v) for k, v in zip(statuses, counts)}
+    # problems whose error stayed above eps''_i (all samples used, or the 44-sample prefix cap)
+    row["subset_sum_above_eps"] = int(sum(v for k, v in row["subset_sum_status"].items()
+                                          if k in ("infeasible", "capped")))
     eq_rng = np.random.default_rng([seed, 11])
     row["equivariance_error"] = float(evaluator.equivariance(result.collapsed, eq_rng, split=True))
     row["invariance_error_data"] = float(evaluator.invariance(result.collapsed, split=True))
@@ -236,6 +240,7 @@ SUMMARY_COLUMNS = [
     ("bound_m", "bound m (per layer)", "{}"), ("bound_label", "bound m is", "{}"), ("m_run", "m run", "{}"),
     ("m_first_match", "first m within 0.5 pp", "{}"),
     ("eps", "$\\varepsilon$", "{:.2e}"), ("output_error_max", "max output error", "{:.2e}"),
+    ("error_bound", "error bound (this draw)", "{:.2e}"),
     ("kept_params", "kept params", "{:,}"), ("random_params", "random params", "{:,}"),
     ("subset_sum_seconds", "Subset-Sum (s)", "{:.1f}"), ("equivariance_error", "equiv. error", "{:.1e}"),
 ]
@@ -265,6 +270,7 @@ def summary_row(experiment: str, study: dict) -> dict:
         "m_run": m_run, "m_first_match": study["m_first_match"] if study["m_first_match"] is not None else "none",
         "eps": study["eps"],
         "output_error_max": None if b is None else b["output_error_max"],
+        "error_bound": None if b is None else b["error_bound"],
         "kept_params": None if b is None else b["kept_params"],
         "random_params": None if b is None else b["random_params"],
         "subset_sum_seconds": None if b is None else b["subset_sum_seconds"],
