@@ -192,6 +192,8 @@ def figure(tables: dict, width: float):
                 a1.plot(xi + (2 * ki + 1 - nbar / 2 + 0.5) * w, r["bandlimited_dim_reference"], "*",
                         color="black", markersize=5, label="published escnn size (reference)")
     a1.set_yscale("log")
+    top = max((r.get("basis_dim_orbital") or 1) for r in t.rows if r["family"] == "steerable")
+    a1.set_ylim(top=top * 12)          # room for the legend above the bars
     a1.set_xticks(x, groups)
     a1.set_ylabel("|B| (basis elements)")
     a1.set_title("(a) regular -> regular fields")
@@ -203,6 +205,8 @@ def figure(tables: dict, width: float):
                 .get("basis_norm_orbital", np.nan) for g in groups]
         a2.plot(x, vals, marker="os^"[fi], linestyle="-", color=color(fi), label=f"{fin} -> {fout} (proven)")
     a2.set_yscale("log")
+    a2.set_ylim(top=a2.get_ylim()[1] * 3)
+    _plain_log(a2)
     a2.set_xticks(x, groups)
     a2.set_ylabel(f"||B|| (operator norm), {kernels[0]}x{kernels[0]}")
     a2.set_title("(b) basis norm")
@@ -215,11 +219,22 @@ def figure(tables: dict, width: float):
                 color=color(ni), label=f"S_{n} (proven)")
     a3.set_xticks(range(len(orders)), orders)
     a3.set_yscale("log")
+    _plain_log(a3)
     a3.set_xlabel("tensor orders k -> l")
     a3.set_ylabel("|B| (basis elements)")
     a3.set_title("(c) S_n on k-order tensors")
     a3.legend()
     return fig
+
+
+def _plain_log(ax) -> None:
+    """Log y axis with plain integer labels and no minor labels."""
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    fmt = ScalarFormatter()
+    fmt.set_scientific(False)
+    ax.yaxis.set_major_formatter(fmt)
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def summary(tables: dict) -> dict:

@@ -27,6 +27,8 @@ import numpy as np
 from .tables import Column, Table
 
 NAME = "error_vs_m"
+#: study modules this one imports computations from (part of its cache key)
+CODE_MODULES = ("slt.studies.width_vs_eps", "slt.studies.subset_sum_curve")
 TITLE = "Network error versus overparameterisation m (samples per input field): measured and certified"
 #: samples per input field of the wide draw (networks with m <= M_MAX are its prefixes)
 M_MAX = 128
@@ -35,7 +37,7 @@ PRESETS = {
              "samples": 32, "ascent_steps": 4},
     "quick": {"families": None, "seeds": 1, "m": list(range(8, 57, 8)), "m_cert": [80, 104, 128],
               "max_nonzero": 14, "samples": 128, "ascent_steps": 10},
-    "full": {"families": None, "seeds": 3, "m": list(range(4, 65, 4)), "m_cert": list(range(72, 129, 8)),
+    "full": {"families": None, "seeds": 5, "m": list(range(4, 65, 4)), "m_cert": list(range(72, 129, 8)),
              "max_nonzero": 16, "samples": 256, "ascent_steps": 20},
 }
 
@@ -195,8 +197,8 @@ def figure(tables: dict, width: float):
         ax.axhline(1.0, color="black", linewidth=0.5, linestyle=":")
         ax.set_yscale("log")
         clean_log_axes(ax)
-        ax.set_xlabel("m (samples per input field)")
-        ax.set_ylabel("sup error over unit ball")
+        ax.set_xlabel("m (samples per input field)" if not one else "m (samples / field)")
+        ax.set_ylabel("sup error over unit ball" if not one else "sup error, unit ball")
         ax.set_title(fam, fontsize=7)
     multi = len({r["draw"] for r in t.rows}) > 1
     shared_legend(fig, axes, spare, title="median over draws (band: range)" if multi else None, title_fontsize=6)

@@ -122,21 +122,24 @@ def figure(tables: dict, width: float):
     from .figures import color
     t = tables[NAME]
     rows = [r for r in t.rows if r.get("status") == "ok"]
-    fig, ax = plt.subplots(figsize=(width, 2.0 if width < 4 else 2.2))
+    fig, ax = plt.subplots(figsize=(width, 2.3 if width < 4 else 2.2))
     if not rows:
         ax.axis("off")
         ax.text(0.5, 0.5, "no experiment results (see the table)", ha="center", va="center")
         return fig
+    one = width < 4
     x = np.arange(len(rows))
     w = 0.38
     ax.bar(x - w / 2, [100 * (r.get("target_accuracy") or np.nan) for r in rows], w, color=color(0),
            label="trained target (measured)")
     ax.bar(x + w / 2, [100 * (r.get("pruned_accuracy_bound") or np.nan) for r in rows], w, color=color(1),
            label="pruned random network (measured)")
-    ax.set_xticks(x, [f"{r['experiment']}\n{r.get('model', '')}" for r in rows], fontsize=6)
+    names = [f"{r['experiment']}\n{(r.get('model') or '').split()[0] if one else r.get('model', '')}" for r in rows]
+    ax.set_xticks(x, names, fontsize=6)
     ax.set_ylabel("test accuracy (%)")
-    ax.set_ylim(0, 105)
-    ax.legend(loc="lower right")
+    ax.set_ylim(0, 135 if one else 118)
+    ax.set_yticks([0, 20, 40, 60, 80, 100])
+    ax.legend(loc="upper center", ncol=1 if one else 2, fontsize=6)
     return fig
 
 

@@ -84,15 +84,18 @@ def write_index(out, runs, command: str, preset: str, seed: int, timings: dict |
                   f"`{json.dumps(params, sort_keys=True, default=str)}` (in full, with the field specs, in each "
                   f"table's JSON).", ""]
     if timings:
-        lines += ["## Timings of this run", "",
-                  "Wall-clock time of the command and the compute time of each study's cells (measured on this "
-                  "machine; not part of the results, and 0 for studies taken from the cache).", "",
-                  "| study | cells | from cache | cell seconds |", "| --- | --- | --- | --- |"]
+        lines += ["## Timings", "",
+                  "Compute time of each study's cells when they were computed (kept in the cache with the result, so "
+                  "it is shown for cached studies too), measured on this machine; not part of the results.", "",
+                  "| study | cells | cell seconds | taken from the cache in this invocation |", "| --- | --- | --- | --- |"]
+        total = 0.0
         for name, t in timings.items():
             if isinstance(t, dict):
-                lines.append(f"| {name} | {t.get('cells', '')} | {t.get('cached', '')} | {t.get('cell_seconds', '')} |")
-        if "wall_seconds" in timings:
-            lines += ["", f"Total wall time: {timings['wall_seconds']:.0f} s with {timings.get('jobs')} job(s)."]
+                total += float(t.get("cell_seconds") or 0)
+                lines.append(f"| {name} | {t.get('cells', '')} | {t.get('cell_seconds', '')} | {t.get('cached', '')} |")
+        lines += ["", f"Sum of cell seconds: {total:.0f} s. This invocation took {timings.get('wall_seconds', 0):.0f} s "
+                      f"of wall time with {timings.get('jobs')} job(s) (measured timings of complete runs: "
+                      f"README_reproduce.md)."]
         lines.append("")
     path = out / "README.md"
     atomic_write_text(path, "\n".join(lines))

@@ -87,6 +87,7 @@ def plan(names, preset: str, seed: int, cache: Cache, overrides: dict | None = N
             run.tables = [Table.from_dict(t) for t in hit["tables"]]
             run.seconds = hit.get("seconds", 0.0)
             run.from_cache = "study"
+            run.cells = mod.cells(params)          # for the record only: nothing is computed
         else:
             run.cells = mod.cells(params)
             run.keys = [key(f"{name}/cell", cell, version) for cell in run.cells]

@@ -24,6 +24,8 @@ import numpy as np
 from .tables import Column, Table
 
 NAME = "sparsity"
+#: study modules this one imports computations from (part of its cache key)
+CODE_MODULES = ("slt.studies.width_vs_eps",)
 TITLE = "Kept parameters versus eps: optimal-error, first-prefix and minimum-cardinality (CP-SAT) masks"
 M_MAX = 64
 CPSAT_TIME_LIMIT = 20.0

@@ -36,6 +36,8 @@ import numpy as np
 from .tables import Column, Table
 
 NAME = "width_vs_eps"
+#: study modules this one imports computations from (part of its cache key)
+CODE_MODULES = ("slt.studies.subset_sum_curve",)
 TITLE = "Width of the random network versus eps: theorem (calibrated C), measured smallest certified width, " \
         "lower bound"
 
@@ -57,7 +59,7 @@ M_MAX = 128
 PRESETS = {
     "tiny": {"families": ["MLP", "C4"], "seeds": 3, "delta": 0.34, "max_nonzero": 10, "eps_every": 5},
     "quick": {"families": list(FAMILIES), "seeds": 8, "delta": 0.125, "max_nonzero": 14, "eps_every": 2},
-    "full": {"families": list(FAMILIES), "seeds": 20, "delta": 0.1, "max_nonzero": 16, "eps_every": 1},
+    "full": {"families": list(FAMILIES), "seeds": 40, "delta": 0.1, "max_nonzero": 16, "eps_every": 1},
 }
 
 
@@ -266,8 +268,9 @@ def assemble(params: dict, results: list) -> list[Table]:
              f"overestimated; smallest certified m per seed by an exact scan of m in [1, {M_MAX}] (prefixes of one "
              f"draw); {params['seeds']} seeds, run seed {params['seed']}.",
              "Widths in fields of the widest intermediate layer (ñ = n_{i-1} m); a lattice field is |X| = grid^2 x |F| "
-             "numbers, the same for all three curves.",
-             "Empty calibrated cells: no calibrated C shipped (run `slt calibrate`)."]
+             "numbers, the same for all three curves."]
+    if any(r.get("theorem_width_calibrated") is None for r in rows):
+        notes.append("Empty calibrated cells: no calibrated C shipped (run `slt calibrate`).")
     return [Table(NAME, TITLE, COLUMNS, rows, notes)]
 
 
@@ -282,7 +285,7 @@ def figure(tables: dict, width: float):
     for ax, fam in zip(axes, fams):
         rows = sorted(t.where(family=fam), key=lambda r: -r["eps"])
         x = [1 / r["eps"] for r in rows]
-        series = [("theorem_width_calibrated", "theorem (calibrated C)", "calibrated", color(0)),
+        series = [("theorem_width_calibrated", "theorem", "calibrated", color(0)),
                   ("theorem_width_C1", "theorem, C = 1", "proven given C", color(4)),
                   ("measured_width", "smallest certified", "measured", color(1)),
                   ("lower_bound_width", "lower bound (Thm 2)", "proven", color(2))]
@@ -308,9 +311,10 @@ def figure(tables: dict, width: float):
             ratio.append(f"meas/LB {last['tightness_measured']:.3g}")
         ax.set_title(fam, fontsize=7)
         if ratio:
-            ax.text(0.98, 0.04, f"eps={last['eps']:g}: " + ", ".join(ratio), transform=ax.transAxes, ha="right",
-                    va="bottom", fontsize=5.5, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8,
-                                                     "pad": 1})
+            txt = ax.text(0.97, 0.04, f"eps={last['eps']:g}:\n" + "\n".join(ratio), transform=ax.transAxes,
+                          ha="right", va="bottom", fontsize=5.5 if one else 6,
+                          bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+            txt.set_in_layout(False)      # inside the axes: must not shrink them
     shared_legend(fig, axes, spare)
     return fig
 
