@@ -20,8 +20,6 @@ sample of the construction (half of them are zeroed by the ReLU).
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .tables import Column, Table

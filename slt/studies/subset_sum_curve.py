@@ -419,7 +419,7 @@ def _style_legend(ax, dists, eps_list, extra=(), loc="best"):
 
 def figure(tables: dict, width: float):
     from matplotlib.lines import Line2D
-    from .figures import color, kind_style, legend, marker, panel_grid
+    from .figures import color, kind_style, legend, panel_grid
     curve, errs, fits = tables[NAME], tables[f"{NAME}_errors"], tables[f"{NAME}_fits"]
     refs = tables.get(f"{NAME}_reference")
     dists = [d for d in DISTRIBUTIONS if curve.where(distribution=d)]

@@ -71,8 +71,10 @@ class Table:
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict:
+        names = self.names                # rows keyed in column order: the same bytes whether computed or cached
+        rows = [{n: row[n] for n in names if n in row} for row in self.rows]
         return {"name": self.name, "title": self.title,
-                "columns": [vars(c) for c in self.columns], "rows": self.rows,
+                "columns": [vars(c) for c in self.columns], "rows": rows,
                 "notes": list(self.notes), "params": self.params}
 
     @classmethod
