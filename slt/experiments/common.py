@@ -349,7 +349,7 @@ def _matplotlib():
 
 def plot_studies(studies: list[dict], stem: Path, title: str) -> list[Path]:
     """Left: pruned test accuracy vs m (measured, per model), the trained target's accuracy
-    as a horizontal line, the run at the bound's m as a star. Right: max output error on
+    as a horizontal line, the run at the bound's per-layer m as a star at max_i m_i. Right: max output error on
     the test data vs m (measured) with eps. One legend below both panels."""
     plt = _matplotlib()
     from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
@@ -375,9 +375,13 @@ def plot_studies(studies: list[dict], stem: Path, title: str) -> list[Path]:
             axes[0].plot([b["m"]], [100 * b["accuracy"]], "*", color=color, ms=10, ls="none",
                          label=f"{s['model']}: pruned {lab} (measured)")
             axes[1].plot([b["m"]], [max(b["output_error_max"], 1e-300)], "*", color=color, ms=10, ls="none")
+    kept = []
+    for t in sorted(ticks):  # drop ticks too close on the log axis to be read apart
+        if not kept or t / kept[-1] >= 1.3:
+            kept.append(t)
     for ax in axes:
         ax.set_xscale("log", base=2)
-        ax.xaxis.set_major_locator(FixedLocator(sorted(ticks)))
+        ax.xaxis.set_major_locator(FixedLocator(kept))
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.xaxis.set_minor_locator(NullLocator())
         ax.tick_params(axis="x", labelsize=7)
@@ -385,13 +389,13 @@ def plot_studies(studies: list[dict], stem: Path, title: str) -> list[Path]:
         ax.grid(alpha=0.3, lw=0.5)
     axes[1].set_yscale("log")
     axes[0].set_ylabel("test accuracy (%)")
-    axes[1].set_ylabel("max output error on the test set")
+    axes[1].set_ylabel("max output error (test set)")
     handles = [h for ax in axes for h in ax.get_legend_handles_labels()[0]]
     labels = [lab for ax in axes for lab in ax.get_legend_handles_labels()[1]]
     fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, fontsize=7)
     fig.suptitle(title)
     rows = (len(labels) + 1) // 2
-    fig.tight_layout(rect=(0, 0.045 * rows + 0.02, 1, 1))
+    fig.tight_layout(rect=(0, 0.045 * rows + 0.02, 1, 0.95))
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".pdf"), stem.with_suffix(".png")]
     for p in paths:
