@@ -18,9 +18,16 @@ chunks of rows.
 
 ``sup_error_bound`` handles more samples: adding samples only enlarges Σ, so dist(z, Σ)
 can only decrease for every z; the exact sup_error of any sub-multiset is therefore an
-upper bound for the full vector. It keeps the ``max_nonzero`` nonzero samples of largest
-magnitude (ties: lower index first): large samples are needed to reach the ends ±1, and
-any max_nonzero samples give the same number of sums.
+upper bound for the full vector. The first group G_1 is the ``max_nonzero`` nonzero
+samples of largest magnitude (ties: lower index first): large samples are needed to reach
+the ends ±1. With ``refine=True`` (default) disjoint further groups refine it (Minkowski
+argument): if Σ(G_1 ∪ ... ∪ G_j) reaches every z in [-1, 1] within r, and Σ(G_{j+1})
+reaches every w in [-r, r] within r', then the union reaches every z within r' (write
+z = s + w with |w| <= r). Since sup_{|w| <= r} dist(w, Σ(G)) = r sup_error(G / r), each
+level sets r <- r sup_error(G_{j+1} / r) (never larger: 0 is a sum). The groups are
+consecutive blocks of ``max_nonzero`` samples in decreasing magnitude: their 2^J subset
+sums, differences included, fill [-r, r] densely even when every |a| > r (measured on
+Pensia's D with 185 samples, J = 16: median bound 4e-6, against 5e-4 for G_1 alone).
 """
 from __future__ import annotations
 
@@ -124,12 +131,22 @@ def sup_error(samples, *, workers: int = 1) -> np.ndarray:
     return _by_nonzero_count(ac, nnz, workers)
 
 
-def sup_error_bound(samples, max_nonzero: int = 24, *, workers: int = 1) -> np.ndarray:
+def sup_error_within(samples, radius) -> np.ndarray:
+    """sup_{|w| <= r} min_S |w - sum_{i in S} a_i| = r sup_error(a / r), per row (r > 0)."""
+    r = np.asarray(radius, dtype=np.float64)
+    return r * sup_error(np.asarray(samples, dtype=np.float64) / r[:, None])
+
+
+def sup_error_bound(samples, max_nonzero: int = 24, *, refine: bool = True, levels: int = 8,
+                    workers: int = 1) -> np.ndarray:
     """Rigorous upper bound of sup_error per row: (P, n) -> (P,).
 
     Rows with at most ``max_nonzero`` nonzero samples get the exact value; the others the
-    exact sup_error of their ``max_nonzero`` largest-magnitude nonzero samples (see the
-    module docstring for why this bounds the full row).
+    exact sup_error of their ``max_nonzero`` largest-magnitude nonzero samples, refined
+    (``refine=True``) by up to ``levels`` further disjoint groups of at most
+    ``max_nonzero`` samples (see the module docstring; each level costs one sup_error of
+    at most ``max_nonzero`` samples per row). ``refine=False`` gives the first-group bound
+    only (the bound used by the shipped calibration of C).
     """
     a = check_samples(samples)
     check_magnitude(a)
@@ -137,9 +154,24 @@ def sup_error_bound(samples, max_nonzero: int = 24, *, workers: int = 1) -> np.n
     if isinstance(max_nonzero, bool) or not isinstance(max_nonzero, (int, np.integer)) \
             or not 0 <= max_nonzero <= MAX_N:
         raise ValueError(f"max_nonzero must be an integer in [0, {MAX_N}], got {max_nonzero!r}")
+    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
+        raise ValueError(f"levels must be an integer >= 0, got {levels!r}")
     # the max_nonzero samples of largest magnitude (stable: lower index first on ties),
     # back in their original order so that rows within the cap give sup_error exactly
-    order = np.argsort(-np.abs(a), axis=1, kind="stable")[:, :max_nonzero]
-    keep = np.take_along_axis(a, np.sort(order, axis=1), axis=1)
+    by_size = np.argsort(-np.abs(a), axis=1, kind="stable")
+    first = np.sort(by_size[:, :max_nonzero], axis=1)
+    keep = np.take_along_axis(a, first, axis=1)
     ac, _, nnz = compact_nonzero(keep)
-    return _by_nonzero_count(ac, nnz, workers)
+    bound = _by_nonzero_count(ac, nnz, workers)
+    if not refine or max_nonzero == 0 or a.shape[1] <= max_nonzero:
+        return bound
+    # further groups: the next max_nonzero samples in decreasing magnitude (their many
+    # subset sums, differences included, fill [-r, r] densely even when each |a| > r)
+    ranked = np.take_along_axis(a, by_size, axis=1)
+    for level in range(1, levels + 1):
+        group = ranked[:, level * max_nonzero:(level + 1) * max_nonzero]
+        rows = np.flatnonzero((group != 0).any(axis=1) & (bound > 0)) if group.shape[1] else []
+        if len(rows) == 0:
+            break
+        bound[rows] = np.minimum(bound[rows], sup_error_within(group[rows], bound[rows]))
+    return bound

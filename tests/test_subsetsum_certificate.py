@@ -91,9 +91,11 @@ def test_sup_error_bound_is_an_upper_bound():
         assert np.all(bound >= exact - 1e-15)
         if k >= 14:
             np.testing.assert_array_equal(bound, exact)
-    # equals the exact sup_error of the kept sub-multiset (largest magnitudes)
+    # without refinement: the exact sup_error of the kept sub-multiset (largest magnitudes);
+    # the refined bound can only be smaller
     keep = np.take_along_axis(a, np.sort(np.argsort(-np.abs(a), axis=1)[:, :6], axis=1), axis=1)
-    np.testing.assert_array_equal(sup_error_bound(a, max_nonzero=6), sup_error(keep))
+    np.testing.assert_array_equal(sup_error_bound(a, max_nonzero=6, refine=False), sup_error(keep))
+    assert np.all(sup_error_bound(a, max_nonzero=6) <= sup_error(keep))
 
 
 def test_sup_error_larger_n_matches_sorted_definition():
@@ -137,3 +139,31 @@ def test_sup_error_matches_formula_on_many_small_rows():
         got = sup_error(a)
         expect = np.array([reference_sup_error(r) for r in a])
         np.testing.assert_allclose(got, expect, rtol=0, atol=1e-15)
+
+
+def test_refined_bound_is_rigorous_and_never_worse():
+    """The Minkowski-refined bound (groups of at most J samples) stays >= the exact
+    sup-error, <= the first-group bound, and improves it on typical rows."""
+    from subsetsum import SAMPLERS, sup_error, sup_error_bound
+
+    rng = np.random.default_rng(5)
+    a = SAMPLERS["pensia"](rng, (300, 40))
+    a = a[(a != 0).sum(axis=1) <= 22]          # rows where the exact value is computable
+    exact = sup_error(a)
+    first = sup_error_bound(a, max_nonzero=8, refine=False)
+    refined = sup_error_bound(a, max_nonzero=8)
+    assert np.all(refined >= exact - 1e-12)
+    assert np.all(refined <= first + 1e-15)
+    assert np.mean(refined < first) > 0.5
+    # with levels=0 the refinement is off
+    assert np.array_equal(sup_error_bound(a, max_nonzero=8, levels=0), first)
+
+
+def test_sup_error_within_scales_the_interval():
+    from subsetsum import sup_error
+    from subsetsum.certificate import sup_error_within
+
+    a = np.array([[0.25, 0.5, -0.25]])
+    # sums {-0.25, 0, 0.25, 0.5, 0.75}: over [-0.5, 0.5] the worst point is -0.5 (distance 0.25)
+    assert sup_error_within(a, np.array([0.5]))[0] == pytest.approx(0.25)
+    assert sup_error_within(a, np.array([1.0]))[0] == pytest.approx(sup_error(a)[0])
