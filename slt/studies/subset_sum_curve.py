@@ -207,6 +207,7 @@ def prefix_sup_errors(samples: np.ndarray, max_nonzero: int, stop: float = 0.0, 
     Cost about twice the last step (2^max_nonzero sums per row) per level.
     """
     from subsetsum import sup_error
+    from subsetsum.certificate import sup_error_within
     R, M = samples.shape
     sup = np.full((R, M + 1), np.nan)
     sup[:, 0] = 1.0                                # no samples: sums {0}, worst z = +-1
@@ -230,7 +231,7 @@ def prefix_sup_errors(samples: np.ndarray, max_nonzero: int, stop: float = 0.0, 
             if active.size == 0:
                 break
             r = scale[active]
-            s = r * sup_error(values[active, base:base + j] / r[:, None])
+            s = sup_error_within(values[active, base:base + j], r)
             sup[active, order[active, base + j - 1] + 1] = s
             hit = s <= stop
             done[active[hit]] = True

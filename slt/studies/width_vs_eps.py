@@ -114,7 +114,7 @@ def certified_bound(random_layers, target, m: int, max_nonzero: int) -> float:
     from constructions import certificate, from_masks
     net = prefix_network(random_layers, target, m)
     empty = [np.zeros(layer.coeffs.shape, dtype=bool) for layer in net]   # masks do not enter the certificate
-    cert = certificate(from_masks(net, target, empty), max_nonzero=max_nonzero, budget=float("inf"))
+    cert = certificate(from_masks(net, target, empty), exact_max=max_nonzero, budget=float("inf"))
     return float(cert["certified_bound"])
 
 
