@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from .family import add_family_args, field_specs
+from .jsonio import to_jsonable
 
 FORMAT_VERSION = 1
 
@@ -207,7 +208,7 @@ def run_verify(args) -> int:
 def save(path, specs, channels, target, random_layers, result, rep) -> None:
     arrays = {"meta": np.array(json.dumps({"format": FORMAT_VERSION, "specs": specs, "channels": channels,
                                            "eps": rep["eps"], "seed": rep["seed"], "m": rep["m"],
-                                           "report": _jsonable(rep)}))}
+                                           "report": to_jsonable(rep)}))}
     for i, layer in enumerate(target):
         arrays[f"target_{i + 1}"] = layer.coeffs
     for j, (rl, mk, pl) in enumerate(zip(random_layers, result.masks, result.pruned), start=1):
@@ -220,18 +221,8 @@ def _progress(done, total):
     print(f"\rSubset-Sum: layer {done}/{total} solved", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
 def print_report(rep: dict, as_json: bool) -> None:
-    rep = _jsonable(rep)
+    rep = to_jsonable(rep)
     if as_json:
         print(json.dumps(rep, indent=2))
         return

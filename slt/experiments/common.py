@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..jsonio import json_default, to_jsonable
+
 #: quantile of the target's test margins that sets eps (module docstring)
 MARGIN_QUANTILE = 0.005
 DELTA = 0.01
@@ -317,24 +319,9 @@ def write_table(rows: list[dict], columns, stem: Path, caption: str) -> list[Pat
 
 def write_json(result: dict, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1, sort_keys=True, default=_json_default))
+    path.write_text(json.dumps(result, indent=1, sort_keys=True, default=json_default))
     return path
 
-
-def _json_default(obj):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj)}")
-
-
-def to_jsonable(obj):
-    return json.loads(json.dumps(obj, default=_json_default))
 
 
 # ---------------------------------------------------------------------- figures

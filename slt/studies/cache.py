@@ -20,6 +20,8 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from ..jsonio import json_default
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: the packages whose source every study result depends on (plus the study's own module)
@@ -28,20 +30,7 @@ DEPENDENCIES = ("subsetsum", "constructions", "bounds")
 
 def canonical(obj) -> str:
     """Deterministic JSON text of parameters (sorted keys, no whitespace variation)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_default, allow_nan=False)
-
-
-def _default(obj):
-    import numpy as np
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"cannot serialise {type(obj).__name__} for the cache")
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=json_default, allow_nan=False)
 
 
 @lru_cache(maxsize=None)
@@ -106,7 +95,7 @@ class Cache:
     def put(self, k: str, value, meta: dict | None = None) -> None:
         if not self.enabled:
             return
-        atomic_write_text(self.path(k), json.dumps({"meta": meta or {}, "value": value}, default=_default,
+        atomic_write_text(self.path(k), json.dumps({"meta": meta or {}, "value": value}, default=json_default,
                                                    allow_nan=False, sort_keys=True))
 
 

@@ -160,12 +160,10 @@ def median_by_m(rows: list, col: str) -> list:
 
 
 def figure(tables: dict, width: float):
-    from .figures import clean_log_axes, color, kind_style, legend, panel_grid, shared_legend
+    from .figures import clean_log_axes, color, family_panels, kind_style, legend, shared_legend
     t = tables[NAME]
-    fams = list(dict.fromkeys(r["family"] for r in t.rows))
+    fams, fig, axes, spare = family_panels(t, width)
     one = width < 4
-    fig, axes, spare = panel_grid(len(fams), width, panel_height=1.9 if one else 2.1, max_cols=2 if one else 3,
-                                  spare=True)
     series = [("certified_bound_all_targets", "certified, all targets", "proven", color(2)),
               ("error_bound_this_target", "bound, this target", "proven", color(0)),
               ("sup_error_ascent_measured", "sup error (ascent)", "measured", color(1)),

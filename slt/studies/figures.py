@@ -107,6 +107,16 @@ def clean_log_axes(ax) -> None:
         ax.yaxis.set_minor_formatter(NullFormatter())
 
 
+def family_panels(table, width: float):
+    """One panel per family of ``table`` (in order of appearance), laid out for ``width``
+    with a spare slot for the legend: (families, fig, axes, spare_ax)."""
+    fams = list(dict.fromkeys(r["family"] for r in table.rows))
+    one = width < 4
+    fig, axes, spare = panel_grid(len(fams), width, panel_height=1.9 if one else 2.1, max_cols=2 if one else 3,
+                                  spare=True)
+    return fams, fig, axes, spare
+
+
 def panel_grid(n: int, width: float, panel_height: float | None = None, max_cols: int | None = None,
                spare: bool = False):
     """A figure with ``n`` panels laid out for ``width`` (fewer columns at one-column width).

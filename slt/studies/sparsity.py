@@ -135,12 +135,9 @@ def assemble(params: dict, results: list) -> list[Table]:
 
 
 def figure(tables: dict, width: float):
-    from .figures import clean_log_axes, color, kind_style, legend, panel_grid, shared_legend
+    from .figures import clean_log_axes, color, family_panels, kind_style, legend, shared_legend
     t = tables[NAME]
-    fams = list(dict.fromkeys(r["family"] for r in t.rows))
-    one = width < 4
-    fig, axes, spare = panel_grid(len(fams), width, panel_height=1.9 if one else 2.1, max_cols=2 if one else 3,
-                                  spare=True)
+    fams, fig, axes, spare = family_panels(t, width)
     series = [("random_params", "random network", "input", color(6)),
               ("kept_optimal_error", "optimal-error masks", "measured", color(0)),
               ("kept_first_prefix", "first-prefix masks", "measured", color(3)),

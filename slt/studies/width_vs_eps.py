@@ -276,12 +276,10 @@ def assemble(params: dict, results: list) -> list[Table]:
 
 # ---------------------------------------------------------------- figure
 def figure(tables: dict, width: float):
-    from .figures import clean_log_axes, color, kind_style, legend, panel_grid, shared_legend
+    from .figures import clean_log_axes, color, family_panels, kind_style, legend, shared_legend
     t = tables[NAME]
-    fams = list(dict.fromkeys(r["family"] for r in t.rows))
+    fams, fig, axes, spare = family_panels(t, width)
     one = width < 4
-    fig, axes, spare = panel_grid(len(fams), width, panel_height=1.9 if one else 2.1, max_cols=2 if one else 3,
-                                  spare=True)
     for ax, fam in zip(axes, fams):
         rows = sorted(t.where(family=fam), key=lambda r: -r["eps"])
         x = [1 / r["eps"] for r in rows]
