@@ -62,12 +62,41 @@ def test_conv_gemm_strategies_agree(monkeypatch, n_in, n_out):
     assert np.allclose(basis.apply_transpose(c, gy).reshape(3, -1), gy.reshape(3, -1) @ D, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("route", ["fourier", "direct"])
+@pytest.mark.parametrize("spec_in,spec_out", [
+    (steer("D4", "regular", grid=6), steer("D4", "quotient:C2", grid=6)),  # even grid: Nyquist column
+    (steer("C4", "regular", grid=5, kernel=5), steer("C4", "trivial", grid=5, kernel=5)),
+    (steer("D6", "regular", grid=4), steer("D6", "regular", grid=4)),  # hexagonal lattice
+])
+def test_conv_fourier_and_direct_routes_equal_dense(monkeypatch, route, spec_in, spec_out):
+    """The convolution-theorem route and the shifted-matmul route each equal the dense
+    matrix (forward and transpose, float64, 1e-12), with several frequency chunks; the
+    route really taken is recorded."""
+    import constructions.orbital as orbital
+    taken = []
+    real = orbital._fourier_apply
+    monkeypatch.setattr(orbital, "_fourier_apply", lambda *a: taken.append(1) or real(*a))
+    monkeypatch.setattr(orbital, "_FOURIER_MIN_BATCH", 1 if route == "fourier" else 10**9)
+    monkeypatch.setattr(orbital, "_FOURIER_CHUNK", 50)
+    basis = basis_from_specs(spec_in, spec_out)
+    rng = np.random.default_rng(5)
+    c = rng.uniform(-1, 1, (2, 3, basis.dim))
+    x = rng.standard_normal((5, 2, basis.shape[1]))
+    gy = rng.standard_normal((5, 3, basis.shape[0]))
+    D = basis.dense(c)
+    y, g = basis.apply(c, x), basis.apply_transpose(c, gy)
+    assert y.shape == (5, 3, basis.shape[0]) and g.shape == (5, 2, basis.shape[1])
+    np.testing.assert_allclose(y.reshape(5, -1), x.reshape(5, -1) @ D.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(g.reshape(5, -1), gy.reshape(5, -1) @ D, rtol=1e-12, atol=1e-12)
+    assert len(taken) == (2 if route == "fourier" else 0)
+
+
 @pytest.mark.parametrize("name", ["conv C4 reg", "partition S4 2->2", "gather D4 pool"])
 def test_float32_path(name):
     basis = basis_from_specs(*BASES[name])
     rng = np.random.default_rng(2)
     c = rng.uniform(-1, 1, (2, 2, basis.dim))
-    x = rng.standard_normal((3, 2, basis.shape[1]))
+    x = rng.standard_normal((6, 2, basis.shape[1]))
     y64 = Layer(basis, c)(x)
     y32 = Layer(basis, c.astype(np.float32))(x.astype(np.float32))
     assert y32.dtype == np.float32
