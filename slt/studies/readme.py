@@ -95,7 +95,7 @@ def write_index(out, runs, command: str, preset: str, seed: int, timings: dict |
                 lines.append(f"| {name} | {t.get('cells', '')} | {t.get('cell_seconds', '')} | {t.get('cached', '')} |")
         lines += ["", f"Sum of cell seconds: {total:.0f} s. This invocation took {timings.get('wall_seconds', 0):.0f} s "
                       f"of wall time with {timings.get('jobs')} job(s) (measured timings of complete runs: "
-                      f"README_reproduce.md)."]
+                      f"../README.md, section 5)."]
         lines.append("")
     path = out / "README.md"
     atomic_write_text(path, "\n".join(lines))
