@@ -1,7 +1,7 @@
 """``slt reproduce``: run every study and write the figures and tables into ``reports/``.
 
-    slt reproduce --quick              # CI-sized (a few minutes on 2 cores)
-    slt reproduce --out reports        # the full run whose output is committed
+    slt reproduce --quick              # CI-sized (about a minute on 2 cores), into reports/quick
+    slt reproduce                      # the full run whose output is committed, into reports
     slt reproduce --only basis_sizes width_vs_eps --jobs 2
 
 Studies (``slt/studies``): the random Subset-Sum curve, width versus eps, error versus
@@ -24,7 +24,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--quick", action="store_true", help="CI-sized run (fewer trials, seeds and grid points)")
     p.add_argument("--preset", choices=("tiny", "quick", "full"),
                    help="size of the run (default full; --quick = --preset quick; tiny is for tests)")
-    p.add_argument("--out", metavar="DIR", default="reports", help="output directory (default reports)")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="output directory (default reports for the full run, reports/quick or reports/tiny "
+                        "otherwise, so a quick run never overwrites the committed full reports)")
     p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: the available cores)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--only", nargs="+", metavar="STUDY", help="run only these studies")
@@ -79,7 +81,7 @@ def run(args) -> int:
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
     names = _names(args)
-    out = Path(args.out)
+    out = Path(args.out if args.out is not None else ("reports" if preset == "full" else f"reports/{preset}"))
     overrides = {}
     if args.experiments in ("quick", "full"):
         from slt.studies.experiments_summary import parameters as experiment_parameters

@@ -204,7 +204,6 @@ def test_ign_experiment_runs_end_to_end(tmp_path):
     assert res["summary"][0]["experiment"] == "ign"
 
 
-@pytest.mark.slow
 def test_digits_experiment_runs_end_to_end(tmp_path):
     pytest.importorskip("sklearn")
     from slt.experiments import run_experiment
@@ -261,3 +260,15 @@ def test_shape_mismatches_are_clear_errors():
         GraphBasis(np.zeros((2, 5, 5))).apply(np.ones((1, 1, 2)), np.ones((3, 1, 5)))
     with pytest.raises(ValueError, match="at least 8 graphs"):
         D.graph_data(3, 0)
+
+
+def test_relative_error_uses_the_reference_scale_for_dead_outputs():
+    """Rounding noise of a dead (all-zero in exact arithmetic) network is not an
+    invariance failure when measured against the target's logit scale; a real change is."""
+    from slt.experiments.common import relative_error
+
+    noise_a, noise_b = np.array([[5e-18, -1e-18]]), np.array([[6e-18, 2e-18]])
+    assert relative_error(noise_a, noise_b) > 0.1                     # relative to the noise itself
+    assert relative_error(noise_a, noise_b, scale=0.2) < 1e-16        # relative to the target's logits
+    assert relative_error(np.array([[1.0, 0.5]]), np.array([[1.0, 0.4]]), scale=0.2) == pytest.approx(0.1)
+    assert relative_error(np.zeros((1, 2)), np.zeros((1, 2))) == 0.0

@@ -39,6 +39,15 @@ def test_cli_writes_index_with_every_figure_and_table(tmp_path, capsys):
     assert "index:" in capsys.readouterr().out
 
 
+def test_smaller_runs_never_overwrite_the_committed_full_reports(tmp_path, monkeypatch):
+    """Without --out, --quick / --preset tiny write to reports/quick, reports/tiny."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["reproduce", "--preset", "tiny", "--only", "basis_sizes", "--jobs", "1"]) == 0
+    assert (tmp_path / "reports" / "tiny" / "README.md").exists()
+    assert not (tmp_path / "reports" / "README.md").exists()
+    assert not list((tmp_path / "reports").glob("*.csv"))
+
+
 def test_cli_user_errors_are_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["reproduce", "--only", "nonsense", "--out", str(tmp_path)])
@@ -119,7 +128,6 @@ def _committed() -> dict:
     return _shape(REPORTS)
 
 
-@pytest.mark.slow
 def test_quick_output_matches_the_committed_reports_in_shape(tmp_path):
     committed = _committed()
     out = tmp_path / "rep"

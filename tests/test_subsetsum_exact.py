@@ -202,7 +202,6 @@ def test_exact_many_small_rows_against_brute_force():
         np.testing.assert_array_equal(res.errors <= 0.05, best <= 0.05)
 
 
-@pytest.mark.slow
 def test_exact_at_the_cap_against_sort_and_search_oracle():
     """n = 40 and n = 44 (the cap): the independent per-problem sort + searchsorted MITM."""
     rng = np.random.default_rng(44)

@@ -72,10 +72,10 @@ class LatticeEvaluator:
     def logits(self, layers, split=False):
         return self._logits(layers, self.x_test, split)
 
-    def invariance(self, layers, split=False) -> float:
+    def invariance(self, layers, split=False, scale=0.0) -> float:
         """Max relative change of the test logits between each turned test image and the
-        same image upright (the data's own transformation)."""
-        return relative_error(self._logits(layers, self.x_reference, split), self.logits(layers, split))
+        same image upright (the data's own transformation); ``scale``: see relative_error."""
+        return relative_error(self._logits(layers, self.x_reference, split), self.logits(layers, split), scale)
 
     def equivariance(self, layers, rng, split=False) -> float:
         return engine_equivariance(layers, rng, split)
@@ -83,11 +83,11 @@ class LatticeEvaluator:
     def honest_equivariance(self, layers, rng) -> float:
         return honest_equivariance(layers, rng)
 
-    def collapse_check(self, result, count: int = 2) -> float:
+    def collapse_check(self, result, count: int = 2, scale: float = 0.0) -> float:
         from constructions import forward
 
         x = self.as_input(self.x_test[:count])
-        return relative_error(result.forward(x), forward(result.pruned, x))
+        return relative_error(result.forward(x), forward(result.pruned, x), scale)
 
 
 def train_classifier(bases, channels, x, y, cfg, seed: int, log, as_input=lambda x: x):

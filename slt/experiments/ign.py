@@ -92,9 +92,9 @@ class IGNEvaluator:
     def logits(self, layers, split=False):
         return self._logits(layers, self.test, split)
 
-    def invariance(self, layers, split=False) -> float:
+    def invariance(self, layers, split=False, scale=0.0) -> float:
         """Max relative change of the test logits when every test graph is relabelled."""
-        return relative_error(self._logits(layers, self.test_permuted, split), self.logits(layers, split))
+        return relative_error(self._logits(layers, self.test_permuted, split), self.logits(layers, split), scale)
 
     def equivariance(self, layers, rng, split=False) -> float:
         from .common import engine_equivariance
@@ -103,14 +103,14 @@ class IGNEvaluator:
     def honest_equivariance(self, layers, rng) -> float:
         return honest_equivariance(rebase(layers, self.home), rng)
 
-    def collapse_check(self, result, count: int = 2) -> float:
+    def collapse_check(self, result, count: int = 2, scale: float = 0.0) -> float:
         from constructions import forward
         from constructions.construction import split_input
 
         n, (_, x) = next(iter(self.test.groups.items()))
         x = x[:count]
         return relative_error(forward(rebase(result.collapsed, n), split_input(x)),
-                              forward(rebase(result.pruned, n), x))
+                              forward(rebase(result.pruned, n), x), scale)
 
 
 def graph_batches(train: GraphSet, y_train, batch: int, scale=lambda n: 1.0):

@@ -49,9 +49,10 @@ class MPNNEvaluator:
     def logits(self, layers, split=False):
         return self._logits(layers, self.x, self.A, split)
 
-    def invariance(self, layers, split=False) -> float:
+    def invariance(self, layers, split=False, scale=0.0) -> float:
         """Max relative change of the test logits when every test graph is relabelled."""
-        return relative_error(self._logits(layers, self.x_perm, self.A_perm, split), self.logits(layers, split))
+        return relative_error(self._logits(layers, self.x_perm, self.A_perm, split), self.logits(layers, split),
+                              scale)
 
     def equivariance(self, layers, rng, split=False) -> float:
         """Random node features on 8 test graphs, 8 random joint relabellings of nodes and A."""
@@ -72,7 +73,7 @@ class MPNNEvaluator:
         return graph_equivariance_error(lambda xx, AA: forward(bind_graphs(layers, AA), xx), x, self.A[:1], rng,
                                         count=4)
 
-    def collapse_check(self, result, count: int = 2) -> float:
+    def collapse_check(self, result, count: int = 2, scale: float = 0.0) -> float:
         """Collapsed evaluation vs the honest 2l-layer pruned network on ``count`` test graphs."""
         from constructions import forward
         from constructions.construction import split_input
@@ -80,7 +81,7 @@ class MPNNEvaluator:
 
         A, x = self.A[:count], self.x[:count]
         return relative_error(forward(bind_graphs(result.collapsed, A), split_input(x)),
-                              forward(bind_graphs(result.pruned, A), x))
+                              forward(bind_graphs(result.pruned, A), x), scale)
 
 
 def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | None = None) -> dict:
