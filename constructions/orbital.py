@@ -358,7 +358,7 @@ def _fourier_apply(conv: ConvTable, mats, x, n_out, fo, fi, conjugate, out_dtype
     sign = -1.0 if conjugate else 1.0
     phase = np.exp(sign * 2j * np.pi * (w @ conv.offsets.T) / m)  # (F, K)
     flat = mats.reshape(len(conv.offsets), c_in * c_out)
-    yf = np.empty((m * half, batch, c_out), dtype=np.result_type(xf.dtype, np.complex64))
+    yf = np.empty((m * half, batch, c_out), dtype=xf.dtype)
     step = max(1, _FOURIER_CHUNK // (c_in * c_out + batch * (c_in + c_out)))
     for s in range(0, m * half, step):
         symbols = (phase[s:s + step] @ flat).reshape(-1, c_in, c_out)
