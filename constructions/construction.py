@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from groups import check_int
+
 from .network import Layer, check_chain, forward, relu
 from .norms import basis_norm
 from .protocol import Basis
@@ -47,10 +49,7 @@ def per_layer_m(m, depth: int) -> list[int]:
     ms = list(m) if isinstance(m, (list, tuple, np.ndarray)) else [m] * depth
     if len(ms) != depth:
         raise ValueError(f"m needs one value per target layer ({depth}), got {len(ms)}")
-    for v in ms:
-        if not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"m (random samples per input field) must be an integer >= 1, got {v!r}")
-    return [int(v) for v in ms]
+    return [check_int("m (random samples per input field)", v, 1) for v in ms]
 
 
 def overparameterize(target, m, seed=0, hidden_bases=None) -> list[Layer]:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from groups import check_int
+
 from .protocol import Basis
 
 
@@ -86,9 +88,7 @@ def forward(layers, x: np.ndarray, activations: bool = False):
 
 def random_coefficients(basis: Basis, n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     """i.i.d. Uniform[-1, 1] coefficients of shape (n_in, n_out, |B|)."""
-    for name, v in (("n_in", n_in), ("n_out", n_out)):
-        if not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    n_in, n_out = check_int("n_in", n_in, 1), check_int("n_out", n_out, 1)
     return rng.uniform(-1.0, 1.0, size=(n_in, n_out, basis.dim))
 
 

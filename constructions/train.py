@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from groups import check_int
+
 from .network import Layer, backward, check_chain, forward, op_norm
 
 LOSSES = ("cross_entropy", "squared")
@@ -209,9 +211,7 @@ def minibatches(x: np.ndarray, y: np.ndarray, batch_size: int):
 
 
 def check_batch_size(batch_size) -> int:
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch size must be an integer >= 1, got {batch_size!r}")
-    return int(batch_size)
+    return check_int("batch size", batch_size, 1)
 
 
 @dataclass
@@ -242,8 +242,7 @@ def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0,
     """
     import time
 
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    check_int("epochs", epochs, 1)
     if not lr > 0:
         raise ValueError(f"learning rate must be > 0, got {lr!r}")
     if schedule not in ("cosine", "constant"):
