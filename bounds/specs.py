@@ -5,9 +5,9 @@ forms take the validated `groups.FieldType` objects they return.
 """
 from __future__ import annotations
 
-from groups import FieldType, check_compatible, field_type
+from groups import check_compatible, field_type
 
-__all__ = ["check_compatible", "check_spec", "field_type", "FieldType"]
+__all__ = ["check_compatible", "check_spec"]
 
 
 def check_spec(spec) -> dict:

@@ -9,7 +9,7 @@ from .lattice import EXACT_GROUPS, kernel_offsets, lattice_action, lattice_basis
 from .network import Layer, backward, forward, normalize_layer, op_norm, random_coefficients, random_network, relu
 from .norms import basis_norm, perron_norm
 from .nullspace import equivariant_nullspace
-from .orbital import OrbitalBasis, orbital_basis
+from .orbital import OrbitalBasis, burnside_count, orbital_basis
 from .partition import PartitionBasis, partition_basis, set_partitions
 from .perm import tensor_action
 from .protocol import Basis, ConvTable
@@ -20,7 +20,7 @@ __all__ = [
     "TOLERANCE", "assert_equivariant", "equivariance_error", "network_equivariance_error",
     "EXACT_GROUPS", "kernel_offsets", "lattice_action", "lattice_basis",
     "Layer", "backward", "forward", "normalize_layer", "op_norm", "random_coefficients", "random_network", "relu",
-    "basis_norm", "perron_norm", "equivariant_nullspace", "OrbitalBasis", "orbital_basis",
+    "basis_norm", "perron_norm", "equivariant_nullspace", "OrbitalBasis", "burnside_count", "orbital_basis",
     "PartitionBasis", "partition_basis", "set_partitions", "tensor_action", "Basis", "ConvTable",
     "action", "action_from_spec", "basis", "basis_from_specs", "clear_basis_cache", "normalize_spec",
 ]

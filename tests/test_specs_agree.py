@@ -143,6 +143,15 @@ SAMPLE = [({"family": "mlp"},) * 2, ({"family": "cnn", "grid": 5, "kernel": 3},)
           perm(5, 2, 1), perm(4, 1, 1, "A"), perm(5, 2, 0, "C"), perm(4, 1, 2, "D"), perm(4, 2, 2, "(1 2)(3 4),(1 2 3)")]
 
 
+def test_cli_families_come_from_the_registry(capsys):
+    from groups import FAMILIES
+    from slt.family import FLAGS_BY_FAMILY
+    assert list(FLAGS_BY_FAMILY) == list(FAMILIES)
+    with pytest.raises(SystemExit):
+        main(["basis", "--family", "gnn"])
+    assert "choose from " + ", ".join(repr(f) for f in FAMILIES) in capsys.readouterr().err
+
+
 def run_json(capsys, argv):
     assert main(argv) == 0
     return json.loads(capsys.readouterr().out)
