@@ -3,7 +3,8 @@
 Symbolic and numeric forms of the random Subset-Sum requirement, Lemma 1 / Theorem 1
 (upper bound, explicit constants), Theorem 2 (lower bound), closed forms of |B| and ||B||
 for every family, the inverse questions, and the constant C (user-given, labelled
-"proven given C", or calibrated, labelled "calibrated"). Imports neither `subsetsum` nor
+"proven given C", or calibrated, labelled "calibrated"). Of the toolkit's packages it
+imports only `groups` (field types and their validation), never `subsetsum` or
 `constructions`.
 """
 from .calibration import calibrated_constant, resolve_constants

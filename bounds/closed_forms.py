@@ -25,16 +25,17 @@ import math
 
 import sympy as sp
 
+from groups import FAMILIES, NAMED_SUBGROUPS, check_compatible
+
 from . import point_groups as PG
 from . import symbols as S
 from .perm_groups import perm_basis_dim, perm_basis_dim_expr, perm_basis_norm, perm_basis_norm_expr
-from .specs import PERM_SUBGROUPS, check_compatible
 
 
-def _group_and_fields(spec_in: dict, spec_out: dict) -> tuple[str, str, str]:
-    if spec_in["family"] == "cnn":
-        return "C1", "trivial", "trivial"
-    return spec_in["group"], spec_in["field"], spec_out["field"]
+def _kind(spec_in, spec_out):
+    """The validated field types (groups.check_compatible) and their family kind."""
+    a, b = check_compatible(spec_in, spec_out)
+    return a, b, FAMILIES[a.family].kind
 
 
 def _lattice_dim(group: str, f_in: str, f_out: str, k):
@@ -70,13 +71,12 @@ def basis_dim(spec_in: dict, spec_out: dict) -> int:
     ...           {"family": "steerable", "grid": 8, "kernel": 3, "group": "D4", "field": "regular"})
     72
     """
-    check_compatible(spec_in, spec_out)
-    family = spec_in["family"]
-    if family == "mlp":
+    a, b, kind = _kind(spec_in, spec_out)
+    if kind == "mlp":
         return 1
-    if family == "perm":
-        return perm_basis_dim(spec_in["n"], spec_in.get("subgroup", "S"), spec_in["order"], spec_out["order"])
-    return _lattice_dim(*_group_and_fields(spec_in, spec_out), spec_in["kernel"])
+    if kind == "perm":
+        return perm_basis_dim(a.n, a.subgroup, a.order, b.order)
+    return _lattice_dim(a.group, a.field, b.field, a.kernel)
 
 
 def basis_norm(spec_in: dict, spec_out: dict) -> float:
@@ -85,50 +85,48 @@ def basis_norm(spec_in: dict, spec_out: dict) -> float:
     >>> basis_norm({"family": "cnn", "grid": 8, "kernel": 3}, {"family": "cnn", "grid": 8, "kernel": 3})
     9.0
     """
-    check_compatible(spec_in, spec_out)
-    family = spec_in["family"]
-    if family == "mlp":
+    a, b, kind = _kind(spec_in, spec_out)
+    if kind == "mlp":
         return 1.0
-    if family == "perm":
-        return perm_basis_norm(spec_in["n"], spec_in["order"], spec_out["order"])
-    return float(_lattice_norm(*_group_and_fields(spec_in, spec_out), spec_in["kernel"], spec_in["grid"]))
+    if kind == "perm":
+        return perm_basis_norm(a.n, a.order, b.order)
+    return float(_lattice_norm(a.group, a.field, b.field, a.kernel, a.grid))
 
 
 def basis_dim_expr(spec_in: dict, spec_out: dict) -> sp.Expr:
     """|B| symbolic in the sizes (kernel k; perm: n, k_in, k_out). Discrete choices (group,
     fields, subgroup) come from the specs; explicit generators fix n (Burnside numerically)."""
-    check_compatible(spec_in, spec_out)
-    family = spec_in["family"]
-    if family == "mlp":
+    a, b, kind = _kind(spec_in, spec_out)
+    if kind == "mlp":
         return sp.Integer(1)
-    if family == "perm":
-        return perm_basis_dim_expr(spec_in.get("subgroup", "S"), spec_in["n"])
-    return _lattice_dim(*_group_and_fields(spec_in, spec_out), S.k)
+    if kind == "perm":
+        return perm_basis_dim_expr(a.subgroup, a.n)
+    return _lattice_dim(a.group, a.field, b.field, S.k)
 
 
 def basis_norm_expr(spec_in: dict, spec_out: dict) -> sp.Expr:
     """||B|| symbolic in the sizes (kernel k, grid m; perm: n, k_in, k_out)."""
-    check_compatible(spec_in, spec_out)
-    family = spec_in["family"]
-    if family == "mlp":
+    a, b, kind = _kind(spec_in, spec_out)
+    if kind == "mlp":
         return sp.Integer(1)
-    if family == "perm":
+    if kind == "perm":
         return perm_basis_norm_expr()
-    return _lattice_norm(*_group_and_fields(spec_in, spec_out), S.k, S.grid)
+    return _lattice_norm(a.group, a.field, b.field, S.k, S.grid)
 
 
 def sizes(spec_in: dict, spec_out: dict) -> dict:
     """The substitution {symbol: value} that evaluates the `*_expr` closed forms."""
-    family = spec_in["family"]
-    if family in ("cnn", "steerable"):
-        return {S.k: spec_in["kernel"], S.grid: spec_in["grid"]}
-    if family == "perm":
-        return {S.n: spec_in["n"], S.k_in: spec_in["order"], S.k_out: spec_out["order"]}
+    a, b, kind = _kind(spec_in, spec_out)
+    if kind == "lattice":
+        return {S.k: a.kernel, S.grid: a.grid}
+    if kind == "perm":
+        return {S.n: a.n, S.k_in: a.order, S.k_out: b.order}
     return {}
 
 
 def closed_form_kind(spec_in: dict, spec_out: dict) -> str:
     """'closed form', or 'Burnside over the enumerated group' (perm with explicit generators)."""
-    if spec_in["family"] == "perm" and spec_in.get("subgroup", "S") not in PERM_SUBGROUPS:
+    a, _, kind = _kind(spec_in, spec_out)
+    if kind == "perm" and a.subgroup not in NAMED_SUBGROUPS:
         return "Burnside over the enumerated group"
     return "closed form"

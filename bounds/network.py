@@ -14,12 +14,13 @@ does, ``warnings`` says that this C is too small.
 """
 from __future__ import annotations
 
+from groups import check_compatible
+
 from . import symbols as S
 from . import theorem1 as T1
 from . import theorem2 as T2
 from .calibration import resolve_constants
 from .closed_forms import basis_dim, basis_norm
-from .specs import check_compatible
 from .validate import (check_channels, check_delta, check_eps, check_positive_int,
                        check_positive_real)
 

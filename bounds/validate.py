@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 import numbers
 
+from groups import check_int
+
 
 def _is_int(x) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
@@ -27,15 +29,7 @@ def check_delta(delta) -> float:
 
 
 def check_positive_int(value, name: str) -> int:
-    if not _is_int(value) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
-def check_nonnegative_int(value, name: str) -> int:
-    if not _is_int(value) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-    return int(value)
+    return check_int(name, value, 1)
 
 
 def check_depth(depth) -> int:

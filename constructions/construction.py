@@ -23,24 +23,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from groups import check_int
+
 from .network import Layer, check_chain, forward, relu
 from .norms import basis_norm
-from .partition import PartitionBasis, partition_basis
-from .structure import diagonal_orbits, input_orbit
+from .protocol import Basis
 
 
-def hidden_basis(basis):
-    """The basis H of Hom_G(R^X, R^X), X = the basis' input set, with the same locality."""
-    own = getattr(basis, "hidden_basis", None)
-    if own is not None:
-        return own
-    if isinstance(basis, PartitionBasis):
-        return partition_basis(basis.n, basis.k, basis.k)
-    if getattr(basis, "spec_in", None) is not None:
-        from .specs import basis_from_specs
-        return basis_from_specs(basis.spec_in, basis.spec_in)
-    from .orbital import orbital_basis
-    return orbital_basis(basis.action_in, basis.action_in)
+def hidden_basis(basis: Basis) -> Basis:
+    """The basis H of Hom_G(R^X, R^X), X = the basis' input set, with the same locality
+    (the first random layer of each pair; bases built from field types take it from the
+    basis cache, so it is built once)."""
+    return basis.hidden_basis()
 
 
 def as_rng(seed) -> np.random.Generator:
@@ -55,10 +49,7 @@ def per_layer_m(m, depth: int) -> list[int]:
     ms = list(m) if isinstance(m, (list, tuple, np.ndarray)) else [m] * depth
     if len(ms) != depth:
         raise ValueError(f"m needs one value per target layer ({depth}), got {len(ms)}")
-    for v in ms:
-        if not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"m (random samples per input field) must be an integer >= 1, got {v!r}")
-    return [int(v) for v in ms]
+    return [check_int("m (random samples per input field)", v, 1) for v in ms]
 
 
 def overparameterize(target, m, seed=0, hidden_bases=None) -> list[Layer]:
@@ -155,8 +146,8 @@ def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H
     """Samples (2, n_in, n_out, K, m) and targets (2, n_in, n_out, K) of one target layer:
     samples[±, a, b, k, t] = mu[a m + t, b, k] * lambda^±[a, a m + t, diag(r(k))]."""
     n_in, n_out, K = target_layer.coeffs.shape
-    r = input_orbit(target_layer.basis)
-    diag = diagonal_orbits(H)
+    r = target_layer.basis.input_orbit()
+    diag = H.diagonal_orbits()
     if r.max(initial=0) >= diag.size:
         raise ValueError("the hidden basis has fewer input orbits than the target basis reads from")
     a = np.arange(n_in)
@@ -187,11 +178,12 @@ def prune(random_layers, target, eps=None, method: str = "exact", progress=None,
     eps_l = layer_eps(eps, target) if eps is not None else [None] * len(target)
     if method == "exact":  # rows beyond meet-in-the-middle's cap: best over a prefix, status "capped"
         solver_options.setdefault("on_cap", "prefix")
-    masks, statuses, seconds = [], [], 0.0
+    masks, statuses, instances, seconds = [], [], [], 0.0
     for i, layer in enumerate(target):
         first, second = random_layers[2 * i], random_layers[2 * i + 1]
         m = ms[i]
         samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, m)
+        instances.append((samples, targets))
         t0 = time.perf_counter()
         res = solve(samples.reshape(-1, m), targets.ravel(), eps=eps_l[i], method=method, **solver_options)
         seconds += time.perf_counter() - t0
@@ -201,7 +193,7 @@ def prune(random_layers, target, eps=None, method: str = "exact", progress=None,
         if progress:
             progress(i + 1, len(target))
     return from_masks(random_layers, target, masks, statuses=statuses, eps_layer=eps_l,
-                      subset_sum_seconds=seconds, method=method)
+                      subset_sum_seconds=seconds, method=method, instances=instances)
 
 
 def _masks_from_selection(layer, first, sel, m):
@@ -209,8 +201,8 @@ def _masks_from_selection(layer, first, sel, m):
     n_in, n_out, K = layer.coeffs.shape
     mask_mu = (sel[0] | sel[1]).transpose(0, 3, 1, 2).reshape(n_in * m, n_out, K)
     # the diagonal orbital (a, j, diag(r)) is kept iff some kept mu of field j reads orbit r
-    r = input_orbit(layer.basis)
-    diag = diagonal_orbits(first.basis)
+    r = layer.basis.input_orbit()
+    diag = first.basis.diagonal_orbits()
     used_k = mask_mu.reshape(n_in, m, n_out, K).any(axis=2)  # (n_in, m, K)
     onehot = np.zeros((K, diag.size))
     onehot[np.arange(K), r] = 1.0
@@ -230,38 +222,24 @@ def _diagonal_positions(n_in, m, diag):
 
 
 def from_masks(random_layers, target, masks, statuses=None, eps_layer=None, subset_sum_seconds=0.0,
-               method: str = "masks") -> PruneResult:
+               method: str = "masks", instances=None) -> PruneResult:
     """The pruned network and its exact layer-pair collapse from binary masks on the random
     coefficients (used by :func:`prune`, and by ``slt verify`` to re-check saved masks from
     scratch). Masks may keep only diagonal orbitals of the own block in the first layer of
-    each pair (else the collapse does not hold and a ValueError says where)."""
+    each pair (else the collapse does not hold and a ValueError says where). ``instances``:
+    each layer's Subset-Sum (samples, targets) when the caller has set them up (prune)."""
     ms = _check_pair(target, random_layers)
     if len(masks) != len(random_layers):
         raise ValueError(f"need one mask per random layer ({len(random_layers)}), got {len(masks)}")
     out = dict(pruned=[], masks=[], sums=[], errors=[], samples=[], status=[], targets=[], collapsed=[])
     for i, layer in enumerate(target):
         first, second = random_layers[2 * i], random_layers[2 * i + 1]
-        mask_lam, mask_mu = (np.asarray(mk) for mk in masks[2 * i:2 * i + 2])
-        for mk, rl, j in ((mask_lam, first, 2 * i + 1), (mask_mu, second, 2 * i + 2)):
-            if mk.shape != rl.coeffs.shape or not (mk.dtype == bool or np.isin(mk, (0, 1)).all()):
-                raise ValueError(f"mask {j} must be a 0/1 array of shape {rl.coeffs.shape}, "
-                                 f"got {mk.dtype} of shape {mk.shape}")
-        mask_lam, mask_mu = mask_lam.astype(bool), mask_mu.astype(bool)
-        m = ms[i]
-        n_in, n_out, K = layer.coeffs.shape
-        diag = diagonal_orbits(first.basis)
-        a, jj, dd = _diagonal_positions(n_in, m, diag)
-        allowed = np.zeros_like(mask_lam)
-        allowed[a, jj, dd] = True
-        if np.any(mask_lam & ~allowed):
-            bad = tuple(int(v) for v in np.argwhere(mask_lam & ~allowed)[0])
-            raise ValueError(f"mask {2 * i + 1} keeps lambda{list(bad)}, which is not a diagonal orbital of its own "
-                             f"block: not a mask of this construction")
-        samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, m)
-        lam_kept = mask_lam[a, jj, dd][:, :, input_orbit(layer.basis)]  # (n_in, m, K)
-        keep = mask_mu.reshape(n_in, m, n_out, K) & lam_kept[:, :, None, :]
-        sel = keep.transpose(0, 2, 3, 1)[None] & (samples != 0)
-        sums = (samples * sel).sum(axis=-1)
+        mask_lam, mask_mu = _checked_masks(masks[2 * i:2 * i + 2], first, second, i)
+        if instances is None:
+            samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, ms[i])
+        else:
+            samples, targets = instances[i]
+        sums = _kept_sums(layer, first.basis, mask_lam, mask_mu, samples, i)
         out["masks"] += [mask_lam, mask_mu]
         out["pruned"] += [Layer(first.basis, first.coeffs * mask_lam), Layer(layer.basis, second.coeffs * mask_mu)]
         out["sums"].append(sums)
@@ -275,3 +253,32 @@ def from_masks(random_layers, target, masks, statuses=None, eps_layer=None, subs
     return PruneResult(m=ms, eps_layer=eps_layer or [None] * len(target), subset_sum_seconds=subset_sum_seconds,
                        problems=int(sum(t.size for t in out["targets"])), random_params=random_params,
                        kept_params=kept, method=method, **out)
+
+
+def _checked_masks(pair, first, second, i):
+    """The masks (lambda, mu) of layer pair i as bool arrays of the coefficients' shapes."""
+    mask_lam, mask_mu = (np.asarray(mk) for mk in pair)
+    for mk, rl, j in ((mask_lam, first, 2 * i + 1), (mask_mu, second, 2 * i + 2)):
+        if mk.shape != rl.coeffs.shape or not (mk.dtype == bool or np.isin(mk, (0, 1)).all()):
+            raise ValueError(f"mask {j} must be a 0/1 array of shape {rl.coeffs.shape}, "
+                             f"got {mk.dtype} of shape {mk.shape}")
+    return mask_lam.astype(bool), mask_mu.astype(bool)
+
+
+def _kept_sums(layer, H, mask_lam, mask_mu, samples, i):
+    """s^±[a, b, k] = sum of the kept samples (2, n_in, n_out, K) of target layer i; the
+    lambda mask may keep only the diagonal orbitals of its own block."""
+    n_in, n_out, K = layer.coeffs.shape
+    m = samples.shape[-1]
+    diag = H.diagonal_orbits()
+    a, jj, dd = _diagonal_positions(n_in, m, diag)
+    allowed = np.zeros_like(mask_lam)
+    allowed[a, jj, dd] = True
+    if np.any(mask_lam & ~allowed):
+        bad = tuple(int(v) for v in np.argwhere(mask_lam & ~allowed)[0])
+        raise ValueError(f"mask {2 * i + 1} keeps lambda{list(bad)}, which is not a diagonal orbital of its own "
+                         f"block: not a mask of this construction")
+    lam_kept = mask_lam[a, jj, dd][:, :, layer.basis.input_orbit()]  # (n_in, m, K)
+    keep = mask_mu.reshape(n_in, m, n_out, K) & lam_kept[:, :, None, :]
+    sel = keep.transpose(0, 2, 3, 1)[None] & (samples != 0)
+    return (samples * sel).sum(axis=-1)

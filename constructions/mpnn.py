@@ -5,11 +5,10 @@ so for every graph the map x -> I x and x -> A x commute with the joint action: 
 sum_{a,b} c[a,b,0] E_ba ⊗ I + c[a,b,1] E_ba ⊗ A_g is equivariant in that sense. The basis
 object carries the adjacency matrices of a batch of graphs (one per input in the batch,
 padded with isolated nodes to a common size n; padded nodes carry zero features and, with
-no biases, stay zero, so padding does not change any output) and offers the same
-duck-typed methods as :class:`~constructions.orbital.OrbitalBasis`: ``dim``, ``shape``,
-``apply``, ``apply_transpose``, ``coeff_grad``, ``action_in`` / ``action_out`` (S_n on the
-nodes) and, for the pruning construction, ``input_orbit`` (every element reads the one
-orbit X = nodes), ``diagonal_orbits`` (I is element 0) and ``hidden_basis`` (the first
+no biases, stay zero, so padding does not change any output) and implements the
+:class:`~constructions.protocol.Basis` protocol: ``action_in`` / ``action_out`` are S_n on
+the nodes; for the pruning construction, ``input_orbit()`` (every element reads the one
+orbit X = nodes), ``diagonal_orbits()`` (I is element 0) and ``hidden_basis()`` (the first
 random layer of a pair uses {I, A} too).
 
 Norms depend on the graph: ``basis_norm()`` = max over the bound graphs of ||I + A||_op
@@ -53,8 +52,7 @@ class GraphBasis:
         object.__setattr__(self, "adjacency", check_adjacency(self.adjacency))
 
     dim = 2
-    input_orbit = np.zeros(2, dtype=np.int64)  # X = nodes, one orbit; both elements read it
-    diagonal_orbits = np.zeros(1, dtype=np.int64)  # the diagonal orbital is I (element 0)
+    conv = None  # no translation structure
 
     @property
     def n(self) -> int:
@@ -76,18 +74,21 @@ class GraphBasis:
     def action_out(self):
         return self.action_in
 
-    @property
     def hidden_basis(self) -> "GraphBasis":
         """The X -> X basis of the construction's first random layer: {I, A} itself."""
         return self
 
-    @cached_property
-    def x_orbits(self) -> np.ndarray:
-        return np.zeros(self.n, dtype=np.int64)
+    def input_orbit(self) -> np.ndarray:
+        """X = the nodes, one orbit; both elements read it."""
+        return np.zeros(2, dtype=np.int64)
 
-    @property
-    def y_orbits(self) -> np.ndarray:
-        return self.x_orbits
+    def diagonal_orbits(self) -> np.ndarray:
+        """The diagonal orbital is I (element 0)."""
+        return np.zeros(1, dtype=np.int64)
+
+    def orbit_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        """One orbit of n nodes on each side."""
+        return np.array([self.n]), np.array([self.n])
 
     @cached_property
     def counts(self) -> np.ndarray:
@@ -160,7 +161,7 @@ class GraphBasis:
         """max over |beta| <= 1 and the bound graphs of ||beta_0 I + beta_1 A||_op = 1 + max |lambda|."""
         return float(1.0 + np.max(np.abs(self.eigenvalues)))
 
-    def op_norm(self, coeffs: np.ndarray) -> float:
+    def op_norm(self, coeffs: np.ndarray, rng: np.random.Generator | None = None) -> float:
         """max over the bound graphs of ||sum c[a,b,0] E_ba ⊗ I + c[a,b,1] E_ba ⊗ A||_op (exact)."""
         c = np.asarray(coeffs, dtype=np.float64)
         blocks = c[None, :, :, 0] + self.eigenvalues[:, None, None] * c[None, :, :, 1]

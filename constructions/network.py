@@ -11,15 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: a dense layer matrix up to this many entries is used for exact SVD norms
-DENSE_NORM_ENTRIES = 4_000_000
+from groups import check_int
+
+from .protocol import Basis
 
 
 @dataclass(frozen=True, eq=False)
 class Layer:
     """An equivariant linear layer: basis + coefficients[a, b, k] (n_in, n_out, |B|)."""
 
-    basis: object
+    basis: Basis
     coeffs: np.ndarray
 
     def __post_init__(self):
@@ -85,35 +86,17 @@ def forward(layers, x: np.ndarray, activations: bool = False):
     return (h, zs) if activations else h
 
 
-def random_coefficients(basis, n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+def random_coefficients(basis: Basis, n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     """i.i.d. Uniform[-1, 1] coefficients of shape (n_in, n_out, |B|)."""
-    for name, v in (("n_in", n_in), ("n_out", n_out)):
-        if not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    n_in, n_out = check_int("n_in", n_in, 1), check_int("n_out", n_out, 1)
     return rng.uniform(-1.0, 1.0, size=(n_in, n_out, basis.dim))
 
 
 def op_norm(layer: Layer, rng: np.random.Generator | None = None) -> float:
-    """||W||_op: exact, by Fourier block-diagonalisation for lattice (translation) layers,
-    dense SVD for small layers, otherwise Lanczos (ARPACK svds, tol 1e-12) on the
-    matrix-free map."""
-    ny, nx = layer.basis.shape
-    rows, cols = layer.n_out * ny, layer.n_in * nx
-    if getattr(layer.basis, "conv", None) is not None:
-        return conv_op_norm(layer)
-    if rows * cols <= DENSE_NORM_ENTRIES or min(rows, cols) <= 2:
-        if rows * cols <= 50_000_000:
-            return float(np.linalg.norm(layer.dense(), 2))
-    from scipy.sparse.linalg import LinearOperator, svds
-
-    op = LinearOperator(
-        (rows, cols), dtype=np.float64,
-        matvec=lambda v: layer.basis.apply(layer.coeffs, v.reshape(1, layer.n_in, nx)).ravel(),
-        rmatvec=lambda v: layer.basis.apply_transpose(layer.coeffs, v.reshape(1, layer.n_out, ny)).ravel())
-    rng = rng or np.random.default_rng(0)
-    v0 = rng.standard_normal(min(rows, cols))
-    s = svds(op, k=1, tol=1e-12, return_singular_vectors=False, v0=v0, maxiter=10_000)
-    return float(s[0])
+    """||W||_op, as the layer's basis computes it: exact by Fourier block-diagonalisation
+    for lattice (translation) layers, dense SVD for small layers, otherwise Lanczos (ARPACK
+    svds, tol 1e-12) on the matrix-free map; graph-bound bases take the max over their graphs."""
+    return layer.basis.op_norm(layer.coeffs, rng)
 
 
 def normalize_layer(layer: Layer, target: float = 1.0) -> tuple[Layer, float]:
@@ -156,21 +139,3 @@ def backward(layers, zs, g_out: np.ndarray, coeff_grads: bool = True):
         if i > 0:
             g = g * (zs[i] > 0)
     return g, (grads if coeff_grads else None)
-
-
-def conv_op_norm(layer: Layer) -> float:
-    """||W||_op of a translation-equivariant lattice layer, exactly.
-
-    (W x)[p] = sum_o M_o^T x[p + o] (channels at each pixel p of the m x m torus) is
-    block-circulant; the unitary 2-D DFT block-diagonalises it with blocks
-    W^(w) = sum_o M_o^T exp(2 pi i w.o / m), so ||W||_op = max_w sigma_max(W^(w))
-    (m^2 small SVDs instead of one of size m^2 |F| n)."""
-    from .orbital import _offset_matrices
-
-    conv = layer.basis.conv
-    m = conv.grid
-    mats = _offset_matrices(conv, layer.coeffs)  # (K, C_in, C_out)
-    w = np.stack(np.meshgrid(np.arange(m), np.arange(m), indexing="ij"), -1).reshape(-1, 2)
-    phase = np.exp(2j * np.pi * (w @ conv.offsets.T) / m)  # (m^2, K)
-    symbols = np.einsum("wk,kio->woi", phase, mats, optimize=True)
-    return float(np.linalg.norm(symbols, 2, axis=(1, 2)).max())

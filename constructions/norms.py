@@ -18,20 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def orbit_sizes(basis) -> tuple[np.ndarray, np.ndarray]:
-    """(|Y_q| for each Y-orbit q, |X_r| for each X-orbit r) of the basis' actions."""
-    counts = basis.counts
-    if hasattr(basis, "y_orbits"):
-        return (np.bincount(basis.y_orbits, minlength=counts.shape[0]),
-                np.bincount(basis.x_orbits, minlength=counts.shape[1]))
-    from .partition import falling, set_partitions
-    sizes = lambda order: np.array([falling(basis.n, max(p, default=-1) + 1)
-                                    for p in set_partitions(order, basis.n)])
-    return sizes(basis.l), sizes(basis.k)
+from .protocol import Basis
 
 
-def perron_norm(basis, weights: np.ndarray) -> float:
+def perron_norm(basis: Basis, weights: np.ndarray) -> float:
     """Exact ||sum_{a,b,k} weights[a,b,k] E_ba ⊗ b_k||_op for weights >= 0, (n_in, n_out, |B|)."""
     w = np.asarray(weights, dtype=np.float64)
     if w.ndim != 3 or w.shape[2] != basis.dim:
@@ -40,13 +30,13 @@ def perron_norm(basis, weights: np.ndarray) -> float:
         raise ValueError("perron_norm needs finite nonnegative weights (use absolute values)")
     n_in, n_out, _ = w.shape
     counts = basis.counts.astype(np.float64)  # (Q, R, K)
-    ysz, xsz = orbit_sizes(basis)
+    ysz, xsz = basis.orbit_sizes()
     M = np.einsum("abk,qrk->bqar", w, counts, optimize=True)
     M = M * np.sqrt(ysz)[None, :, None, None] / np.sqrt(xsz)[None, None, None, :]
     M = M.reshape(n_out * counts.shape[0], n_in * counts.shape[1])
     return float(np.linalg.norm(M, 2)) if M.size else 0.0
 
 
-def basis_norm(basis) -> float:
+def basis_norm(basis: Basis) -> float:
     """||B|| = max_{|beta_k| <= 1} ||sum_k beta_k b_k||_op = ||sum_k b_k||_op (exact)."""
     return perron_norm(basis, np.ones((1, 1, basis.dim)))

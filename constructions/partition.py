@@ -15,13 +15,16 @@ A_sigma with beta = alpha Mu: never a dense n^l x n^k matrix.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from math import factorial
 
 import numpy as np
 
+from groups import MAX_ORDER, check_int
+
 from .actions import Action
-from .perm import check_n, check_order, tensor_action
+from .perm import tensor_action
+from .protocol import Basis, input_orbit_from_counts, matrix_free_op_norm, row_sum_fan_in
 
 
 def set_partitions(size: int, max_blocks: int) -> list[tuple[int, ...]]:
@@ -79,13 +82,16 @@ def mobius_matrix(parts: list[tuple[int, ...]]) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class PartitionBasis:
-    """Orbital basis of Hom_{S_n}(R^{[n]^k}, R^{[n]^l}) in closed form (module docstring)."""
+    """Orbital basis of Hom_{S_n}(R^{[n]^k}, R^{[n]^l}) in closed form (module docstring);
+    a :class:`~constructions.protocol.Basis`."""
 
     n: int
     k: int  # input order
     l: int  # output order
     parts: tuple  # restricted growth strings over l + k positions (outputs first)
     name: str = ""
+
+    conv = None  # no translation structure
 
     @property
     def dim(self) -> int:
@@ -132,6 +138,31 @@ class PartitionBasis:
             new = len(set(p[self.l:]) - out_blocks)
             out[qi[q], ri[r], t] = falling(self.n - len(out_blocks), new)
         return out
+
+    def orbit_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The S_n-orbit of [n]^k with equality pattern r has (n)_(blocks of r) points."""
+        def sizes(order):
+            return np.array([falling(self.n, max(p, default=-1) + 1) for p in set_partitions(order, self.n)])
+        return sizes(self.l), sizes(self.k)
+
+    def input_orbit(self) -> np.ndarray:
+        return input_orbit_from_counts(self.counts)
+
+    def diagonal_orbits(self) -> np.ndarray:
+        """The pattern r + r (y = x) for each input pattern r of a k -> k basis."""
+        if self.k != self.l:
+            raise ValueError(f"diagonal orbitals need the same field type in and out, got orders {self.k} -> {self.l}")
+        index = {p: i for i, p in enumerate(self.parts)}
+        return np.array([index[canonical(r + r)] for r in set_partitions(self.k, self.n)])
+
+    def hidden_basis(self) -> Basis:
+        return partition_basis(self.n, self.k, self.k)
+
+    def fan_in(self) -> float:
+        return row_sum_fan_in(self)
+
+    def op_norm(self, coeffs: np.ndarray, rng: np.random.Generator | None = None) -> float:
+        return matrix_free_op_norm(self, coeffs, rng)
 
     def ids_of(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         """Orbit id (index into ``parts``) of the pairs (y, x) given as flat indices."""
@@ -241,6 +272,12 @@ class PartitionBasis:
 
 def partition_basis(n: int, k: int, l: int) -> PartitionBasis:
     """The S_n orbital basis from k-order to l-order tensors: set partitions of the l + k
-    positions with at most n blocks (Bell(k + l) of them when n >= k + l)."""
-    n, k, l = check_n(n), check_order(k), check_order(l)
+    positions with at most n blocks (Bell(k + l) of them when n >= k + l); built once per
+    (n, k, l)."""
+    return _partition_basis(check_int("n", n, 1), check_int("order", k, 0, MAX_ORDER),
+                            check_int("order", l, 0, MAX_ORDER))
+
+
+@lru_cache(maxsize=32)
+def _partition_basis(n: int, k: int, l: int) -> PartitionBasis:
     return PartitionBasis(n, k, l, tuple(set_partitions(l + k, n)), f"S_{n} order {k}->{l}")

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from groups import check_int
+
 from .network import Layer, backward, check_chain, forward, op_norm
 
 LOSSES = ("cross_entropy", "squared")
@@ -82,27 +84,15 @@ def loss_and_grad(layers, x: np.ndarray, y: np.ndarray, loss: str = "cross_entro
 
 
 # ---------------------------------------------------------------------- initialisation
-def fan_in(basis) -> float:
-    """Mean number of input coordinates feeding one output coordinate, per input field:
-    the row sums of S = sum_k b_k (computed with the basis' own apply), or the basis' own
-    ``fan_in()`` when it defines one (graph-dependent bases)."""
-    own = getattr(basis, "fan_in", None)
-    if own is not None:
-        return float(own())
-    ones = np.ones((1, 1, basis.shape[1]))
-    rows = basis.apply(np.ones((1, 1, basis.dim)), ones)
-    return float(max(np.mean(rows), 1.0))
-
-
 def init_network(bases, channels, rng: np.random.Generator) -> list[Layer]:
     """He-normal initialisation: coefficients N(0, 2 / fan_in) (1 / fan_in for the last
-    layer), fan_in = n_in * (row sum of sum_k b_k)."""
+    layer), fan_in = n_in * (row sum of sum_k b_k, ``basis.fan_in()``)."""
     if len(channels) != len(bases) + 1:
         raise ValueError(f"need len(channels) = len(bases) + 1, got {len(channels)} and {len(bases)}")
     layers = []
     for i, basis in enumerate(bases):
         gain = 1.0 if i == len(bases) - 1 else 2.0
-        std = np.sqrt(gain / (channels[i] * fan_in(basis)))
+        std = np.sqrt(gain / (channels[i] * basis.fan_in()))
         layers.append(Layer(basis, rng.normal(0.0, std, size=(channels[i], channels[i + 1], basis.dim))))
     check_chain(layers)
     return layers
@@ -221,9 +211,7 @@ def minibatches(x: np.ndarray, y: np.ndarray, batch_size: int):
 
 
 def check_batch_size(batch_size) -> int:
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch size must be an integer >= 1, got {batch_size!r}")
-    return int(batch_size)
+    return check_int("batch size", batch_size, 1)
 
 
 @dataclass
@@ -254,8 +242,7 @@ def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0,
     """
     import time
 
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    check_int("epochs", epochs, 1)
     if not lr > 0:
         raise ValueError(f"learning rate must be > 0, got {lr!r}")
     if schedule not in ("cosine", "constant"):
@@ -297,19 +284,13 @@ def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0,
 
 
 # ---------------------------------------------------------------------- rescaling
-def layer_norm(layer: Layer) -> float:
-    """||W||_op: the basis' own ``op_norm(coeffs)`` when it defines one (graph-dependent
-    bases: the max over their graphs), else the engine's exact / Lanczos norm."""
-    own = getattr(layer.basis, "op_norm", None)
-    return float(own(layer.coeffs)) if own is not None else op_norm(layer)
-
-
-def rescale_network(layers, norm=layer_norm, target: float = 1.0):
+def rescale_network(layers, norm=op_norm, target: float = 1.0):
     """Divide each layer by its operator norm, so ||W_i||_op = target / (1 + 1e-9) <= target.
 
     Returns (layers, factors, logit_factor): the rescaled network computes
     logit_factor * f(x) with logit_factor = prod(factors) (positive homogeneity of ReLU).
-    ``norm(layer)`` may be replaced, e.g. by a max over the graph sizes of a data set.
+    ``norm(layer)`` (default ||W||_op as the basis computes it: graph-bound bases take the
+    max over their graphs) may be replaced, e.g. by a max over the graph sizes of a data set.
     """
     out, factors = [], []
     for i, layer in enumerate(layers):

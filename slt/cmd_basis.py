@@ -23,8 +23,8 @@ def add_parser(subparsers) -> None:
 
 
 def basis_summary(spec_in: dict, spec_out: dict, fields: int = 2, seed: int = 0) -> dict:
-    from constructions import Layer, basis_from_specs, basis_norm, network_equivariance_error, random_coefficients
-    from constructions.orbital import burnside_count
+    from constructions import (Layer, basis_from_specs, basis_norm, burnside_count, network_equivariance_error,
+                               random_coefficients)
 
     if fields < 1:
         raise ValueError(f"--fields-per-layer must be >= 1, got {fields}")

@@ -55,8 +55,9 @@ def add_parser(subparsers) -> None:
 
 # ---------------------------------------------------------------------------- building blocks
 def build_bases(specs):
-    from constructions import basis_from_specs
-    return [basis_from_specs(a, b) for a, b in zip(specs, specs[1:])]
+    """The target's bases, one per layer (each built once: `constructions.basis` caches)."""
+    from constructions import basis
+    return [basis(a, b) for a, b in zip(specs, specs[1:])]
 
 
 def check_channels(channels):
@@ -75,18 +76,18 @@ def layer_info(bases, channels):
              "hidden_basis_dim": hidden_basis(b).dim} for i, b in enumerate(bases)]
 
 
-def choose_m(args, bases, channels):
-    """m per layer: --m, or Theorem 1 with the calibrated (or given) C."""
+def choose_m(args, info):
+    """m per layer: --m, or Theorem 1 with the calibrated (or given) C (``info``: layer_info)."""
     import bounds
     if args.m:
-        if len(args.m) not in (1, len(bases)):
-            raise ValueError(f"--m takes 1 or {len(bases)} values (one per layer), got {len(args.m)}")
-        ms = args.m * (len(bases) if len(args.m) == 1 else 1)
+        if len(args.m) not in (1, len(info)):
+            raise ValueError(f"--m takes 1 or {len(info)} values (one per layer), got {len(args.m)}")
+        ms = args.m * (len(info) if len(args.m) == 1 else 1)
         for v in ms:
             if v < 1:
                 raise ValueError(f"--m must be >= 1, got {v}")
         return ms, "user (--m)"
-    width = bounds.network_width(layer_info(bases, channels), args.eps, args.delta, C=args.C)
+    width = bounds.network_width(info, args.eps, args.delta, C=args.C)
     src = f"Theorem 1 with delta = {args.delta} and {width['C_source']} C = {width['C']:.4g}" + \
           (f", c0 = {width['c0']:.4g}" if width["c0"] else "")
     return [r["m"] for r in width["layers"]], src
@@ -153,7 +154,7 @@ def run_prune(args) -> int:
     else:
         target, target_source = random_network(bases, channels, target_rng), "random, rescaled to ||W_i||_op = 1"
     info = layer_info(bases, channels)
-    ms, m_source = choose_m(args, bases, channels)
+    ms, m_source = choose_m(args, info)
     random_layers = overparameterize(target, ms, net_rng)
     progress = _progress if not args.json and sys.stderr.isatty() else None
     result = prune(random_layers, target, eps=None if args.optimal else args.eps, method=args.method,

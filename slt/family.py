@@ -1,15 +1,17 @@
 """Family flags shared by ``slt basis``, ``slt width`` and ``slt prune``.
 
 Turns command-line flags into field specs: plain dicts described in DESIGN.md, one per
-layer boundary (input of layer 1, output of layer 1 = input of layer 2, ...). The packages
-(`constructions`, `bounds`) validate the specs themselves; this module only checks that
-the flags make sense for the chosen family.
+layer boundary (input of layer 1, output of layer 1 = input of layer 2, ...), validated by
+`groups.field_type` (the one validation every package uses). This module checks that the
+flags make sense for the chosen family and fills the command line's defaults below; the
+families and their help come from the registry `groups.FAMILIES`.
 """
 from __future__ import annotations
 
 import argparse
 
-FAMILIES = ("mlp", "cnn", "steerable", "perm")
+from groups import FAMILIES, field_type
+
 DEFAULTS = {"grid": 8, "kernel": 3, "group": "C4", "field": "regular", "subgroup": "S"}
 LATTICE_FLAGS = ("grid", "kernel")
 FLAGS_BY_FAMILY = {
@@ -28,9 +30,8 @@ def add_family_args(parser: argparse.ArgumentParser, network: bool = False) -> N
     input/output pair is given by ``--field-in/--field-out`` or ``--orders K L``.
     """
     g = parser.add_argument_group("family (field types; see DESIGN.md)")
-    g.add_argument("--family", choices=FAMILIES, required=True,
-                   help="mlp: trivial group; cnn: translations of the m x m torus; "
-                        "steerable: Z_m^2 x| H; perm: subgroup of S_n on k-order tensors")
+    g.add_argument("--family", choices=tuple(FAMILIES), required=True,
+                   help="; ".join(f"{f.name}: {f.help}" for f in FAMILIES.values()))
     g.add_argument("--grid", type=int, metavar="M", help="torus side m (cnn, steerable; default 8)")
     g.add_argument("--kernel", type=int, metavar="K", help="kernel size k (cnn, steerable; default 3)")
     g.add_argument("--group", metavar="H",
@@ -56,7 +57,11 @@ def _given(args, name):
 
 
 def field_specs(args: argparse.Namespace, boundaries: int) -> list[dict]:
-    """One field spec per layer boundary (``boundaries`` = depth + 1)."""
+    """One validated field spec per layer boundary (``boundaries`` = depth + 1)."""
+    return [field_type(spec).to_spec() for spec in _flag_specs(args, boundaries)]
+
+
+def _flag_specs(args: argparse.Namespace, boundaries: int) -> list[dict]:
     if boundaries < 2:
         raise ValueError(f"a network needs at least 2 layer boundaries (got {boundaries})")
     family = args.family

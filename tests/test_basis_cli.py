@@ -39,7 +39,7 @@ def test_basis_human_output(capsys):
 @pytest.mark.parametrize("argv,message", [
     (["--family", "steerable", "--group", "C8"], "C8 does not act exactly"),
     (["--family", "steerable", "--grid", "4", "--kernel", "5"], "kernel size 5 is larger than the grid 4"),
-    (["--family", "cnn", "--grid", "-3"], "grid size must be an integer >= 1, got -3"),
+    (["--family", "cnn", "--grid", "-3"], "grid must be an integer >= 1, got -3"),
     (["--family", "mlp", "--n", "3"], "--n does not apply to --family mlp"),
     (["--family", "perm"], "needs --n"),
     (["--family", "perm", "--n", "4", "--orders", "1", "2", "3"], "--orders takes 1 or 2 values"),

@@ -56,24 +56,26 @@ def test_bad_channels(channels, shown):
      "subgroup 'S' -> 'A'"),
 ])
 def test_incompatible_consecutive_specs_name_both(a, b, shown):
-    with pytest.raises(ValueError, match="incompatible field types") as info:
+    with pytest.raises(ValueError, match="incompatible consecutive field types") as info:
         bounds.layers_from_specs([a, b], [2, 3])
     msg = str(info.value)
     assert shown in msg and str(a) in msg and str(b) in msg and "layer 1" in msg
 
 
 @pytest.mark.parametrize("spec, pattern", [
-    (steer("C8"), r"group must be one of C1 C2 C4 D1 D2 D4 .* C3 C6 D3 D6 .*got 'C8'"),
-    (steer("C4", k=4), r"kernel k = 4 must be odd for group C4"),
-    (steer("C4", k=9, m=8), r"kernel k = 9 must be <= grid m = 8"),
+    (steer("C8"), r"C8 does not act exactly on a pixel lattice; the exact rotation groups are "
+                  r"C1, C2, C4, D1, D2, D4 \(square lattice\) and C3, C6, D3, D6 \(hexagonal lattice\)"),
+    (steer("C4", k=4), r"kernel size 4 is even: only odd kernels are invariant under C4"),
+    (steer("C4", k=9, m=8), r"kernel size 9 is larger than the grid 8"),
     (steer("C4", "quotient:C3"), r"d = 3 must divide N = 4"),
-    (steer("C4", "quotient:D2"), r"K = D_2 is a subgroup only of a dihedral H"),
-    (steer("C4", "foo"), r"field must be one of regular \| trivial \| quotient:K \| point, got 'foo'"),
+    (steer("C4", "quotient:D2"), r"D2 is not a subgroup of C4: C4 has no reflections \(D_d is a subgroup only of a "
+                                 r"dihedral H\)"),
+    (steer("C4", "foo"), r"unknown field type 'foo': use regular, trivial, quotient:K .* or point"),
     ({"family": "cnn", "grid": 0, "kernel": 1}, r"grid must be an integer >= 1, got 0"),
     ({"family": "perm", "n": 0, "order": 1}, r"n must be an integer >= 1, got 0"),
-    ({"family": "perm", "n": 4, "order": -1}, r"order must be an integer >= 0, got -1"),
+    ({"family": "perm", "n": 4, "order": -1}, r"order must be an integer in 0\.\.6, got -1"),
     ({"family": "perm", "n": 4, "order": 1, "subgroup": "X"}, r"subgroup must be S, A, C, D or generators"),
-    ({"family": "perm", "n": 4, "order": 1, "subgroup": "(1 5)"}, r"point 5 is outside 1..4"),
+    ({"family": "perm", "n": 4, "order": 1, "subgroup": "(1 5)"}, r"point 5 of generator '\(1 5\)' is outside 1..4"),
     ({"family": "gnn"}, r"family must be one of mlp, cnn, steerable, perm; got 'gnn'"),
 ])
 def test_bad_specs(spec, pattern):

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import constructions.network as network
+import constructions.protocol as protocol
 from constructions import (Layer, assert_equivariant, basis_from_specs, equivariance_error, forward, lattice_action,
                            network_equivariance_error, op_norm, orbital_basis, partition_basis, random_network,
                            tensor_action)
@@ -49,9 +50,9 @@ def test_apply_transpose_and_grad_equal_dense(name):
 @pytest.mark.parametrize("n_in,n_out", [(1, 5), (5, 1), (3, 3)])
 def test_conv_gemm_strategies_agree(monkeypatch, n_in, n_out):
     """The wide-layer conv strategies (im2col, padded gemm) equal the dense matrix too."""
-    import constructions.orbital as orbital
-    monkeypatch.setattr(orbital, "_STRIDED_MAX_CHANNELS", 0)
-    monkeypatch.setattr(orbital, "_CHUNK_FLOATS", 500)  # several batch chunks
+    import constructions.conv as conv
+    monkeypatch.setattr(conv, "_STRIDED_MAX_CHANNELS", 0)
+    monkeypatch.setattr(conv, "CHUNK_FLOATS", 500)  # several batch chunks
     basis = basis_from_specs(steer("D4", "regular"), steer("D4", "quotient:C2"))
     rng = np.random.default_rng(4)
     c = rng.uniform(-1, 1, (n_in, n_out, basis.dim))
@@ -72,12 +73,12 @@ def test_conv_fourier_and_direct_routes_equal_dense(monkeypatch, route, spec_in,
     """The convolution-theorem route and the shifted-matmul route each equal the dense
     matrix (forward and transpose, float64, 1e-12), with several frequency chunks; the
     route really taken is recorded."""
-    import constructions.orbital as orbital
+    import constructions.conv as conv
     taken = []
-    real = orbital._fourier_apply
-    monkeypatch.setattr(orbital, "_fourier_apply", lambda *a: taken.append(1) or real(*a))
-    monkeypatch.setattr(orbital, "_FOURIER_MIN_BATCH", 1 if route == "fourier" else 10**9)
-    monkeypatch.setattr(orbital, "_FOURIER_CHUNK", 50)
+    real = conv._fourier_apply
+    monkeypatch.setattr(conv, "_fourier_apply", lambda *a: taken.append(1) or real(*a))
+    monkeypatch.setattr(conv, "_FOURIER_MIN_BATCH", 1 if route == "fourier" else 10**9)
+    monkeypatch.setattr(conv, "_FOURIER_CHUNK", 50)
     basis = basis_from_specs(spec_in, spec_out)
     rng = np.random.default_rng(5)
     c = rng.uniform(-1, 1, (2, 3, basis.dim))
@@ -111,7 +112,7 @@ def test_gather_chunking_matches(monkeypatch):
     x = rng.standard_normal((3, 2, basis.shape[1]))
     full = basis.apply(c, x)
     basis2 = orbital_basis(basis.action_in, basis.action_out)
-    monkeypatch.setattr(orbital, "_CHUNK_FLOATS", 7)
+    monkeypatch.setattr(orbital, "CHUNK_FLOATS", 7)
     assert np.allclose(basis2.apply(c, x), full)
 
 
@@ -179,7 +180,7 @@ def test_op_norm_matrix_free_path(monkeypatch):
     basis = basis_from_specs(s, s)
     layer = Layer(basis, np.random.default_rng(0).uniform(-1, 1, (2, 2, basis.dim)))
     dense = np.linalg.norm(layer.dense(), 2)
-    monkeypatch.setattr(network, "DENSE_NORM_ENTRIES", 10)
+    monkeypatch.setattr(protocol, "DENSE_NORM_ENTRIES", 10)
     assert op_norm(layer) == pytest.approx(dense, rel=1e-9)
     p = partition_basis(6, 2, 2)
     layer = Layer(p, np.random.default_rng(1).uniform(-1, 1, (2, 1, p.dim)))

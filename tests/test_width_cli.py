@@ -97,8 +97,8 @@ def test_bad_numbers_exit_2_with_message(argv, message, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["--family", "mlp", "--channels", "784"], "at least 2 values"),
     (["--family", "mlp", "--channels", "784", "-5", "10"], "n_1 = -5"),
-    (["--family", "cnn", "--grid", "8", "--kernel", "9", "--channels", "3", "4"], "kernel k = 9 must be <= grid m = 8"),
-    (["--family", "steerable", "--group", "C8", "--channels", "3", "4"], "got 'C8'"),
+    (["--family", "cnn", "--grid", "8", "--kernel", "9", "--channels", "3", "4"], "kernel size 9 is larger than the grid 8"),
+    (["--family", "steerable", "--group", "C8", "--channels", "3", "4"], "C8 does not act exactly"),
     (["--family", "steerable", "--group", "C4", "--fields", "regular", "quotient:D2", "--channels", "3", "4"],
      "dihedral"),
 ])

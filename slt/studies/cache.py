@@ -25,7 +25,7 @@ from ..jsonio import json_default
 ROOT = Path(__file__).resolve().parents[2]
 
 #: the packages whose source every study result depends on (plus the study's own module)
-DEPENDENCIES = ("subsetsum", "constructions", "bounds")
+DEPENDENCIES = ("groups", "subsetsum", "constructions", "bounds")
 
 
 def canonical(obj) -> str:
