@@ -33,6 +33,8 @@ import numpy as np
 
 from .parallel import map_chunks
 from .compact import codes_to_masks, compact_nonzero
+from .inputs import check_on_cap
+from .registry import Answer, Method
 from .result import CAPPED, EPS_FEASIBLE, INFEASIBLE, OPTIMAL, evaluate
 from .sums import sorted_sums, workspace_array
 
@@ -109,6 +111,12 @@ def _codes_for_rows(ac: np.ndarray, z: np.ndarray, k: int, workers: int) -> np.n
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
+def first_prefix(eps: float) -> int:
+    """k_0 = ceil(log2(1/eps)) + ADAPTIVE_EXTRA nonzero samples (1 for eps >= 1): the first
+    prefix adaptive mode solves on (about one sample per bit of precision)."""
+    return max(1, math.ceil(math.log2(1.0 / eps)) + ADAPTIVE_EXTRA) if eps < 1 else 1
+
+
 def cap_error(n: int, row: int, cap: int = MAX_N) -> ValueError:
     return ValueError(
         f"method='exact': problem {row} has n = {n} nonzero samples, above the cap "
@@ -128,8 +136,7 @@ def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
     ``on_cap="prefix"`` gets the exact optimum over its first MAX_N nonzero samples and
     status ``capped``.
     """
-    if on_cap not in ("raise", "prefix"):
-        raise ValueError(f"on_cap must be 'raise' or 'prefix', got {on_cap!r}")
+    check_on_cap(on_cap)
     P, n = a.shape
     ac, cols, nnz = compact_nonzero(a)
     codes = np.zeros(P, dtype=np.int64)
@@ -154,7 +161,7 @@ def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
         status[nnz > MAX_N] = CAPPED
         return masks, status, n_used
 
-    k_round = max(1, math.ceil(math.log2(1.0 / eps)) + ADAPTIVE_EXTRA) if eps < 1 else 1
+    k_round = first_prefix(eps)
     active = np.arange(P)
     masks = np.zeros((P, n), dtype=bool)
     while active.size:
@@ -180,3 +187,14 @@ def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
             raise cap_error(int(nnz[row]), row)
         k_round += ADAPTIVE_STEP
     return masks, status, n_used
+
+
+def run(a: np.ndarray, z: np.ndarray, eps: float | None, options) -> Answer:
+    """``solve(method="exact")``: ``solve_exact`` with the options' adaptive, workers, on_cap."""
+    masks, status, n_used = solve_exact(a, z, eps, adaptive=options.adaptive,
+                                        workers=options.workers, on_cap=options.on_cap)
+    return Answer(masks, status, n_used)
+
+
+METHOD = Method("exact", run, "meet-in-the-middle, exact optimum up to 44 nonzero samples "
+                "(with eps: adaptive, stops at the first prefix within eps)")
