@@ -58,9 +58,8 @@ class Method:
     needs_eps: bool = False
 
 
-def _discover() -> dict[str, Method]:
-    """{name: Method} of every ``METHOD`` in the modules of this package, by name."""
-    package = __name__.rpartition(".")[0]
+def _discover(package: str = __name__.rpartition(".")[0]) -> dict[str, Method]:
+    """{name: Method} of every ``METHOD`` in the modules of ``package`` (this one), by name."""
     found: dict[str, Method] = {}
     for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
         module = importlib.import_module(f"{package}.{info.name}")
