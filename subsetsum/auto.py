@@ -43,6 +43,9 @@ def run(a: np.ndarray, z: np.ndarray, eps: float | None, options) -> Answer:
     if not tree.any():                      # e.g. 397k problems of n = 21: no copy of a
         return Answer(*solve_exact(a, z, eps, adaptive=options.adaptive,
                                    workers=options.workers, on_cap=options.on_cap))
+    if tree.all():                          # e.g. Pensia's D at n = 250, eps <= 1e-5
+        return Answer(*solve_ktree(a, z, eps, seed=options.seed, workers=options.workers,
+                                   on_cap=options.on_cap))
     masks = np.zeros((P, n), dtype=bool)
     status = np.empty(P, dtype="U12")
     n_used = np.zeros(P, dtype=np.int64)

@@ -59,6 +59,8 @@ MARGIN_BITS = 1.5
 ATTEMPTS = 3
 #: tree values per row chunk (rows x k x 2^g): ~10 MB of working arrays per thread
 CHUNK_VALUES = 1 << 17
+#: samples per row block of ``solve_ktree`` (rows x n): ~80 MB of per-block arrays
+BLOCK_VALUES = 1 << 21
 
 
 def plan(nnz: np.ndarray, sigma: np.ndarray, eps: float):
@@ -145,12 +147,24 @@ def solve_ktree(a: np.ndarray, z: np.ndarray, eps: float, *, seed: int = 0, work
     """P problems by the k-tree with retries and exact fallback (module docstring).
 
     a (P, n) finite float64, z (P,), eps > 0. Returns (masks (P, n) bool, status (P,),
-    n_used (P,)).
+    n_used (P,)). Rows are solved in blocks of about BLOCK_VALUES samples, so the working
+    arrays (groupings, masks, float temporaries: ~40 bytes per sample) stay bounded
+    whatever P; the tree itself works in chunks of CHUNK_VALUES values per thread.
     """
     P, n = a.shape
+    step = max(1, BLOCK_VALUES // max(n, 1))
+    parts = [_solve_block(a[s:s + step], z[s:s + step], eps, seed, workers, on_cap)
+             for s in range(0, P, step)]
+    if not parts:
+        return np.zeros((0, n), dtype=bool), np.zeros(0, dtype="U12"), np.zeros(0, dtype=np.int64)
+    return tuple(np.concatenate(x) for x in zip(*parts))
+
+
+def _solve_block(a, z, eps, seed, workers, on_cap):
+    """``solve_ktree`` on one block of rows: plan, attempts, exact fallback."""
+    P, n = a.shape
     nnz = np.count_nonzero(a, axis=1)
-    sq = np.where(a != 0, a * a, 0.0).sum(axis=1)
-    sigma = np.sqrt(sq / np.maximum(nnz, 1))
+    sigma = np.sqrt((a * a).sum(axis=1) / np.maximum(nnz, 1))
     L, g = plan(nnz, sigma, eps)
     masks, errors, n_used = _attempts(a, z, eps, L, g, seed, workers)
     status = np.full(P, EPS_FEASIBLE, dtype="U12")

@@ -41,12 +41,13 @@ def _take(arr: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 def bracket(A: np.ndarray, B: np.ndarray, ws: dict | None = None):
     """For M independent merges of ascending A (M, NA) and B (M, NB): the sums of A_i with
-    the two values of B that bracket -A_i, and their position:
+    the two values of B that bracket -A_i,
 
-        r_i = #{j : B_j <= -A_i},   lo_i = A_i + B_{r_i - 1},   hi_i = A_i + B_{r_i},
+        r_i = #{j : B_j <= -A_i},   s_i = A_i + B_{r_i - 1},   s_{NA + i} = A_i + B_{r_i},
 
-    each (M, NA); a missing neighbour (r_i = 0 or NB) gives an infinite sum (B is padded
-    with -inf and +inf).
+    as s (M, 2 NA) and r (M, NA): candidate c is the pair (i, j) = (c mod NA,
+    r_i - 1 + c div NA) (``pair``). A missing neighbour (r_i = 0 or NB) gives an infinite
+    sum (B is padded with -inf and +inf).
     """
     M, NA = A.shape
     NB = B.shape[1]
@@ -56,46 +57,56 @@ def bracket(A: np.ndarray, B: np.ndarray, ws: dict | None = None):
     perm = np.argsort(W, axis=1, kind="stable")          # ties: B first, so B_j = -A_i counts
     perm += _row_offsets(M, NB + NA)
     inv = workspace_array(ws, "inv", (M, NB + NA), np.int64)
-    inv.ravel()[perm.ravel()] = np.tile(np.arange(NB + NA), M)
+    inv.ravel()[perm.ravel()] = _positions(M, NB + NA, ws)
     r = inv[:, :NB - 1:-1] - np.arange(NA)[::-1]         # -A_i sits at W[:, NB + NA - 1 - i]
     Bp = workspace_array(ws, "Bp", (M, NB + 2))
     Bp[:, 0], Bp[:, -1] = -np.inf, np.inf
     Bp[:, 1:-1] = B
     at = r + _row_offsets(M, NB + 2)
-    lo = Bp.ravel().take(at)
-    lo += A
+    s = np.empty((M, 2 * NA))
+    np.add(Bp.ravel().take(at), A, out=s[:, :NA])
     at += 1
-    hi = Bp.ravel().take(at)
-    hi += A
-    return lo, hi, r
+    np.add(Bp.ravel().take(at), A, out=s[:, NA:])
+    return s, r
+
+
+def _positions(M: int, width: int, ws: dict | None) -> np.ndarray:
+    """0, 1, ..., width - 1 repeated M times (cached in ``ws``)."""
+    key = ("positions", M, width)
+    out = None if ws is None else ws.get(key)
+    if out is None:
+        out = np.tile(np.arange(width, dtype=np.int64), M)
+        if ws is not None:
+            ws[key] = out
+    return out
+
+
+def pair(c: np.ndarray, r: np.ndarray):
+    """(i, j) of candidates c (M, K) of ``bracket`` with positions r (M, NA)."""
+    NA = r.shape[1]
+    i = c % NA
+    return i, _take(r, i) - 1 + c // NA
 
 
 def window_merge(A: np.ndarray, B: np.ndarray, keep: int, ws: dict | None = None):
-    """The ``keep`` candidate sums A_i + B_j (``bracket``) nearest 0, for M merges.
-
-    keep <= NA (every A_i has a finite candidate, so no infinite value is kept). Returns
-    (values ascending, i, j), each (M, keep).
-    """
-    NA = A.shape[1]
-    lo, hi, r = bracket(A, B, ws)
-    s = np.concatenate([lo, hi], axis=1)                  # candidate c: i = c % NA
-    pick = np.argpartition(np.abs(s), keep - 1, axis=1)[:, :keep]
-    pick = np.ascontiguousarray(pick)
-    vals = _take(s, pick)
+    """The ``keep`` candidate sums (``bracket``) nearest 0, for M merges: (values
+    ascending (M, keep), their candidates c (M, keep), r (M, NA)); ``pair(c, r)`` gives
+    the parents. keep <= NA (every A_i has a finite candidate: no infinity is kept)."""
+    s, r = bracket(A, B, ws)
+    d = workspace_array(ws, "d", s.shape)
+    np.abs(s, out=d)
+    c = np.ascontiguousarray(np.argpartition(d, keep - 1, axis=1)[:, :keep])
+    vals = _take(s, c)
     order = np.argsort(vals, axis=1)
-    pick = _take(pick, order)
-    i = pick % NA
-    return _take(vals, order), i, _take(r, i) - 1 + pick // NA
+    return _take(vals, order), _take(c, order), r
 
 
 def closest_pair(A: np.ndarray, B: np.ndarray, ws: dict | None = None):
-    """The pair of smallest |A_i + B_j| of M merges: (value, i, j), each (M, 1)."""
-    NA = A.shape[1]
-    lo, hi, r = bracket(A, B, ws)
-    s = np.concatenate([lo, hi], axis=1)
-    pick = np.argmin(np.abs(s), axis=1)[:, None]
-    i = pick % NA
-    return _take(s, pick), i, _take(r, i) - 1 + pick // NA
+    """The candidate of smallest |A_i + B_j| of M merges (the closest pair brackets -A_i
+    for its i): (value (M, 1), c (M, 1), r (M, NA))."""
+    s, r = bracket(A, B, ws)
+    c = np.argmin(np.abs(s), axis=1)[:, None]
+    return _take(s, c), c, r
 
 
 def ktree_selection(groups: np.ndarray, z: np.ndarray, ws: dict | None = None) -> np.ndarray:
@@ -121,8 +132,8 @@ def ktree_selection(groups: np.ndarray, z: np.ndarray, ws: dict | None = None) -
         m = lists.shape[1] // 2
         A = np.ascontiguousarray(lists[:, 0::2]).reshape(R * m, -1)
         B = np.ascontiguousarray(lists[:, 1::2]).reshape(R * m, -1)
-        vals, i, j = closest_pair(A, B, ws) if level == L else window_merge(A, B, 1 << g, ws)
-        parents.append((i.reshape(R, -1), j.reshape(R, -1)))
+        vals, c, r = closest_pair(A, B, ws) if level == L else window_merge(A, B, 1 << g, ws)
+        parents.append((c, r))
         lists = vals.reshape(R, m, -1)
     idx = _trace(parents, R)
     leaf_vals = _take(leaves.reshape(R * k, -1), idx.reshape(R * k, 1)).reshape(R, k)
@@ -132,11 +143,12 @@ def ktree_selection(groups: np.ndarray, z: np.ndarray, ws: dict | None = None) -
 
 
 def _trace(parents: list, R: int) -> np.ndarray:
-    """Leaf positions (R, k) of the root's pair: list q of level l came from lists 2q and
-    2q + 1 of level l - 1; parents[l - 1] = (i, j), each (R, lists x length) flattened."""
+    """Leaf positions (R, k) of the root's pair. parents[l - 1] = (c, r) of level l, rows
+    ordered (problem, list): list q of level l came from lists 2q and 2q + 1 below."""
     idx = np.zeros((R, 1), dtype=np.int64)
-    for i, j in reversed(parents):
-        width = i.shape[1] // idx.shape[1]
-        at = idx + np.arange(idx.shape[1])[None, :] * width
-        idx = np.stack([_take(i, at), _take(j, at)], axis=2).reshape(R, -1)
+    for c, r in reversed(parents):
+        m = idx.shape[1]                                  # lists at this level
+        cand = _take(c, idx.reshape(R * m, 1))            # (R m, 1)
+        i, j = pair(cand, r)
+        idx = np.concatenate([i, j], axis=1).reshape(R, 2 * m)
     return idx

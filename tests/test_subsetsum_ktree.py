@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from subsetsum import SAMPLERS, evaluate, solve
-from subsetsum.tree import bracket, closest_pair, ktree_selection, window_merge
+from subsetsum.tree import bracket, closest_pair, ktree_selection, pair, window_merge
 
 EPS_VALUES = [1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12, 1e-13]
 
@@ -41,7 +41,8 @@ def test_bracket_against_searchsorted(seed):
     M, NA, NB = 7, 33, 20
     A = np.sort(np.round(rng.normal(size=(M, NA)), 1), axis=1)   # ties and duplicates
     B = np.sort(np.round(rng.normal(size=(M, NB)), 1), axis=1)
-    lo, hi, r = bracket(A, B)
+    s, r = bracket(A, B)
+    lo, hi = s[:, :NA], s[:, NA:]
     for m in range(M):
         want = np.searchsorted(B[m], -A[m], side="right")          # #{j : B_j <= -A_i}
         np.testing.assert_array_equal(r[m], want)
@@ -56,7 +57,8 @@ def test_window_merge_keeps_the_nearest_candidates_and_their_parents():
     M, N, keep = 5, 64, 48
     A = np.sort(rng.normal(size=(M, N)), axis=1)
     B = np.sort(rng.normal(size=(M, N)), axis=1)
-    vals, i, j = window_merge(A, B, keep)
+    vals, c, r = window_merge(A, B, keep)
+    i, j = pair(c, r)
     assert vals.shape == i.shape == j.shape == (M, keep)
     assert np.all(np.diff(vals, axis=1) >= 0)
     for m in range(M):
@@ -72,7 +74,8 @@ def test_closest_pair_is_the_optimum_over_all_pairs():
     rng = np.random.default_rng(2)
     A = np.sort(rng.normal(size=(6, 40)), axis=1)
     B = np.sort(rng.normal(size=(6, 25)), axis=1)
-    val, i, j = closest_pair(A, B)
+    val, c, r = closest_pair(A, B)
+    i, j = pair(c, r)
     best = np.abs(A[:, :, None] + B[:, None, :]).reshape(6, -1).min(axis=1)
     np.testing.assert_array_equal(np.abs(val[:, 0]), best)
     np.testing.assert_array_equal(val[:, 0], A[np.arange(6), i[:, 0]] + B[np.arange(6), j[:, 0]])
@@ -208,7 +211,9 @@ def test_deterministic_seeded_and_independent_of_rows_threads_and_chunks(monkeyp
     halves = [solve(a[s], z[s], eps=1e-9, method="ktree") for s in (slice(0, 37), slice(37, None))]
     monkeypatch.setattr(kt, "CHUNK_VALUES", 1000)
     r4 = solve(a, z, eps=1e-9, method="ktree")
-    for r in (r2, r3, r4):
+    monkeypatch.setattr(kt, "BLOCK_VALUES", 1000)             # row blocks of 5 rows
+    r5 = solve(a, z, eps=1e-9, method="ktree")
+    for r in (r2, r3, r4, r5):
         np.testing.assert_array_equal(r.masks, r1.masks)
     np.testing.assert_array_equal(np.concatenate([h.masks for h in halves]), r1.masks)
     other = solve(a, z, eps=1e-9, method="ktree", seed=1)     # another seed: other groupings
