@@ -139,28 +139,15 @@ def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
     check_on_cap(on_cap)
     P, n = a.shape
     ac, cols, nnz = compact_nonzero(a)
-    codes = np.zeros(P, dtype=np.int64)
-    n_used = np.zeros(P, dtype=np.int64)
     status = np.full(P, OPTIMAL, dtype="U12")
     if P == 0:
-        return np.zeros((0, n), dtype=bool), status, n_used
+        return np.zeros((0, n), dtype=bool), status, np.zeros(0, dtype=np.int64)
 
     if eps is None or not adaptive:
-        if nnz.max() > MAX_N and on_cap == "raise":
-            row = int(np.argmax(nnz))
-            raise cap_error(int(nnz[row]), row)
-        k_all = np.minimum(nnz, MAX_N)
-        for k in np.unique(k_all):
-            rows = np.flatnonzero(k_all == k)
-            codes[rows] = _codes_for_rows(ac[rows], z[rows], int(k), workers)
-        n_used[:] = k_all
-        masks = codes_to_masks(codes, cols)
-        if eps is not None:
-            _, err = evaluate(a, masks, z)
-            status[err > eps] = INFEASIBLE
-        status[nnz > MAX_N] = CAPPED
-        return masks, status, n_used
+        return _solve_all(a, z, eps, ac, cols, nnz, workers, on_cap)
 
+    codes = np.zeros(P, dtype=np.int64)
+    n_used = np.zeros(P, dtype=np.int64)
     k_round = first_prefix(eps)
     active = np.arange(P)
     masks = np.zeros((P, n), dtype=bool)
@@ -198,3 +185,24 @@ def run(a: np.ndarray, z: np.ndarray, eps: float | None, options) -> Answer:
 
 METHOD = Method("exact", run, "meet-in-the-middle, exact optimum up to 44 nonzero samples "
                 "(with eps: adaptive, stops at the first prefix within eps)")
+
+
+def _solve_all(a, z, eps, ac, cols, nnz, workers, on_cap):
+    """``solve_exact`` without eps or adaptive: every problem on all its nonzero samples
+    (at most MAX_N: the first MAX_N with on_cap="prefix", status ``capped``)."""
+    P = a.shape[0]
+    if nnz.max() > MAX_N and on_cap == "raise":
+        row = int(np.argmax(nnz))
+        raise cap_error(int(nnz[row]), row)
+    codes = np.zeros(P, dtype=np.int64)
+    status = np.full(P, OPTIMAL, dtype="U12")
+    k_all = np.minimum(nnz, MAX_N)
+    for k in np.unique(k_all):
+        rows = np.flatnonzero(k_all == k)
+        codes[rows] = _codes_for_rows(ac[rows], z[rows], int(k), workers)
+    masks = codes_to_masks(codes, cols)
+    if eps is not None:
+        _, err = evaluate(a, masks, z)
+        status[err > eps] = INFEASIBLE
+    status[nnz > MAX_N] = CAPPED
+    return masks, status, k_all.astype(np.int64)
