@@ -111,7 +111,7 @@ def _timed_run(args) -> dict:
     from subsetsum import STATUSES, solve
 
     counts = dict.fromkeys(STATUSES, 0)
-    max_err, sum_err, within, solve_s, gen_s = 0.0, 0.0, 0, 0.0, 0.0
+    max_err, sum_err, within, solve_s, gen_s, selected = 0.0, 0.0, 0, 0.0, 0.0, 0
     t_start = time.perf_counter()
     cpu_start = time.process_time()
     last = t_start
@@ -129,6 +129,7 @@ def _timed_run(args) -> dict:
         solve_s += t2 - t1
         max_err = max(max_err, float(res.errors.max()))
         sum_err += float(res.errors.sum())
+        selected += int(res.masks.sum())
         if args.eps is not None:
             within += int(np.count_nonzero(res.errors <= args.eps))
         for s, c in res.counts().items():
@@ -147,6 +148,7 @@ def _timed_run(args) -> dict:
         "problems_per_second": args.instances / solve_s if solve_s > 0 else float("inf"),
         "us_per_problem": solve_s / args.instances * 1e6,
         "max_error": max_err, "mean_error": sum_err / args.instances,
+        "mean_selected": selected / args.instances,
         "fraction_within_eps": within / args.instances if args.eps is not None else None,
         "fraction_proven": resolved / args.instances, "status_counts": counts,
     }
@@ -201,6 +203,7 @@ def _compare_two(args, names) -> dict:
         sec, cpu = time.perf_counter() - t0, time.process_time() - c0
         out[name] = {"us_per_problem": sec / P * 1e6, "cpu_us_per_problem": cpu / P * 1e6,
                      "max_error": float(res.errors.max()), "status_counts": res.counts(),
+                     "mean_selected": float(res.masks.sum(axis=1).mean()),
                      "fraction_within_eps": (float(np.mean(res.errors <= args.eps))
                                              if args.eps is not None else None)}
         errors.append(res.errors)
