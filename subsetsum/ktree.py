@@ -28,6 +28,13 @@ first k g as the groups; attempts after the first use g + 1 when the samples all
 Every mask is evaluated by the canonical ``result.evaluate``; a problem stops at the
 first attempt within eps (status ``eps-feasible``; optimality is never claimed).
 
+Measured (``slt bench subsetsum --method auto --distribution pensia --n 250 --compare exact
+auto``, one thread, CPU per problem; load 4.8-6.4 on 2 cores): eps = 1e-8: 96 µs (exact
+with prefix 2.5 ms, 26x); 1e-10: 267 µs (41 ms, 153x); 1e-12: 0.96 ms (367 ms, 381x); 1e-13:
+2.0 ms (398 ms, 198x; exact leaves 1/3 ``capped``); 100 % within eps at every eps (20,000
+problems at 1e-8 and 1e-10, 5,000 at 1e-12 and 1e-13), no exact fallback needed. The
+subsets are denser than the exact prefix's: ~45 selected samples against ~19 at 1e-10.
+
 Fallback. Problems still above eps after ATTEMPTS go to the exact path (adaptive,
 ``exact.solve_exact`` with the caller's ``on_cap``): its answer replaces the tree's when it
 is not worse or is a proven one (``optimal``/``infeasible``), and its status is kept; so
