@@ -30,6 +30,12 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
         optimum (``optimal``, or ``infeasible`` if it is above eps). ``workers`` threads.
         Above the cap: ValueError, or with ``on_cap="prefix"`` the exact optimum over
         the first 44 nonzero samples, status ``capped`` (not claimed optimal).
+    method="ktree" (eps required): Wagner's k-tree for many samples and few bits
+        (``subsetsum.ktree``): eps-feasible subsets (never claimed optimal), groupings
+        seeded by ``seed``, ``workers`` threads; problems it cannot bring within eps fall
+        back to the exact path (with ``on_cap``), keeping the better answer.
+    method="auto": per problem, the exact path where its prefix is short (at most 16
+        nonzero samples), ktree above (``subsetsum.auto``: rule and measurements).
     method="cpsat": OR-Tools CP-SAT on integers with a proven rounding bound
         (``subsetsum.cpsat``): with eps a feasibility model (or, with
         ``min_cardinality=True``, the sparsest subset within eps); without eps, the
@@ -39,7 +45,9 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
         (``subsetsum.milp``).
 
     Returns a ``SubsetSumResult`` (masks, sums, errors re-evaluated in float64, status,
-    error_bounds, ...). Same inputs, same masks.
+    error_bounds, ...). Same inputs, same masks. Methods come from the registry
+    ``subsetsum.registry.METHODS``; every method is row-separable (a problem's answer does
+    not depend on the other rows), so batches may be cut into row chunks anywhere.
     """
     t0 = time.perf_counter()
     a, z = check_problem(samples, targets)
