@@ -100,6 +100,11 @@ def _check(args) -> None:
         raise ValueError(f"--n must be >= 0, got {args.n}")
     if args.instances < 1:
         raise ValueError(f"--instances must be >= 1, got {args.instances}")
+    from subsetsum import METHODS
+
+    for name in [args.method, *(args.compare or [])]:
+        if METHODS[name].needs_eps and args.eps is None:
+            raise ValueError(f"method {name!r} needs --eps (it searches for a subset within eps)")
     if args.compare and len(args.compare) != 2:
         raise ValueError(f"--compare takes two methods A B (or none), got {len(args.compare)}: "
                          f"{' '.join(args.compare)}")

@@ -197,6 +197,9 @@ def test_needs_eps_and_bad_arguments():
         solve(a, z, eps=1e-3, method="auto", on_cap="x")
     with pytest.raises(ValueError, match=r"method must be one of 'auto', 'cpsat', 'exact', 'ktree', 'milp'"):
         solve(a, z, method="tree")
+    for method in ("ktree", "auto"):                       # empty batches
+        res = solve(np.zeros((0, 7)), [], eps=1e-3, method=method)
+        assert res.masks.shape == (0, 7) and len(res) == 0
 
 
 def test_deterministic_seeded_and_independent_of_rows_threads_and_chunks(monkeypatch):
@@ -338,5 +341,8 @@ def test_bench_compare_two_methods(capsys):
     assert cmp["methods"] == ["exact", "auto"] and cmp["compare_instances"] == 4
     assert cmp["exact"]["fraction_within_eps"] == cmp["auto"]["fraction_within_eps"] == 1.0
     assert cmp["speed_ratio"] == pytest.approx(cmp["exact"]["us_per_problem"] / cmp["auto"]["us_per_problem"])
-    with pytest.raises(SystemExit):
-        main(["subsetsum", "--compare", "exact"])
+    for bad in (["--compare", "exact"], ["--method", "ktree"], ["--compare", "exact", "ktree"]):
+        with pytest.raises(SystemExit):
+            main(["subsetsum", *bad])
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and ("--compare takes two" in err or "needs --eps" in err)
