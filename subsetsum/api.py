@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from .inputs import (check_eps, check_on_cap, check_problem, check_seed, check_time_limit,
                      check_workers)
 from .registry import Options, check_method
