@@ -85,9 +85,9 @@ def plan(nnz: np.ndarray, sigma: np.ndarray, eps: float):
         for g in range(1, G_MAX + 1):
             if k << g > MAX_TREE_VALUES:
                 break
-            log_median = log_scale + math.log2(1.25 * math.sqrt(2 * g) / 2) \
-                - g * (L + 1) + LOSS_BITS * (L - 1)
-            margin = -log_median
+            # margin mu = log2(eps / m(L, g)), log_scale = log2(sigma / eps)
+            margin = g * (L + 1) - LOSS_BITS * (L - 1) - log_scale \
+                - math.log2(1.25 * math.sqrt(2 * g) / 2)
             success = 1.0 - np.exp2(-np.exp2(np.minimum(margin, 60.0)))
             cost = (k << g) / np.maximum(success, 1e-300)
             better = (margin >= MARGIN_BITS) & (k * g <= nnz) & (cost < best_cost)
@@ -171,7 +171,8 @@ def _solve_block(a, z, eps, seed, workers, on_cap):
     """``solve_ktree`` on one block of rows: plan, attempts, exact fallback."""
     P, n = a.shape
     nnz = np.count_nonzero(a, axis=1)
-    sigma = np.sqrt((a * a).sum(axis=1) / np.maximum(nnz, 1))
+    with np.errstate(over="ignore", under="ignore"):     # |a| ~ 1e200: no plan, exact path
+        sigma = np.sqrt((a * a).sum(axis=1) / np.maximum(nnz, 1))
     L, g = plan(nnz, sigma, eps)
     masks, errors, n_used = _attempts(a, z, eps, L, g, seed, workers)
     status = np.full(P, EPS_FEASIBLE, dtype="U12")
