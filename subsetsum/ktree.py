@@ -79,7 +79,8 @@ def plan(nnz: np.ndarray, sigma: np.ndarray, eps: float):
     best_L = np.zeros(P, dtype=np.int64)
     best_g = np.zeros(P, dtype=np.int64)
     best_cost = np.full(P, np.inf)
-    log_scale = np.log2(np.maximum(sigma, 1e-300) / eps)
+    with np.errstate(divide="ignore", over="ignore"):    # sigma / eps = 0 or inf: no plan
+        log_scale = np.log2(sigma / eps)
     for L in range(MIN_LEVELS, MAX_LEVELS + 1):
         k = 1 << L
         for g in range(1, G_MAX + 1):
