@@ -114,7 +114,11 @@ def _codes_for_rows(ac: np.ndarray, z: np.ndarray, k: int, workers: int) -> np.n
 def first_prefix(eps: float) -> int:
     """k_0 = ceil(log2(1/eps)) + ADAPTIVE_EXTRA nonzero samples (1 for eps >= 1): the first
     prefix adaptive mode solves on (about one sample per bit of precision)."""
-    return max(1, math.ceil(math.log2(1.0 / eps)) + ADAPTIVE_EXTRA) if eps < 1 else 1
+    if eps >= 1:
+        return 1
+    inv = 1.0 / eps                        # subnormal eps: 1/eps overflows, use -log2(eps)
+    bits = math.log2(inv) if math.isfinite(inv) else -math.log2(eps)
+    return max(1, math.ceil(bits) + ADAPTIVE_EXTRA)
 
 
 def cap_error(n: int, row: int, cap: int = MAX_N) -> ValueError:

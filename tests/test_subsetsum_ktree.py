@@ -197,6 +197,10 @@ def test_needs_eps_and_bad_arguments():
         solve(a, z, eps=1e-3, method="auto", on_cap="x")
     with pytest.raises(ValueError, match=r"method must be one of 'auto', 'cpsat', 'exact', 'ktree', 'milp'"):
         solve(a, z, method="tree")
+    tiny = np.full((2, 30), 1e-310)                        # subnormal samples and eps
+    for method in ("exact", "ktree", "auto"):
+        res = solve(tiny, [1e-309, -1e-309], eps=1e-320, method=method)
+        check_masks(tiny, np.array([1e-309, -1e-309]), 1e-320, res)
     for method in ("ktree", "auto"):                       # empty batches
         res = solve(np.zeros((0, 7)), [], eps=1e-3, method=method)
         assert res.masks.shape == (0, 7) and len(res) == 0
