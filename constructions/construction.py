@@ -162,7 +162,7 @@ def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H
     return samples, targets
 
 
-def prune(random_layers, target, eps=None, method: str = "exact", progress=None, **solver_options) -> PruneResult:
+def prune(random_layers, target, eps=None, method: str = "auto", progress=None, **solver_options) -> PruneResult:
     """Prune the random network to approximate ``target`` (THEORY §3).
 
     ``eps`` None: every Subset-Sum problem is solved to its optimum. ``eps`` in (0, 1):
@@ -176,8 +176,8 @@ def prune(random_layers, target, eps=None, method: str = "exact", progress=None,
     eps = check_eps(eps)
     ms = _check_pair(target, random_layers)
     eps_l = layer_eps(eps, target) if eps is not None else [None] * len(target)
-    if method == "exact":  # rows beyond meet-in-the-middle's cap: best over a prefix, status "capped"
-        solver_options.setdefault("on_cap", "prefix")
+    # rows beyond meet-in-the-middle's cap (exact, ktree/auto fallback): best over a prefix, "capped"
+    solver_options.setdefault("on_cap", "prefix")
     masks, statuses, instances, seconds = [], [], [], 0.0
     for i, layer in enumerate(target):
         first, second = random_layers[2 * i], random_layers[2 * i + 1]

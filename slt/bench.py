@@ -27,13 +27,25 @@ def _register(sub) -> None:
         p.set_defaults(bench=module)
 
 
+def flatten(result: dict, prefix: str = "") -> dict:
+    """{"a": {"b": 1}} -> {"a.b": 1}: nested results (compare, status counts) as table rows."""
+    rows = {}
+    for key, value in result.items():
+        if isinstance(value, dict) and any(isinstance(v, dict) for v in value.values()):
+            rows.update(flatten(value, f"{prefix}{key}."))
+        else:
+            rows[prefix + key] = value
+    return rows
+
+
 def _run(args) -> int:
     result = args.bench.run(args)
     if args.json:
         print(json.dumps(result, indent=2, sort_keys=True))
     else:
-        width = max(len(k) for k in result)
-        for key, value in result.items():
+        rows = flatten(result)
+        width = max(len(k) for k in rows)
+        for key, value in rows.items():
             print(f"{key:<{width}}  {value}")
     return 0
 

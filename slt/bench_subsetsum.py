@@ -8,8 +8,12 @@ each: 21.5 hours on 36 cores. This draws the same number of problems (samples fr
 index) in chunks, solves them with ``--method`` (default exact, adaptive with eps) and
 reports the time, the worst error and the fraction within eps.
 
-``--compare`` also runs exact without eps (the reference optimum), cpsat and milp on a
-subsample and reports their time per problem and ratios. ``--lower-bound`` compares the
+``--compare A B`` runs methods A and B (one thread each, ``on_cap="prefix"``) on the same
+first ``--compare-instances`` problems and reports, per method, the time per problem
+(wall and CPU), the fraction within eps and the statuses, and the speed ratio
+time(A) / time(B) measured in the same run; e.g. ``--compare exact auto`` against today's
+exact-with-prefix path. ``--compare`` alone runs exact without eps (the reference
+optimum), then exact, cpsat and milp on a subsample and reports their ratios. ``--lower-bound`` compares the
 exact path (all samples, no eps, one thread) with two lower bounds on the same problems:
   * sort-and-search bound: NumPy's fastest float64 sort (``np.sort`` per row) applied
     once to each problem's 2^h1 and 2^h2 precomputed subset sums (h1 = floor(k/2),
@@ -32,6 +36,8 @@ import numpy as np
 
 #: problems drawn per chunk (instances depend only on seed, n and the problem index)
 CHUNK = 1 << 14
+#: methods solving one model per problem (``workers`` = their own workers, time limit)
+SINGLE_THREAD = ("cpsat", "milp")
 
 
 def add_arguments(parser) -> None:
@@ -41,16 +47,19 @@ def add_arguments(parser) -> None:
     parser.add_argument("--eps", type=float, default=None,
                         help="accuracy (default: exact optimum for every problem)")
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    parser.add_argument("--method", choices=("exact", "cpsat", "milp"), default="exact",
+    from subsetsum import METHODS, SAMPLERS
+
+    parser.add_argument("--method", choices=list(METHODS), default="exact",
                         help="solver for the timed run (default exact)")
-    parser.add_argument("--distribution", choices=("uniform", "product", "pensia"), default="product",
+    parser.add_argument("--distribution", choices=list(SAMPLERS), default="product",
                         help="sample distribution (default product U*V)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help=f"threads for exact (default {os.cpu_count() or 1} = cores)")
+                        help=f"threads for exact/ktree/auto (default {os.cpu_count() or 1} = cores)")
     parser.add_argument("--no-adaptive", action="store_true",
                         help="with --eps: solve every problem to its exact optimum")
-    parser.add_argument("--compare", action="store_true",
-                        help="also run exact (no eps), cpsat and milp on a subsample")
+    parser.add_argument("--compare", nargs="*", choices=list(METHODS), metavar="METHOD",
+                        help="A B: run methods A and B on the same subsample and print the speed ratio; "
+                             "alone: exact (no eps), exact, cpsat and milp on a subsample")
     parser.add_argument("--compare-instances", type=int, default=20,
                         help="subsample size for --compare (default 20)")
     parser.add_argument("--time-limit", type=float, default=10.0,
@@ -91,6 +100,14 @@ def _check(args) -> None:
         raise ValueError(f"--n must be >= 0, got {args.n}")
     if args.instances < 1:
         raise ValueError(f"--instances must be >= 1, got {args.instances}")
+    from subsetsum import METHODS
+
+    for name in [args.method, *(args.compare or [])]:
+        if METHODS[name].needs_eps and args.eps is None:
+            raise ValueError(f"method {name!r} needs --eps (it searches for a subset within eps)")
+    if args.compare and len(args.compare) != 2:
+        raise ValueError(f"--compare takes two methods A B (or none), got {len(args.compare)}: "
+                         f"{' '.join(args.compare)}")
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
 
@@ -99,7 +116,7 @@ def _timed_run(args) -> dict:
     from subsetsum import STATUSES, solve
 
     counts = dict.fromkeys(STATUSES, 0)
-    max_err, sum_err, within, solve_s, gen_s = 0.0, 0.0, 0, 0.0, 0.0
+    max_err, sum_err, within, solve_s, gen_s, selected = 0.0, 0.0, 0, 0.0, 0.0, 0
     t_start = time.perf_counter()
     cpu_start = time.process_time()
     last = t_start
@@ -109,14 +126,15 @@ def _timed_run(args) -> dict:
         a, z = instances(args.distribution, args.n, args.seed, start, stop)
         t1 = time.perf_counter()
         res = solve(a, z, eps=args.eps, method=args.method, seed=args.seed,
-                    workers=args.workers if args.method == "exact" else 1,
-                    time_limit=args.time_limit if args.method != "exact" else None,
-                    adaptive=not args.no_adaptive)
+                    workers=1 if args.method in SINGLE_THREAD else args.workers,
+                    time_limit=args.time_limit if args.method in SINGLE_THREAD else None,
+                    adaptive=not args.no_adaptive, on_cap="prefix")
         t2 = time.perf_counter()
         gen_s += t1 - t0
         solve_s += t2 - t1
         max_err = max(max_err, float(res.errors.max()))
         sum_err += float(res.errors.sum())
+        selected += int(res.masks.sum())
         if args.eps is not None:
             within += int(np.count_nonzero(res.errors <= args.eps))
         for s, c in res.counts().items():
@@ -135,6 +153,7 @@ def _timed_run(args) -> dict:
         "problems_per_second": args.instances / solve_s if solve_s > 0 else float("inf"),
         "us_per_problem": solve_s / args.instances * 1e6,
         "max_error": max_err, "mean_error": sum_err / args.instances,
+        "mean_selected": selected / args.instances,
         "fraction_within_eps": within / args.instances if args.eps is not None else None,
         "fraction_proven": resolved / args.instances, "status_counts": counts,
     }
@@ -170,6 +189,37 @@ def _compare(args) -> dict:
     base = out["exact"]["us_per_problem"]
     for method in ("cpsat", "milp"):
         out[method]["time_ratio_vs_exact"] = out[method]["us_per_problem"] / base
+    return out
+
+
+def _compare_two(args, names) -> dict:
+    """Methods A and B on the same first --compare-instances problems, one thread each."""
+    from subsetsum import solve
+
+    P = min(args.compare_instances, args.instances)
+    a, z = instances(args.distribution, args.n, args.seed, 0, P)
+    out = {"compare_instances": P, "methods": list(names)}
+    errors = []
+    for name in names:
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = solve(a, z, eps=args.eps, method=name, workers=1, seed=args.seed,
+                    time_limit=args.time_limit if name in SINGLE_THREAD else None,
+                    adaptive=not args.no_adaptive, on_cap="prefix")
+        sec, cpu = time.perf_counter() - t0, time.process_time() - c0
+        out[name] = {"us_per_problem": sec / P * 1e6, "cpu_us_per_problem": cpu / P * 1e6,
+                     "max_error": float(res.errors.max()), "status_counts": res.counts(),
+                     "mean_selected": float(res.masks.sum(axis=1).mean()),
+                     "fraction_within_eps": (float(np.mean(res.errors <= args.eps))
+                                             if args.eps is not None else None)}
+        errors.append(res.errors)
+    A, B = (out[name] for name in names)
+    out["speed_ratio"] = A["us_per_problem"] / B["us_per_problem"]
+    out["cpu_speed_ratio"] = A["cpu_us_per_problem"] / B["cpu_us_per_problem"]
+    out["load_average"] = os.getloadavg()[0]
+    if args.eps is not None:
+        within = [e <= args.eps for e in errors]
+        out["only_first_within_eps"] = int(np.count_nonzero(within[0] & ~within[1]))
+        out["only_second_within_eps"] = int(np.count_nonzero(within[1] & ~within[0]))
     return out
 
 
@@ -289,13 +339,13 @@ def run(args) -> dict:
     base_mb = _peak_mb()
     out = {"n": args.n, "instances": args.instances, "eps": args.eps, "seed": args.seed,
            "method": args.method, "distribution": args.distribution,
-           "workers": args.workers if args.method == "exact" else 1,
+           "workers": 1 if args.method in SINGLE_THREAD else args.workers,
            "adaptive": args.eps is not None and not args.no_adaptive and args.method == "exact"}
     out.update(_timed_run(args))
     out["peak_memory_mb"] = _peak_mb()
     out["memory_before_mb"] = base_mb
-    if args.compare:
-        out["compare"] = _compare(args)
+    if args.compare is not None:
+        out["compare"] = _compare_two(args, args.compare) if args.compare else _compare(args)
     if args.lower_bound:
         out["lower_bound"] = _lower_bound(args)
     if args.certificate:

@@ -30,7 +30,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--delta", type=float, default=0.01, help="failure probability for the bound's m (default 0.01)")
     p.add_argument("--C", type=float, help="constant C of the Subset-Sum lemma for the bound's m (default: calibrated)")
     p.add_argument("--seed", type=int, default=0, help="seed of target, random network and checks (default 0)")
-    p.add_argument("--method", choices=("exact", "cpsat", "milp"), default="exact", help="Subset-Sum solver")
+    from subsetsum import METHODS  # the registry of Subset-Sum methods
+    p.add_argument("--method", choices=list(METHODS), default="auto", help="Subset-Sum solver (default auto)")
     p.add_argument("--optimal", action="store_true",
                    help="solve every Subset-Sum problem to optimality instead of stopping at eps'")
     p.add_argument("--target", metavar="FILE.npz", help="target coefficients: arrays layer_1 ... layer_l of shape "

@@ -13,9 +13,20 @@ import json
 import numpy as np
 
 
+def choices_help(registry: dict, describe) -> str:
+    """'name: one line; ...' for a registry's help text (methods or samplers)."""
+    return "; ".join(f"{name}: {describe(entry)}" for name, entry in registry.items())
+
+
+def sampler_line(fn) -> str:
+    return (fn.__doc__ or "").strip().splitlines()[0].rstrip(".")
+
+
 def add_parser(subparsers) -> None:
+    from subsetsum import METHODS, SAMPLERS
+
     p = subparsers.add_parser(
-        "subsetsum", help="solve Subset-Sum problems (exact, CP-SAT, MILP) for a random sample vector",
+        "subsetsum", help=f"solve Subset-Sum problems ({', '.join(METHODS)}) for a random sample vector",
         description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=21, help="number of samples (default 21)")
     p.add_argument("--targets", type=float, nargs="+", default=[0.3], metavar="Z",
@@ -23,15 +34,16 @@ def add_parser(subparsers) -> None:
     p.add_argument("--eps", type=float, default=None,
                    help="accuracy: stop at |z - sum| <= eps (default: exact optimum)")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and of CP-SAT (default 0)")
-    p.add_argument("--method", choices=("exact", "cpsat", "milp"), default="exact",
-                   help="exact (meet-in-the-middle, default), cpsat (OR-Tools), milp (HiGHS, cross-check)")
-    p.add_argument("--distribution", choices=("uniform", "product", "pensia"), default="product",
-                   help="samples: uniform U[-1,1], product U*V (default), pensia ½δ0 + ½Law(UV)")
+    p.add_argument("--method", choices=list(METHODS), default="exact",
+                   help="default exact; " + choices_help(METHODS, lambda m: m.summary))
+    p.add_argument("--distribution", choices=list(SAMPLERS), default="product",
+                   help="samples (default product); " + choices_help(SAMPLERS, sampler_line))
     p.add_argument("--samples", type=float, nargs="+", default=None, metavar="A",
                    help="explicit samples (override --n/--distribution)")
     p.add_argument("--time-limit", type=float, default=None,
                    help="seconds per problem for cpsat/milp (default 60)")
-    p.add_argument("--workers", type=int, default=1, help="threads (exact) or CP-SAT workers (default 1)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="threads (exact, ktree, auto) or CP-SAT workers (default 1)")
     p.add_argument("--min-cardinality", action="store_true",
                    help="cpsat with --eps: the sparsest subset within eps")
     p.add_argument("--no-adaptive", action="store_true",
@@ -58,9 +70,10 @@ def run(args) -> int:
 
     a = _samples(args)
     z = np.asarray(args.targets, dtype=np.float64)
+    # methods other than exact report rows beyond meet-in-the-middle's cap as "capped"
     res = solve(a, z, eps=args.eps, method=args.method, time_limit=args.time_limit,
                 workers=args.workers, seed=args.seed, min_cardinality=args.min_cardinality,
-                adaptive=not args.no_adaptive)
+                adaptive=not args.no_adaptive, on_cap="raise" if args.method == "exact" else "prefix")
     out = {
         "n": int(a.size), "nonzero": int(np.count_nonzero(a)),
         "distribution": None if args.samples is not None else args.distribution,
@@ -72,7 +85,7 @@ def run(args) -> int:
              "sum": float(res.sums[p]), "error": float(res.errors[p]),
              "error_bound": float(res.error_bounds[p]), "status": str(res.status[p]),
              "samples_used": int(res.n_used[p]),
-             **({"backend_status": str(res.backend_status[p])} if args.method != "exact" else {})}
+             **({"backend_status": str(res.backend_status[p])} if res.backend_status[p] else {})}
             for p in range(len(z))],
     }
     if args.sup_error:

@@ -5,17 +5,21 @@ problem per (input field, output field, basis element, sign) of the construction
 
 * ``solve(samples (P, n), targets (P,), eps=None, method="exact", ...)``: a batch of
   independent problems -> ``SubsetSumResult`` (masks, sums, errors, status, ...).
-  Methods: "exact" (batched meet-in-the-middle, default; adaptive with eps), "cpsat"
-  (OR-Tools, proven integer rounding; ``min_cardinality=True``: sparsest subset within
-  eps), "milp" (HiGHS, cross-check only, every claim re-verified).
+  Methods (``METHODS``, the registry ``subsetsum.registry`` fills from the module that
+  implements each): "exact" (batched meet-in-the-middle, default; adaptive with eps),
+  "ktree" (Wagner's k-tree for many samples and few bits; eps required; exact fallback),
+  "auto" (exact where its prefix is short, ktree above; the construction's default),
+  "cpsat" (OR-Tools, proven integer rounding; ``min_cardinality=True``: sparsest subset
+  within eps), "milp" (HiGHS, cross-check only, every claim re-verified).
 * ``sup_error(samples)``: exact sup over z in [-1, 1] of the best error (the "works for
   every target" certificate); ``sup_error_bound`` for rows with many nonzero samples.
-* ``SAMPLERS``: "uniform", "product", "pensia" sample distributions.
+* ``SAMPLERS``: the registry of sample distributions ("uniform", "product", "pensia").
 """
 from .api import solve
 from .certificate import sup_error, sup_error_bound
 from .distributions import SAMPLERS, draw
+from .registry import METHODS
 from .result import STATUSES, SubsetSumResult, evaluate
 
-__all__ = ["solve", "sup_error", "sup_error_bound", "SAMPLERS", "draw", "STATUSES",
+__all__ = ["solve", "sup_error", "sup_error_bound", "METHODS", "SAMPLERS", "draw", "STATUSES",
            "SubsetSumResult", "evaluate"]

@@ -8,22 +8,10 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
-from .compact import compact_nonzero
-from .cpsat import solve_cpsat
-from .exact import solve_exact
-from .inputs import (check_eps, check_method, check_problem, check_seed, check_time_limit,
+from .inputs import (check_eps, check_on_cap, check_problem, check_seed, check_time_limit,
                      check_workers)
-from .milp import solve_milp
+from .registry import Options, check_method
 from .result import SubsetSumResult, make_result
-
-
-def _scatter(sel: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Selection over compacted columns -> masks over original columns."""
-    masks = np.zeros(sel.shape, dtype=bool)
-    np.put_along_axis(masks, np.ascontiguousarray(cols), sel, axis=1)
-    return masks
 
 
 def solve(samples, targets, eps=None, method="exact", *, time_limit=None, workers=1,
@@ -40,6 +28,12 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
         optimum (``optimal``, or ``infeasible`` if it is above eps). ``workers`` threads.
         Above the cap: ValueError, or with ``on_cap="prefix"`` the exact optimum over
         the first 44 nonzero samples, status ``capped`` (not claimed optimal).
+    method="ktree" (eps required): Wagner's k-tree for many samples and few bits
+        (``subsetsum.ktree``): eps-feasible subsets (never claimed optimal), groupings
+        seeded by ``seed``, ``workers`` threads; problems it cannot bring within eps fall
+        back to the exact path (with ``on_cap``), keeping the better answer.
+    method="auto": per problem, the exact path where its prefix is short (at most 16
+        nonzero samples), ktree above (``subsetsum.auto``: rule and measurements).
     method="cpsat": OR-Tools CP-SAT on integers with a proven rounding bound
         (``subsetsum.cpsat``): with eps a feasibility model (or, with
         ``min_cardinality=True``, the sparsest subset within eps); without eps, the
@@ -49,32 +43,24 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
         (``subsetsum.milp``).
 
     Returns a ``SubsetSumResult`` (masks, sums, errors re-evaluated in float64, status,
-    error_bounds, ...). Same inputs, same masks.
+    error_bounds, ...). Same inputs, same masks. Methods come from the registry
+    ``subsetsum.registry.METHODS``; every method is row-separable (a problem's answer does
+    not depend on the other rows), so batches may be cut into row chunks anywhere.
     """
     t0 = time.perf_counter()
     a, z = check_problem(samples, targets)
     eps = check_eps(eps)
-    method = check_method(method)
-    time_limit = check_time_limit(time_limit)
-    workers = check_workers(workers)
-    seed = check_seed(seed)
+    entry = check_method(method)
+    options = Options(time_limit=check_time_limit(time_limit), workers=check_workers(workers),
+                      seed=check_seed(seed), min_cardinality=min_cardinality,
+                      adaptive=adaptive, on_cap=check_on_cap(on_cap))
     if min_cardinality and (method != "cpsat" or eps is None):
         raise ValueError(f"min_cardinality=True needs method='cpsat' and an eps > 0, "
                          f"got method={method!r}, eps={eps}")
-
-    if method == "exact":
-        masks, status, n_used = solve_exact(a, z, eps, adaptive=adaptive, workers=workers, on_cap=on_cap)
-        return make_result(a, z, masks, status, method=method, eps=eps, n_used=n_used,
-                           seconds=time.perf_counter() - t0)
-
-    ac, cols, nnz = compact_nonzero(a)
-    if method == "cpsat":
-        sel, status, slack, backend = solve_cpsat(
-            ac, z, nnz, eps, time_limit=time_limit, workers=workers, seed=seed,
-            min_cardinality=min_cardinality)
-    else:
-        sel, status, backend = solve_milp(ac, z, nnz, eps, time_limit=time_limit)
-        slack = None
-    return make_result(a, z, _scatter(sel, cols), status, method=method, eps=eps,
-                       n_used=nnz, slack=slack, backend_status=backend,
-                       seconds=time.perf_counter() - t0)
+    if entry.needs_eps and eps is None:
+        raise ValueError(f"method={method!r} needs an eps > 0 (it searches for a subset within "
+                         f"eps), got eps=None; use method='exact' for the optimum")
+    answer = entry.run(a, z, eps, options)
+    return make_result(a, z, answer.masks, answer.status, method=method, eps=eps,
+                       n_used=answer.n_used, slack=answer.slack,
+                       backend_status=answer.backend_status, seconds=time.perf_counter() - t0)

@@ -37,3 +37,10 @@ def codes_to_masks(codes: np.ndarray, cols: np.ndarray) -> np.ndarray:
     masks = np.zeros((P, n), dtype=bool)
     np.put_along_axis(masks, np.ascontiguousarray(cols), selected, axis=1)
     return masks
+
+
+def selection_to_masks(sel: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Masks in original columns from a selection (P, n) bool over the compacted columns."""
+    masks = np.zeros(sel.shape, dtype=bool)
+    np.put_along_axis(masks, np.ascontiguousarray(cols), sel, axis=1)
+    return masks

@@ -36,6 +36,8 @@ import math
 
 import numpy as np
 
+from .compact import compact_nonzero, selection_to_masks
+from .registry import Answer, Method
 from .result import EPS_FEASIBLE, INFEASIBLE, OPTIMAL, TIME_LIMIT, evaluate
 
 #: time limit per CP-SAT solve when ``time_limit=None``
@@ -171,3 +173,16 @@ def solve_cpsat(ac: np.ndarray, z: np.ndarray, nnz: np.ndarray, eps: float | Non
             min_cardinality=min_cardinality)
         sel[p, :k] = mask
     return sel, status, slack, backend.astype(str)
+
+
+def run(a: np.ndarray, z: np.ndarray, eps: float | None, options) -> Answer:
+    """``solve(method="cpsat")``: one CP-SAT model per problem on its nonzero samples."""
+    ac, cols, nnz = compact_nonzero(a)
+    sel, status, slack, backend = solve_cpsat(
+        ac, z, nnz, eps, time_limit=options.time_limit, workers=options.workers,
+        seed=options.seed, min_cardinality=options.min_cardinality)
+    return Answer(selection_to_masks(sel, cols), status, nnz, slack, backend)
+
+
+METHOD = Method("cpsat", run, "OR-Tools CP-SAT on integers with a proven rounding bound "
+                "(with eps: feasibility; --min-cardinality: the sparsest subset within eps)")

@@ -33,6 +33,8 @@ import numpy as np
 
 from .parallel import map_chunks
 from .compact import codes_to_masks, compact_nonzero
+from .inputs import check_on_cap
+from .registry import Answer, Method
 from .result import CAPPED, EPS_FEASIBLE, INFEASIBLE, OPTIMAL, evaluate
 from .sums import sorted_sums, workspace_array
 
@@ -109,6 +111,16 @@ def _codes_for_rows(ac: np.ndarray, z: np.ndarray, k: int, workers: int) -> np.n
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
+def first_prefix(eps: float) -> int:
+    """k_0 = ceil(log2(1/eps)) + ADAPTIVE_EXTRA nonzero samples (1 for eps >= 1): the first
+    prefix adaptive mode solves on (about one sample per bit of precision)."""
+    if eps >= 1:
+        return 1
+    inv = 1.0 / eps                        # subnormal eps: 1/eps overflows, use -log2(eps)
+    bits = math.log2(inv) if math.isfinite(inv) else -math.log2(eps)
+    return max(1, math.ceil(bits) + ADAPTIVE_EXTRA)
+
+
 def cap_error(n: int, row: int, cap: int = MAX_N) -> ValueError:
     return ValueError(
         f"method='exact': problem {row} has n = {n} nonzero samples, above the cap "
@@ -128,33 +140,19 @@ def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
     ``on_cap="prefix"`` gets the exact optimum over its first MAX_N nonzero samples and
     status ``capped``.
     """
-    if on_cap not in ("raise", "prefix"):
-        raise ValueError(f"on_cap must be 'raise' or 'prefix', got {on_cap!r}")
+    check_on_cap(on_cap)
     P, n = a.shape
     ac, cols, nnz = compact_nonzero(a)
-    codes = np.zeros(P, dtype=np.int64)
-    n_used = np.zeros(P, dtype=np.int64)
     status = np.full(P, OPTIMAL, dtype="U12")
     if P == 0:
-        return np.zeros((0, n), dtype=bool), status, n_used
+        return np.zeros((0, n), dtype=bool), status, np.zeros(0, dtype=np.int64)
 
     if eps is None or not adaptive:
-        if nnz.max() > MAX_N and on_cap == "raise":
-            row = int(np.argmax(nnz))
-            raise cap_error(int(nnz[row]), row)
-        k_all = np.minimum(nnz, MAX_N)
-        for k in np.unique(k_all):
-            rows = np.flatnonzero(k_all == k)
-            codes[rows] = _codes_for_rows(ac[rows], z[rows], int(k), workers)
-        n_used[:] = k_all
-        masks = codes_to_masks(codes, cols)
-        if eps is not None:
-            _, err = evaluate(a, masks, z)
-            status[err > eps] = INFEASIBLE
-        status[nnz > MAX_N] = CAPPED
-        return masks, status, n_used
+        return _solve_all(a, z, eps, ac, cols, nnz, workers, on_cap)
 
-    k_round = max(1, math.ceil(math.log2(1.0 / eps)) + ADAPTIVE_EXTRA) if eps < 1 else 1
+    codes = np.zeros(P, dtype=np.int64)
+    n_used = np.zeros(P, dtype=np.int64)
+    k_round = first_prefix(eps)
     active = np.arange(P)
     masks = np.zeros((P, n), dtype=bool)
     while active.size:
@@ -180,3 +178,35 @@ def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
             raise cap_error(int(nnz[row]), row)
         k_round += ADAPTIVE_STEP
     return masks, status, n_used
+
+
+def run(a: np.ndarray, z: np.ndarray, eps: float | None, options) -> Answer:
+    """``solve(method="exact")``: ``solve_exact`` with the options' adaptive, workers, on_cap."""
+    masks, status, n_used = solve_exact(a, z, eps, adaptive=options.adaptive,
+                                        workers=options.workers, on_cap=options.on_cap)
+    return Answer(masks, status, n_used)
+
+
+METHOD = Method("exact", run, "meet-in-the-middle, exact optimum up to 44 nonzero samples "
+                "(with eps: adaptive, stops at the first prefix within eps)")
+
+
+def _solve_all(a, z, eps, ac, cols, nnz, workers, on_cap):
+    """``solve_exact`` without eps or adaptive: every problem on all its nonzero samples
+    (at most MAX_N: the first MAX_N with on_cap="prefix", status ``capped``)."""
+    P = a.shape[0]
+    if nnz.max() > MAX_N and on_cap == "raise":
+        row = int(np.argmax(nnz))
+        raise cap_error(int(nnz[row]), row)
+    codes = np.zeros(P, dtype=np.int64)
+    status = np.full(P, OPTIMAL, dtype="U12")
+    k_all = np.minimum(nnz, MAX_N)
+    for k in np.unique(k_all):
+        rows = np.flatnonzero(k_all == k)
+        codes[rows] = _codes_for_rows(ac[rows], z[rows], int(k), workers)
+    masks = codes_to_masks(codes, cols)
+    if eps is not None:
+        _, err = evaluate(a, masks, z)
+        status[err > eps] = INFEASIBLE
+    status[nnz > MAX_N] = CAPPED
+    return masks, status, k_all.astype(np.int64)

@@ -6,9 +6,6 @@ import math
 
 import numpy as np
 
-METHODS = ("exact", "cpsat", "milp")
-
-
 def check_samples(samples, name: str = "samples") -> np.ndarray:
     """float64 array of shape (P, n) with finite entries."""
     try:
@@ -76,10 +73,10 @@ def check_eps(eps) -> float | None:
     return e
 
 
-def check_method(method) -> str:
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
-    return method
+def check_on_cap(on_cap) -> str:
+    if on_cap not in ("raise", "prefix"):
+        raise ValueError(f"on_cap must be 'raise' or 'prefix', got {on_cap!r}")
+    return on_cap
 
 
 def check_workers(workers) -> int:

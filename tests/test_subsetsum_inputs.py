@@ -51,7 +51,7 @@ def test_one_sample_vector_is_shared_by_all_targets():
 
 def test_other_bad_arguments():
     a, z = np.zeros((1, 3)), [0.1]
-    with pytest.raises(ValueError, match=r"method must be one of 'exact', 'cpsat', 'milp', got 'gurobi'"):
+    with pytest.raises(ValueError, match=r"method must be one of 'auto', 'cpsat', 'exact', 'ktree', 'milp', got 'gurobi'"):
         solve(a, z, method="gurobi")
     with pytest.raises(ValueError, match=r"workers must be an integer >= 1, got 0"):
         solve(a, z, workers=0)
