@@ -101,8 +101,23 @@ def seed_streams(seed: int):
 # ---------------------------------------------------------------------------- loading
 def load_pruned(path) -> PrunedFile:
     """Read and validate a pruned-network file; one ValueError line for anything wrong."""
+    return _pruned_from(read_npz(path, "pruned-network file"), path)
+
+
+def load_network(path):
+    """A pruned-network file (:class:`PrunedFile`) or a target file (:class:`TargetFile`),
+    told apart by their arrays."""
+    arrays = read_npz(path, "network file")
+    if "random_1" in arrays or "target_1" in arrays:
+        return _pruned_from(arrays, path)
+    if "layer_1" in arrays:
+        return _target_from(arrays, path)
+    raise ValueError(f"{str(path)!r} is neither a pruned-network file (arrays target_i, random_j, mask_j, pruned_j) "
+                     f"nor a target file (arrays layer_1 ... layer_l); it holds {', '.join(sorted(arrays)[:8])}")
+
+
+def _pruned_from(arrays: dict, path) -> PrunedFile:
     what = "pruned-network file"
-    arrays = read_npz(path, what)
     meta = read_meta(arrays, path, what)
     if meta is None:
         raise ValueError(f"{what} {str(path)!r} has no 'meta' array: not a file written by `slt prune --save`")
@@ -285,8 +300,11 @@ def save_target_layers(path, layers, **provenance):
 
 def load_target(path) -> TargetFile:
     """Read and validate a target-network file (arrays layer_1 .. layer_l, optional meta)."""
+    return _target_from(read_npz(path, "target file"), path)
+
+
+def _target_from(arrays: dict, path) -> TargetFile:
     what = "target file"
-    arrays = read_npz(path, what)
     fail = _failer(path, what)
     meta = read_meta(arrays, path, what) or {}
     depth = 0
