@@ -27,6 +27,7 @@ field specs and channels (kind "slt-target-network").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -291,8 +292,10 @@ def save_target(path, coeffs, specs=None, **provenance):
 
 
 def save_target_layers(path, layers, **provenance):
-    """:func:`save_target` for a list of Layers built by ``basis_from_specs`` (specs from the bases)."""
+    """:func:`save_target` for a list of Layers built by ``basis_from_specs`` (specs from the
+    bases); creates the directory of ``path`` if needed (report directories)."""
     specs = [layers[0].basis.spec_in] + [L.basis.spec_out for L in layers]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     if any(s is None for s in specs):
         raise ValueError("these layers' bases carry no field specs (build them with basis_from_specs)")
     return save_target(path, [L.coeffs for L in layers], specs, **provenance)

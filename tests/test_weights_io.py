@@ -11,6 +11,7 @@ from constructions.construction import split_input
 from constructions.export import export_arrays, network_weights
 from constructions.mpnn import GraphBasis
 from constructions.weights import dense_weight, layout, orbital_projection
+from numpy_reference import numpy_forward
 from slt.cli import main
 
 
@@ -100,30 +101,6 @@ def test_bad_weights_are_named():
         orbital_projection(b, np.full((16, 16, 3, 3), np.nan), 2, 2)
     with pytest.raises(ValueError, match="real numbers"):
         orbital_projection(b, np.zeros((16, 16, 3, 3), complex), 2, 2)
-
-
-# ---------------------------------------------------------------------------- independent forward
-def circular_correlation(x, w):
-    """out[n, o, i, j] = sum_{c,u,v} w[o, c, u, v] x[n, c, (i + u - k//2) % m, (j + v - k//2) % m]."""
-    m, k = x.shape[-1], w.shape[-1]
-    idx = (np.arange(m)[:, None] + np.arange(k)[None, :] - k // 2) % m  # (m, k)
-    patches = x[:, :, idx[:, None, :, None], idx[None, :, None, :]]  # (N, C, m, m, k, k)
-    return np.einsum("ocuv,ncijuv->noij", w, patches)
-
-
-def numpy_forward(weights, x, m):
-    """Exported weights on flat per-example inputs x (N, D): conv for 4-D weights, Linear for
-    2-D ones, ReLU between layers; returns (N, D_out)."""
-    h = x
-    for i, w in enumerate(weights):
-        if i:
-            h = np.maximum(h, 0)
-        if w.ndim == 4:
-            h = circular_correlation(h.reshape(h.shape[0], w.shape[1], m, m), w)
-        else:
-            h = h.reshape(h.shape[0], -1) @ w.T
-        h = h.reshape(h.shape[0], -1)
-    return h
 
 
 NETWORKS = {

@@ -109,6 +109,7 @@ def train_classifier(bases, channels, x, y, cfg, seed: int, log, as_input=lambda
 def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | None = None) -> dict:
     from constructions import basis_norm
     from constructions.construction import hidden_basis
+    from constructions.saved import save_target_layers
 
     cfg = make_config(CONFIGS, quick, config)
     log = Log(log)
@@ -141,6 +142,8 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
         models.append(row)
         if test_name is None:
             continue
+        if out is not None:  # the trained target, for slt export / import-weights / prune --target (issue 16)
+            row["target_file"] = str(save_target_layers(f"{out}/digits_{group}_target.npz", target))
         ev = LatticeEvaluator(tests[test_name], tests["upright"])
         hidden = [hidden_basis(L.basis) for L in target]
         studies.append(pruning_study(
