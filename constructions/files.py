@@ -114,7 +114,8 @@ def read_meta(arrays: dict, path, what: str = "file") -> dict | None:
         return None
     raw = arrays["meta"]
     if raw.shape != () or raw.dtype.kind not in "US":
-        raise ValueError(f"{what} {str(path)!r}: array 'meta' must be a JSON string, got {raw.dtype} of shape {raw.shape}")
+        raise ValueError(f"{what} {str(path)!r}: array 'meta' must be a JSON string, "
+                         f"got {raw.dtype} of shape {raw.shape}")
     try:
         meta = json.loads(str(raw))
     except json.JSONDecodeError as exc:

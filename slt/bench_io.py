@@ -80,11 +80,12 @@ def run(args) -> dict:
         out[f"pruned_m{args.m}_export_npz_seconds"] = round(t, 3)
         out[f"pruned_m{args.m}_dense_mb"] = round(os.path.getsize(path("pruned_dense.npz")) / 1e6, 1)
         try:
+            pruned = f"pruned_m{args.m}"
             for name, form, dtype in (("target", None, "float64"), ("target", None, "float32"),
-                                      (f"pruned_m{args.m}", None, "float32"), (f"pruned_m{args.m}", "collapsed", "float64")):
+                                      (pruned, None, "float32"), (pruned, "collapsed", "float64")):
                 src = path("target.npz" if name == "target" else "pruned.npz")
                 label = f"{name}_export_onnx_{form + '_' if form else ''}{dtype}"
-                t, _ = _best(lambda: _export(src, path("m.onnx"), "onnx", form, dtype), args.repeat)
+                t, _ = _best(lambda s=src, f=form, d=dtype: _export(s, path("m.onnx"), "onnx", f, d), args.repeat)
                 out[f"{label}_seconds"] = round(t, 3)
                 out[f"{label}_mb"] = round(os.path.getsize(path("m.onnx")) / 1e6, 1)
         except ValueError as exc:  # the onnx extra is not installed

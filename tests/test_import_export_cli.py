@@ -5,19 +5,11 @@ import json
 import numpy as np
 import pytest
 
+from cli_run import run
 from slt.cli import main
 
 FAMILY = ["--family", "steerable", "--group", "D4", "--grid", "5", "--channels", "1", "2", "2",
           "--fields", "trivial", "regular", "point"]
-
-
-def run(argv, capsys):
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +85,8 @@ def test_import_errors_are_one_line(pruned, capsys, extra, arrays, needle):
 
 def test_export_onnx_checked_against_the_engine(pruned, capsys):
     pytest.importorskip("onnxruntime")
-    for form, dtype, tol in (("pruned", "float64", 1e-12), ("collapsed", "float64", 1e-12), ("target", "float32", 3e-5)):
+    cases = (("pruned", "float64", 1e-12), ("collapsed", "float64", 1e-12), ("target", "float32", 3e-5))
+    for form, dtype, tol in cases:
         out_path = pruned / f"{form}.onnx"
         code, out, _ = run(["export", str(pruned / "p.npz"), "--out", str(out_path), "--format", "onnx",
                             "--form", form, "--dtype", dtype, "--json"], capsys)

@@ -6,21 +6,12 @@ import numpy as np
 import pytest
 
 from constructions.recheck import CHECK_TOLERANCE, check_failures
+from cli_run import run
 from slt.cli import main
 
 MLP = ["--family", "mlp", "--channels", "2", "3", "2", "--eps", "0.05", "--seed", "1", "--m", "40"]
 C4 = ["--family", "steerable", "--group", "C4", "--grid", "5", "--channels", "1", "2", "1",
       "--fields", "trivial", "regular", "point", "--eps", "0.05", "--seed", "0", "--m", "60"]
-
-
-def run(argv, capsys):
-    """(exit status, stdout, stderr) of an in-process `slt` call."""
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from constructions import Layer, basis_from_specs, forward, overparameterize, prune, random_network
+from constructions import basis_from_specs, forward, overparameterize, prune, random_network
 from constructions.construction import split_input
 from constructions.export import export_arrays, network_weights
 from constructions.mpnn import GraphBasis
@@ -104,7 +104,8 @@ def test_bad_weights_are_named():
 
 
 NETWORKS = {
-    "C4 trivial->regular->point->point": ([lat("C4", f) for f in ("trivial", "regular", "point", "point")], [1, 2, 3, 3]),
+    "C4 trivial->regular->point->point": ([lat("C4", f) for f in ("trivial", "regular", "point", "point")],
+                                          [1, 2, 3, 3]),
     "cnn k4": ([dict(family="cnn", grid=6, kernel=4)] * 3, [1, 2, 1]),
     "C6 hex": ([lat("C6", f, 7, 5) for f in ("trivial", "regular", "trivial")], [1, 1, 1]),
     "D4 quotient": ([lat("D4", f, 5) for f in ("regular", "quotient:C2", "point")], [1, 1, 2]),
@@ -145,7 +146,8 @@ def test_exported_weights_match_the_engine(name):
         assert not np.any(arrays[f"layer_{j}"][~arrays[f"mask_{j}"]])
     assert int(arrays["kept"].sum()) == result.kept_params and int(arrays["total"].sum()) == result.random_params
     meta = json.loads(str(arrays["meta"]))
-    assert [lay["kind"] for lay in meta["layers"]] == ["conv" if w.ndim == 4 else "linear" for w in get("layer", 2 * depth)]
+    kinds = ["conv" if w.ndim == 4 else "linear" for w in get("layer", 2 * depth)]
+    assert [lay["kind"] for lay in meta["layers"]] == kinds
 
 
 @pytest.mark.parametrize("name", NETWORKS)
