@@ -25,9 +25,19 @@ EXPORT_KIND = "slt-exported-network"
 FORMS = ("pruned", "collapsed", "target")
 
 
-def network_weights(layers) -> list:
-    """One dict per layer: ``weight`` (PyTorch layout) and its :func:`~constructions.weights.layout`."""
-    return [{"weight": dense_weight(L.basis, L.coeffs), **layout(L.basis, L.n_in, L.n_out)} for L in layers]
+def form_specs(specs, form: str) -> list:
+    """(spec in, spec out) of every layer of a form, from the l + 1 boundary specs: the
+    pruned layer 2i-1 maps X_{i-1} to itself, layer 2i maps X_{i-1} to X_i."""
+    pairs = list(zip(specs, specs[1:]))
+    return [p for a, b in pairs for p in ((a, a), (a, b))] if form == "pruned" else pairs
+
+
+def network_weights(layers, pairs=None) -> list:
+    """One dict per layer: ``weight`` (PyTorch layout) and its :func:`~constructions.weights.layout`
+    (``pairs``: the (spec in, spec out) of each layer, :func:`form_specs`)."""
+    pairs = pairs or [(None, None)] * len(layers)
+    return [{"weight": dense_weight(L.basis, L.coeffs), **layout(L.basis, L.n_in, L.n_out, *p)}
+            for L, p in zip(layers, pairs)]
 
 
 def pruned_forms(record) -> dict:
@@ -50,11 +60,12 @@ def _describe(weights) -> list:
     return [{k: (list(v) if isinstance(v, tuple) else v) for k, v in w.items() if k != "weight"} for w in weights]
 
 
-def export_arrays(forms: dict, meta: dict) -> dict:
+def export_arrays(forms: dict, specs, meta: dict) -> dict:
     """Arrays of the exported ``.npz``: ``layer_j`` (and ``mask_j``, ``collapsed_i``,
-    ``target_i`` for a pruned network), ``kept``/``total`` counts, ``meta`` (layouts)."""
+    ``target_i`` for a pruned network), ``kept``/``total`` counts, ``meta`` (layouts);
+    ``specs``: the l + 1 boundary field specs (None: flat feature shapes)."""
     main = "pruned" if "pruned" in forms else "target"
-    weights = {f: network_weights(forms[f]) for f in FORMS if f in forms}
+    weights = {f: network_weights(forms[f], specs and form_specs(specs, f)) for f in FORMS if f in forms}
     arrays = {f"layer_{j}": w["weight"] for j, w in enumerate(weights[main], start=1)}
     info = {"format": 1, "kind": EXPORT_KIND, "layers_form": main, "activation": "relu after every layer but the last",
             **meta, "layers": _describe(weights[main])}

@@ -41,7 +41,8 @@ ROUNDING_LEVEL = ("equivariance_error", "collapse_check")
 def _where(a: np.ndarray, b: np.ndarray, close: bool) -> str:
     bad = ~np.isclose(a, b, rtol=TARGET_RTOL, atol=0) if close else a != b
     first = [int(v) for v in np.argwhere(bad)[0]]
-    return f"{int(bad.sum()):,} of {a.size:,} entries, first at {first}: {a[tuple(first)]!r} vs {b[tuple(first)]!r}"
+    return (f"{int(bad.sum()):,} of {a.size:,} entries, first at {first}: {a[tuple(first)].item()!r} in the file, "
+            f"{b[tuple(first)].item()!r} expected")
 
 
 def rebuild(record: PrunedFile, bases, hidden):

@@ -281,24 +281,16 @@ class TargetFile:
 
 def save_target(path, coeffs, specs=None, **provenance):
     """Write target coefficients (arrays ``layer_i``) and, with ``specs``, their field
-    specs and channels (``meta``), atomically. ``provenance``: more JSON fields for meta."""
+    specs and channels (``meta``), atomically; creates the directory of ``path`` if needed
+    (report directories). ``provenance``: more JSON fields for meta."""
     coeffs = [np.asarray(c, dtype=np.float64) for c in coeffs]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"layer_{i}": c for i, c in enumerate(coeffs, start=1)}
     if specs is not None:
         channels = [int(coeffs[0].shape[0])] + [int(c.shape[1]) for c in coeffs]
         arrays["meta"] = meta_array({"format": 1, "kind": TARGET_KIND, "specs": list(specs), "channels": channels,
                                      **provenance})
     return save_npz(path, arrays)
-
-
-def save_target_layers(path, layers, **provenance):
-    """:func:`save_target` for a list of Layers built by ``basis_from_specs`` (specs from the
-    bases); creates the directory of ``path`` if needed (report directories)."""
-    specs = [layers[0].basis.spec_in] + [L.basis.spec_out for L in layers]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    if any(s is None for s in specs):
-        raise ValueError("these layers' bases carry no field specs (build them with basis_from_specs)")
-    return save_target(path, [L.coeffs for L in layers], specs, **provenance)
 
 
 def load_target(path) -> TargetFile:

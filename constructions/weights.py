@@ -38,6 +38,12 @@ def _lattice_side(spec) -> int | None:
     return int(spec["grid"])
 
 
+def _conv(basis):
+    """The translation table of a lattice basis (None for other bases; the Basis protocol
+    of the groups redesign gives every basis a ``conv`` attribute)."""
+    return getattr(basis, "conv", None)
+
+
 def feature_shape(spec, n_fields: int, size: int) -> tuple:
     """Per-example shape of the features in PyTorch layout: (C, m, m) on lattice fields
     (C = n_fields |F|), (n_fields |X|,) otherwise."""
@@ -45,18 +51,18 @@ def feature_shape(spec, n_fields: int, size: int) -> tuple:
     return (n_fields * size // (m * m), m, m) if m else (n_fields * size,)
 
 
-def layout(basis, n_in: int, n_out: int) -> dict:
+def layout(basis, n_in: int, n_out: int, spec_in=None, spec_out=None) -> dict:
     """kind ("conv" | "linear"), per-example input and output shapes, weight shape and, for
-    conv, the kernel size and circular padding (before, after) per pixel axis."""
+    conv, the kernel size and circular padding (before, after) per pixel axis. The field
+    specs give the (C, m, m) shapes of lattice fields around linear layers (else flat)."""
     ny, nx = basis.shape
-    conv = getattr(basis, "conv", None)
+    conv = _conv(basis)
     if conv is None:
         return {"kind": "linear", "weight_shape": (n_out * ny, n_in * nx),
-                "in_shape": feature_shape(getattr(basis, "spec_in", None), n_in, nx),
-                "out_shape": feature_shape(getattr(basis, "spec_out", None), n_out, ny)}
+                "in_shape": feature_shape(spec_in, n_in, nx), "out_shape": feature_shape(spec_out, n_out, ny)}
     _, fo, fi = conv.table.shape
     m = conv.grid
-    k = int(basis.spec_in["kernel"]) if getattr(basis, "spec_in", None) else int(np.ptp(conv.offsets) + 1)
+    k = int(np.ptp(conv.offsets) + 1)  # the box: odd k, or even k (C1) with offsets -k/2 .. k/2 - 1
     return {"kind": "conv", "weight_shape": (n_out * fo, n_in * fi, k, k), "kernel": k,
             "padding": (k // 2, k - 1 - k // 2), "in_shape": (n_in * fi, m, m), "out_shape": (n_out * fo, m, m)}
 
@@ -65,9 +71,9 @@ def dense_weight(basis, coeffs: np.ndarray) -> np.ndarray:
     """The layer as a dense weight in its PyTorch layout (module docstring)."""
     coeffs = np.asarray(coeffs)
     n_in, n_out, _ = coeffs.shape
-    lay = layout(basis, n_in, n_out)
-    if lay["kind"] == "linear":
+    if _conv(basis) is None:
         return basis.dense(coeffs)
+    lay = layout(basis, n_in, n_out)
     conv, k = basis.conv, lay["kernel"]
     _, fo, fi = conv.table.shape
     vals = coeffs[:, :, conv.table]  # (n_in, n_out, K, fo, fi)
@@ -115,11 +121,11 @@ def _check_weight(weight, shape, name) -> np.ndarray:
     return w
 
 
-def orbital_projection(basis, weight, n_in: int, n_out: int, name: str = "weight"):
+def orbital_projection(basis, weight, n_in: int, n_out: int, name: str = "weight", spec_in=None):
     """(coeffs (n_in, n_out, |B|), relative residual ||W - P W||_F / ||W||_F) of a dense
-    weight in the layer's PyTorch layout (or, for a lattice -> point readout, the pooled
-    shape (n_out, n_in |F_in|))."""
-    lay = layout(basis, n_in, n_out)
+    weight in the layer's PyTorch layout (or, for a readout from the lattice field
+    ``spec_in``, the sum-pooled shape (n_out |Y|, n_in |F_in|))."""
+    lay = layout(basis, n_in, n_out, spec_in)
     weight = np.asarray(weight)
     if lay["kind"] == "conv":
         w = _check_weight(weight, lay["weight_shape"], name)

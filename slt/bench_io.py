@@ -36,22 +36,24 @@ def _import(path, bases, channels):
 
 def _export(src, dst, fmt, form=None, dtype="float64"):
     """What ``slt export`` does: read the file, build its forms, write npz or ONNX."""
-    from constructions.export import export_arrays, forms_of, network_weights
+    from constructions.export import export_arrays, form_specs, forms_of, network_weights
     from constructions.files import atomic_write, save_npz
     from constructions.onnx_model import onnx_model
     from constructions.saved import load_network
 
-    forms = forms_of(load_network(src))
+    record = load_network(src)
+    forms = forms_of(record)
     if fmt == "npz":
-        return save_npz(dst, export_arrays(forms, {}))
+        return save_npz(dst, export_arrays(forms, record.specs, {}))
     form = form or ("pruned" if "pruned" in forms else "target")
-    model = onnx_model(network_weights(forms[form]), np.dtype(dtype), split_input=form == "collapsed")
+    model = onnx_model(network_weights(forms[form], form_specs(record.specs, form)), np.dtype(dtype),
+                       split_input=form == "collapsed")
     return atomic_write(dst, lambda fh: fh.write(model))
 
 
 def run(args) -> dict:
     from constructions import basis_from_specs, overparameterize, prune, random_network
-    from constructions.saved import pruned_file, save_pruned, save_target_layers
+    from constructions.saved import pruned_file, save_pruned, save_target
 
     if min(args.grid, args.fields, args.layers, args.m, args.repeat) < 1:
         raise ValueError("--grid, --fields, --layers, --m and --repeat must be >= 1")
@@ -67,7 +69,7 @@ def run(args) -> dict:
            "load_average": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp:
         path = lambda name: os.path.join(tmp, name)  # noqa: E731
-        save_target_layers(path("target.npz"), target)
+        save_target(path("target.npz"), [L.coeffs for L in target], [spec] * (args.layers + 1))
         save_pruned(path("pruned.npz"), pruned_file([spec] * (args.layers + 1), channels, target, random_layers,
                                                     result, eps=0.01, seed=1, method="exact", optimal=False,
                                                     target_from_seed=True, target_source="bench", report={}))

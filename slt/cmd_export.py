@@ -35,7 +35,7 @@ def add_parser(subparsers) -> None:
 
 
 def run_export(args) -> int:
-    from constructions.export import export_arrays, forms_of, network_weights
+    from constructions.export import export_arrays, form_specs, forms_of, network_weights
     from constructions.files import atomic_write, check_writable, save_npz
     from constructions.saved import PrunedFile, load_network
 
@@ -49,14 +49,14 @@ def run_export(args) -> int:
     meta = _provenance(record, args.file)
     out = {"file": args.file, "out": args.out, "format": args.format, **meta}
     if args.format == "npz":
-        arrays = export_arrays(forms, meta)
+        arrays = export_arrays(forms, record.specs, meta)
         save_npz(args.out, arrays)
         out["layers"] = _summary(arrays, forms)
     else:
         from constructions.onnx_model import onnx_model, require_onnx
 
         require_onnx()
-        weights = network_weights(forms[form])
+        weights = network_weights(forms[form], form_specs(record.specs, form))
         model = onnx_model(weights, np.dtype(args.dtype), split_input=form == "collapsed",
                            metadata={**meta, "form": form})
         atomic_write(args.out, lambda fh: fh.write(model))

@@ -82,8 +82,9 @@ def run_import(args) -> int:
     bases = build_bases(specs)
     coeffs, rows = [], []
     for i, (b, name) in enumerate(zip(bases, names)):
-        lay = layout(b, channels[i], channels[i + 1])
-        c, resid = orbital_projection(b, arrays[name], channels[i], channels[i + 1], name=f"layer {i + 1} ({name})")
+        lay = layout(b, channels[i], channels[i + 1], specs[i], specs[i + 1])
+        c, resid = orbital_projection(b, arrays[name], channels[i], channels[i + 1], name=f"layer {i + 1} ({name})",
+                                      spec_in=specs[i])
         coeffs.append(c)
         rows.append({"layer": i + 1, "name": name, "kind": lay["kind"], "shape": list(np.shape(arrays[name])),
                      "basis_dim": int(b.dim), "residual": resid, "accepted": resid <= args.tolerance})

@@ -13,7 +13,7 @@ import pytest
 
 from constructions import basis_from_specs, overparameterize, prune, random_network
 from constructions.files import atomic_write, check_writable
-from constructions.saved import load_pruned, load_target, pruned_file, save_pruned, save_target, save_target_layers
+from constructions.saved import load_pruned, load_target, pruned_file, save_pruned, save_target
 from slt.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +123,7 @@ def test_target_files(tmp_path, capsys):
     spec = dict(family="steerable", grid=5, kernel=3, group="C4", field="regular")
     b = basis_from_specs(spec, spec)
     layers = random_network([b, b], [1, 2, 1], np.random.default_rng(0))
-    save_target_layers(tmp_path / "t.npz", layers, source="test")
+    save_target(tmp_path / "t.npz", [L.coeffs for L in layers], [spec] * 3, source="test")
     tf = load_target(tmp_path / "t.npz")
     assert tf.specs == [spec] * 3 and tf.channels == [1, 2, 1] and tf.meta["source"] == "test"
     assert all(np.array_equal(L.coeffs, c) for L, c in zip(layers, tf.coeffs))

@@ -8,7 +8,7 @@ import pytest
 
 from constructions import basis_from_specs, forward, overparameterize, prune, random_network
 from constructions.construction import split_input
-from constructions.export import export_arrays, network_weights
+from constructions.export import export_arrays, form_specs, network_weights
 from constructions.mpnn import GraphBasis
 from constructions.weights import dense_weight, layout, orbital_projection
 from numpy_reference import numpy_forward
@@ -89,7 +89,7 @@ def test_pooled_readout_is_accepted():
     coeffs = np.random.default_rng(2).uniform(-1, 1, (3, 2, b.dim))
     full = dense_weight(b, coeffs)  # (2, 3 * 8 * 36): Linear on the flattened (C, m, m) features
     pooled = full[:, ::36]  # weights after sum pooling over the 6 x 6 pixels: (2, 3 * 8)
-    back, resid = orbital_projection(b, pooled, 3, 2)
+    back, resid = orbital_projection(b, pooled, 3, 2, spec_in=lat("D4", "regular"))
     assert pooled.shape == (2, 24) and np.array_equal(back, coeffs) and resid == 0.0
 
 
@@ -129,7 +129,7 @@ def pruned_network(name, m=10):
 def test_exported_weights_match_the_engine(name):
     target, result = pruned_network(name)
     forms = {"pruned": result.pruned, "collapsed": result.collapsed, "target": target, "masks": result.masks}
-    arrays = export_arrays(forms, {})
+    arrays = export_arrays(forms, NETWORKS[name][0], {})
     x = np.random.default_rng(3).standard_normal((3, target[0].n_in, target[0].basis.shape[1]))
     flat = x.reshape(3, -1)
     grid = NETWORKS[name][0][0].get("grid")
@@ -160,7 +160,7 @@ def test_onnx_outputs_match_the_engine(name):
     for form, layers, engine in (("pruned", result.pruned, forward(result.pruned, x)),
                                  ("collapsed", result.collapsed, result.forward(x)),
                                  ("target", target, forward(target, x))):
-        weights = network_weights(layers)
+        weights = network_weights(layers, form_specs(NETWORKS[name][0], form))
         for dtype, tol in ((np.float64, 1e-12), (np.float32, 3e-5)):
             sess = ort.InferenceSession(onnx_model(weights, dtype, split_input=form == "collapsed"),
                                         providers=["CPUExecutionProvider"])
@@ -174,9 +174,9 @@ def test_onnx_missing_is_one_line(tmp_path, monkeypatch, capsys):
     import sys
 
     target, result = pruned_network("mlp")
-    from constructions.saved import save_target_layers
+    from constructions.saved import save_target
 
-    save_target_layers(tmp_path / "t.npz", target)
+    save_target(tmp_path / "t.npz", [L.coeffs for L in target], NETWORKS["mlp"][0])
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(SystemExit) as exc:
         main(["export", str(tmp_path / "t.npz"), "--out", str(tmp_path / "t.onnx"), "--format", "onnx"])
