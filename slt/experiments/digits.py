@@ -114,7 +114,6 @@ def train_classifier(bases, channels, x, y, cfg, seed: int, log, as_input=lambda
 def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | None = None) -> dict:
     from constructions import basis_norm
     from constructions.construction import hidden_basis
-    from constructions.saved import save_target
 
     cfg = make_config(CONFIGS, quick, config)
     log = Log(log)
@@ -148,6 +147,7 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
         if test_name is None:
             continue
         if out is not None:  # the trained target, for slt export / import-weights / prune --target (issue 16)
+            from constructions.saved import save_target
             row["target_file"] = str(save_target(f"{out}/digits_{group}_target.npz", [L.coeffs for L in target],
                                                  classifier_specs(group, conv, cfg["head"])))
         ev = LatticeEvaluator(tests[test_name], tests["upright"])
