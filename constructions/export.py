@@ -34,10 +34,32 @@ def form_specs(specs, form: str) -> list:
 
 def network_weights(layers, pairs=None) -> list:
     """One dict per layer: ``weight`` (PyTorch layout) and its :func:`~constructions.weights.layout`
-    (``pairs``: the (spec in, spec out) of each layer, :func:`form_specs`)."""
+    (``pairs``: the (spec in, spec out) of each layer, :func:`form_specs`). The float64
+    weights are checked against the available memory before any is built."""
     pairs = pairs or [(None, None)] * len(layers)
-    return [{"weight": dense_weight(L.basis, L.coeffs), **layout(L.basis, L.n_in, L.n_out, *p)}
-            for L, p in zip(layers, pairs)]
+    lays = [layout(L.basis, L.n_in, L.n_out, *p) for L, p in zip(layers, pairs)]
+    check_memory(sum(int(np.prod(lay["weight_shape"])) for lay in lays) * 8, "the dense weights")
+    return [{"weight": dense_weight(L.basis, L.coeffs), **lay} for L, lay in zip(layers, lays)]
+
+
+def available_memory() -> int | None:
+    """Bytes the system can still give (MemAvailable of /proc/meminfo; None if unknown)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def check_memory(needed: int, what: str, fraction: float = 0.8) -> None:
+    """ValueError (with the estimate) when ``needed`` bytes exceed ``fraction`` of the available memory."""
+    free = available_memory()
+    if free is not None and needed > fraction * free:
+        raise ValueError(f"{what} would take {needed / 1e9:.2f} GB, more than {fraction:.0%} of the "
+                         f"{free / 1e9:.2f} GB of memory available; export the collapsed form, or a smaller m")
 
 
 def pruned_forms(record) -> dict:

@@ -183,3 +183,13 @@ def test_onnx_missing_is_one_line(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert exc.value.code == 2 and err.count("\n") == 1 and "pip install 'slt-equivariant[onnx]'" in err
     assert not (tmp_path / "t.onnx").exists()
+
+
+def test_export_size_is_checked_against_memory_first(monkeypatch):
+    import constructions.export as export
+
+    target, result = pruned_network("D4 quotient")
+    monkeypatch.setattr(export, "available_memory", lambda: 10_000)
+    monkeypatch.setattr(export, "dense_weight", lambda *a: pytest.fail("allocated before the memory check"))
+    with pytest.raises(ValueError, match=r"the dense weights would take 0\.00 GB, more than 80% of the 0\.00 GB"):
+        export.network_weights(result.pruned)
