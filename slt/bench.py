@@ -10,7 +10,7 @@ import importlib
 import json
 import sys
 
-BENCHMARKS = ["basis", "subsetsum", "prune"]
+BENCHMARKS = ["basis", "subsetsum", "prune", "io"]
 
 
 def _register(sub) -> None:

@@ -19,6 +19,9 @@ COMMANDS = [
     "slt.cmd_width",
     "slt.cmd_calibrate",
     "slt.cmd_prune",
+    "slt.cmd_verify",
+    "slt.cmd_import",
+    "slt.cmd_export",
     "slt.cmd_reproduce",
     "slt.cmd_experiment",
 ]

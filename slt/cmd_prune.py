@@ -1,16 +1,13 @@
-"""``slt prune`` and ``slt verify``: build the strong lottery ticket and check it (THEORY §3, §5)."""
+"""``slt prune``: build the strong lottery ticket and report on it (THEORY §3, §5); ``slt verify``
+(``cmd_verify``) re-checks a file it saved."""
 from __future__ import annotations
 
 import json
 import sys
 import time
 
-import numpy as np
-
 from .family import add_family_args, field_specs
 from .jsonio import to_jsonable
-
-FORMAT_VERSION = 1
 
 
 def add_parser(subparsers) -> None:
@@ -35,23 +32,14 @@ def add_parser(subparsers) -> None:
     p.add_argument("--optimal", action="store_true",
                    help="solve every Subset-Sum problem to optimality instead of stopping at eps'")
     p.add_argument("--target", metavar="FILE.npz", help="target coefficients: arrays layer_1 ... layer_l of shape "
-                                                         "(n_{i-1}, n_i, |B_i|)")
-    p.add_argument("--save", metavar="OUT.npz", help="save target, random network, masks and pruned coefficients")
+                                                         "(n_{i-1}, n_i, |B_i|), e.g. from `slt import-weights`")
+    p.add_argument("--save", metavar="OUT.npz", help="save target, random network, masks and pruned coefficients "
+                                                     "(written atomically; checked writable before the run)")
     p.add_argument("--samples", type=int, default=256, help="random unit-sphere inputs for the measured error")
     p.add_argument("--certify", choices=("auto", "yes", "no"), default="auto",
                    help="level-2 certificate: auto skips it when too expensive (default auto)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run_prune)
-
-    v = subparsers.add_parser("verify", help="re-check a file written by `slt prune --save` from scratch",
-                              description="Rebuild the bases from the saved field specs, check that the pruned "
-                                          "coefficients are the random ones times 0/1 masks, and recompute the "
-                                          "whole verification report.")
-    v.add_argument("file", metavar="FILE.npz")
-    v.add_argument("--samples", type=int, default=256, help="random unit-sphere inputs for the measured error")
-    v.add_argument("--certify", choices=("auto", "yes", "no"), default="auto")
-    v.add_argument("--json", action="store_true", help="print JSON")
-    v.set_defaults(func=run_verify)
 
 
 # ---------------------------------------------------------------------------- building blocks
@@ -94,22 +82,27 @@ def choose_m(args, info):
     return [r["m"] for r in width["layers"]], src
 
 
-def load_target(path, bases, channels):
+def load_target(path, bases, channels, specs):
+    """Target Layers from a target file (``constructions.saved.load_target``), checked against the
+    family flags: field specs (when the file has them), channels and basis dimensions."""
     from constructions import Layer
-    try:
-        data = np.load(path)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"cannot read target file {path!r}: {exc}") from None
+    from constructions.saved import load_target as read_target
+    from constructions.specs import normalize_spec
+
+    tf = read_target(path)
+    if len(tf.coeffs) != len(bases):
+        raise ValueError(f"target file {path!r} has {len(tf.coeffs)} layers; --channels describes {len(bases)}")
+    if tf.specs is not None:
+        for i, (a, b) in enumerate(zip(tf.specs, specs)):
+            if normalize_spec(a) != normalize_spec(b):
+                raise ValueError(f"target file {path!r} was made for field spec {a} at boundary {i}, "
+                                 f"but the family flags give {b}")
     layers = []
-    for i, b in enumerate(bases):
-        key = f"layer_{i + 1}"
-        if key not in data:
-            raise ValueError(f"target file {path!r} lacks array {key!r} (needs layer_1 ... layer_{len(bases)})")
-        c = np.asarray(data[key], dtype=np.float64)
+    for i, (b, c) in enumerate(zip(bases, tf.coeffs)):
         want = (channels[i], channels[i + 1], b.dim)
         if c.shape != want:
-            raise ValueError(f"target {key} has shape {c.shape}; this family and --channels need {want}")
-        layers.append(Layer(b, c))  # validates finiteness
+            raise ValueError(f"target layer_{i + 1} has shape {c.shape}; this family and --channels need {want}")
+        layers.append(Layer(b, c))
     return layers
 
 
@@ -140,6 +133,8 @@ def report_for(result, target, info, eps, rng, samples, certify, seconds_so_far=
 # ---------------------------------------------------------------------------- commands
 def run_prune(args) -> int:
     from constructions import overparameterize, prune, random_network
+    from constructions.files import check_writable
+    from constructions.saved import seed_streams
 
     t0 = time.perf_counter()
     channels = check_channels(args.channels)
@@ -147,11 +142,13 @@ def run_prune(args) -> int:
         raise ValueError(f"--eps must be in (0, 1), got {args.eps}")
     if args.samples < 1:
         raise ValueError(f"--samples must be >= 1, got {args.samples}")
+    if args.save:
+        check_writable(args.save, "--save")
     specs = field_specs(args, len(channels))
     bases = build_bases(specs)
-    target_rng, net_rng, check_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(args.seed).spawn(3))
+    target_rng, net_rng, check_rng = seed_streams(args.seed)
     if args.target:
-        target, target_source = load_target(args.target, bases, channels), f"file {args.target}"
+        target, target_source = load_target(args.target, bases, channels, specs), f"file {args.target}"
     else:
         target, target_source = random_network(bases, channels, target_rng), "random, rescaled to ||W_i||_op = 1"
     info = layer_info(bases, channels)
@@ -164,59 +161,21 @@ def run_prune(args) -> int:
     rep.update({"eps": args.eps, "seed": args.seed, "m": ms, "m_source": m_source, "target_source": target_source,
                 "channels": channels, "specs": specs, "seconds": time.perf_counter() - t0})
     if args.save:
-        save(args.save, specs, channels, target, random_layers, result, rep)
+        save(args, specs, channels, target, random_layers, result, rep)
         rep["saved"] = args.save
     print_report(rep, args.json)
     return 0
 
 
-def run_verify(args) -> int:
-    from constructions import Layer, from_masks
+def save(args, specs, channels, target, random_layers, result, rep) -> None:
+    """``--save``: the run as a pruned-network file (``constructions.saved``, format 2)."""
+    from constructions.saved import pruned_file, save_pruned
 
-    t0 = time.perf_counter()
-    try:
-        data = np.load(args.file)
-        meta = json.loads(str(data["meta"]))
-    except (OSError, ValueError, KeyError) as exc:
-        raise ValueError(f"cannot read {args.file!r} as a file written by `slt prune --save`: {exc}") from None
-    specs, channels, eps = meta["specs"], meta["channels"], meta["eps"]
-    bases = build_bases(specs)
-    from constructions import hidden_basis
-    depth = len(bases)
-    target = [Layer(b, data[f"target_{i + 1}"]) for i, b in enumerate(bases)]
-    random_layers, masks = [], []
-    for i, b in enumerate(bases):
-        for j, basis in ((2 * i + 1, hidden_basis(b)), (2 * i + 2, b)):
-            rc, mk, pr = data[f"random_{j}"], data[f"mask_{j}"], data[f"pruned_{j}"]
-            if not np.array_equal(pr, rc * mk):
-                raise ValueError(f"pruned_{j} is not random_{j} times mask_{j}: the file does not describe a pruning")
-            random_layers.append(Layer(basis, rc))
-            masks.append(mk)
-    if len(random_layers) != 2 * depth:
-        raise ValueError("corrupt file: wrong number of random layers")
-    result = from_masks(random_layers, target, masks, method=f"masks from {args.file}")
-    rng = np.random.default_rng(np.random.SeedSequence(meta["seed"]).spawn(3)[2])
-    rep = report_for(result, target, layer_info(bases, channels), eps, rng, args.samples, args.certify)
-    rep.update({"eps": eps, "seed": meta["seed"], "m": result.m, "channels": channels, "specs": specs,
-                "file": args.file, "seconds": time.perf_counter() - t0})
-    saved = meta.get("report", {})
-    for key in ("coefficient_error_max", "error_bound", "certified_bound"):
-        if saved.get(key) is not None and rep.get(key) is not None:
-            rep[f"{key}_matches_saved"] = bool(np.isclose(saved[key], rep[key], rtol=1e-9, atol=1e-15))
-    print_report(rep, args.json)
-    return 0
-
-
-def save(path, specs, channels, target, random_layers, result, rep) -> None:
-    arrays = {"meta": np.array(json.dumps({"format": FORMAT_VERSION, "specs": specs, "channels": channels,
-                                           "eps": rep["eps"], "seed": rep["seed"], "m": rep["m"],
-                                           "report": to_jsonable(rep)}))}
-    for i, layer in enumerate(target):
-        arrays[f"target_{i + 1}"] = layer.coeffs
-    for j, (rl, mk, pl) in enumerate(zip(random_layers, result.masks, result.pruned), start=1):
-        arrays[f"random_{j}"], arrays[f"mask_{j}"], arrays[f"pruned_{j}"] = rl.coeffs, mk, pl.coeffs
-    with open(path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+    record = pruned_file(specs, channels, target, random_layers, result, eps=args.eps, seed=args.seed,
+                         method=args.method, optimal=args.optimal, target_from_seed=not args.target,
+                         target_source=rep["target_source"], report=to_jsonable(rep), samples=args.samples,
+                         certify=args.certify)
+    save_pruned(args.save, record)
 
 
 def _progress(done, total):

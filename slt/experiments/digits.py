@@ -38,13 +38,18 @@ def spec(group: str, field: str) -> dict:
     return {"family": "steerable", "grid": GRID, "kernel": KERNEL, "group": group, "field": field}
 
 
+def classifier_specs(group: str, conv: list[int], head: list[int]) -> list[dict]:
+    """Field specs trivial -> regular^len(conv) -> point^(len(head) + 1) (C1: trivial fields throughout)."""
+    hidden = "trivial" if group == "C1" else "regular"
+    return [spec(group, f) for f in ["trivial"] + [hidden] * len(conv) + ["point"] * (len(head) + 1)]
+
+
 def classifier_bases(group: str, conv: list[int], head: list[int]):
-    """Bases of trivial -> regular^len(conv) -> point^(len(head) + 1) (C1: trivial fields throughout)."""
+    """Bases and channels of the classifier of :func:`classifier_specs`."""
     from constructions import basis_from_specs
 
-    hidden = "trivial" if group == "C1" else "regular"
-    fields = ["trivial"] + [hidden] * len(conv) + ["point"] * (len(head) + 1)
-    bases = [basis_from_specs(spec(group, a), spec(group, b)) for a, b in zip(fields, fields[1:])]
+    specs = classifier_specs(group, conv, head)
+    bases = [basis_from_specs(a, b) for a, b in zip(specs, specs[1:])]
     return bases, [1] + list(conv) + list(head) + [CLASSES]
 
 
@@ -141,6 +146,10 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
         models.append(row)
         if test_name is None:
             continue
+        if out is not None:  # the trained target, for slt export / import-weights / prune --target (issue 16)
+            from constructions.saved import save_target
+            row["target_file"] = str(save_target(f"{out}/digits_{group}_target.npz", [L.coeffs for L in target],
+                                                 classifier_specs(group, conv, cfg["head"])))
         ev = LatticeEvaluator(tests[test_name], tests["upright"])
         hidden = [hidden_basis(L.basis) for L in target]
         studies.append(pruning_study(

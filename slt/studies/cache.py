@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -105,21 +103,12 @@ def atomic_write_text(path, text: str) -> None:
 
 
 def atomic_write_bytes(path, data: bytes) -> None:
+    """``constructions.files.atomic_write`` of ``data``, creating the directory if needed."""
+    from constructions.files import atomic_write
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, lambda fh: fh.write(data))
 
 
 def finite_or_none(x):
