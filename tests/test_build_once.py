@@ -68,7 +68,10 @@ def test_verify_builds_each_basis_once(builds, tmp_path, capsys, family):
     saved = json.loads(capsys.readouterr().out)
     constructions.clear_basis_cache()
     builds.clear()
-    assert main(["verify", path, "--samples", "8", "--certify", "no", "--json"]) == 0
+    # exit 1 is allowed: at m = 6 the network misses eps and strict verify says so; what is
+    # counted here is the bases built to recompute the report
+    assert main(["verify", path, "--samples", "8", "--certify", "no", "--json"]) in (0, 1)
     report = json.loads(capsys.readouterr().out)
+    assert {f.split(":")[0] for f in report.get("failures", [])} <= {"check error bound"}, report.get("failures")
     assert report["coefficient_error_max"] == saved["coefficient_error_max"]
     assert len(builds) == EXPECTED[family] and set(builds.values()) == {1}, builds
