@@ -98,23 +98,19 @@ def collapse_error(result: PruneResult, x: np.ndarray, honest: np.ndarray | None
 
 def honest_checks(result: PruneResult, rng, batch: int, elements: int) -> dict:
     """One honest 2l-layer forward pass f(x) serves both checks: the collapse check
-    (f(x) vs the collapsed evaluation) and the equivariance error
-    max_g ||f(rho(g) x) - rho(g) f(x)|| / ||f(x)|| over ``elements`` group elements
-    (all of them for groups of at most 256 elements on X ⊔ Y)."""
-    from .actions import inverse
-    from .equivariance import group_elements
+    (f(x) vs the collapsed evaluation) and the equivariance errors
+    ||f(rho(g) x) - rho(g) f(x)|| / ||f(x)|| of ``elements`` group elements (all of them
+    for groups of at most 256 elements on X ⊔ Y; ``equivariance.equivariance_errors``)."""
+    from .equivariance import equivariance_errors, group_elements
 
     first, last = result.pruned[0], result.pruned[-1]
     x = rng.standard_normal((batch, first.n_in, first.basis.shape[1]))
     fx = forward(result.pruned, x)
-    gx, gy = group_elements(first.basis.action_in, last.basis.action_out, rng, count=elements)
-    scale = max(float(np.linalg.norm(fx)), 1e-300)
-    worst = 0.0
-    for px, py in zip(gx, gy):
-        lhs = forward(result.pruned, np.take(x, inverse(px), axis=-1))
-        worst = max(worst, float(np.linalg.norm(lhs - np.take(fx, inverse(py), axis=-1))) / scale)
-    return {"collapse_check": collapse_error(result, x, honest=fx), "equivariance_error": worst,
-            "equivariance_elements": int(gx.shape[0])}
+    group = group_elements(first.basis.action_in, last.basis.action_out, rng, count=elements)
+    errs = equivariance_errors(lambda v: forward(result.pruned, v), x, group, fx=fx)
+    return {"collapse_check": collapse_error(result, x, honest=fx), "equivariance_error": errs.max,
+            "equivariance_elements": int(errs.errors.size),
+            "equivariance_worst_element": errs.elements.names[errs.worst]}
 
 
 def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budget: float = 2e9) -> dict:

@@ -215,25 +215,19 @@ def relative_error(a: np.ndarray, b: np.ndarray, scale: float = 0.0) -> float:
 def honest_equivariance(layers, rng, elements: int = 4) -> float:
     """Equivariance error of the honest 2l-layer pruned network (not its collapse) on one
     random input and a few random group elements (random walks on the generators)."""
-    from constructions import forward
-    from constructions.actions import inverse
-    from constructions.equivariance import group_elements
+    from constructions import equivariance_errors, forward, group_elements
 
     a_in, a_out = layers[0].basis.action_in, layers[-1].basis.action_out
-    gx, gy = group_elements(a_in, a_out, rng, count=elements, max_all=0)
+    group = group_elements(a_in, a_out, rng, count=elements, max_all=0)
     x = rng.standard_normal((1, layers[0].n_in, a_in.size))
-    fx = forward(layers, x)
-    scale = max(float(np.linalg.norm(fx)), 1e-300)
-    return max(float(np.linalg.norm(forward(layers, np.take(x, inverse(px), axis=-1))
-                                    - np.take(fx, inverse(py), axis=-1))) / scale for px, py in zip(gx, gy))
+    return equivariance_errors(lambda v: forward(layers, v), x, group).max
 
 
 def engine_equivariance(layers, rng, split: bool) -> float:
     """``constructions.equivariance_error`` of a network (or of a pruned network's
     collapse, fed (relu(x), relu(-x))): random inputs, all group elements when the group
     has at most 256, else 16 random ones."""
-    from constructions import equivariance_error, forward
-    from constructions.construction import split_input
+    from constructions import equivariance_error, forward, split_input
 
     first = layers[0]
     n_in = first.n_in // 2 if split else first.n_in
