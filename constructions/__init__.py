@@ -40,3 +40,6 @@ from .mpnn import GraphBasis, bind_graphs, graph_equivariance_error, permute_gra
 __all__ += ["layer_eps", "split_input", "layer_bound", "network_bound", "data_init", "init_network", "logits_of",
             "minibatches", "rescale_network", "train_network", "GraphBasis", "bind_graphs", "graph_equivariance_error",
             "permute_graphs"]
+from .prefix import prefix_network  # noqa: E402
+
+__all__ += ["prefix_network"]

@@ -109,17 +109,6 @@ def _determined_quantiles(values: np.ndarray, unknown: np.ndarray) -> dict:
     return out
 
 
-def _first_hits(err: np.ndarray, eps: list[float]) -> np.ndarray:
-    """n*[t, g] = smallest n with err[t, n] <= eps[g] (err nonincreasing; inf if never)."""
-    T, N = err.shape
-    out = np.full((T, len(eps)), np.inf)
-    for g, e in enumerate(eps):
-        hit = err <= e
-        anyhit = hit.any(axis=1)
-        out[anyhit, g] = np.argmax(hit[anyhit], axis=1)
-    return out
-
-
 def _summaries(first: np.ndarray, known_until: np.ndarray, eps: list[float], N: int) -> dict:
     """P(n* <= n) per eps and n (None where a censored trial makes it unknown), and the
     smallest n reaching eps in 50 % / 99 % of the trials (None if not determined)."""
@@ -143,7 +132,7 @@ def _summaries(first: np.ndarray, known_until: np.ndarray, eps: list[float], N: 
 
 
 def _target_walk(cell: dict) -> dict:
-    from subsetsum import SAMPLERS, solve
+    from subsetsum import SAMPLERS, first_hits, solve
     rng = _rng(cell)
     T, N, eps = cell["trials"], cell["n_max"], cell["eps"]
     a = SAMPLERS[cell["distribution"]](rng, (T, N))
@@ -178,7 +167,7 @@ def _target_walk(cell: dict) -> dict:
     stopped = np.arange(Ncols + 1)[None, :] >= stopped_at[:, None]
     # a trial stopped because it reached the floor has err <= floor afterwards (known)
     reached = np.nanmin(err, axis=1) <= floor
-    first = _first_hits(np.where(np.isnan(err), np.inf, err), eps)
+    first = first_hits(np.where(np.isnan(err), np.inf, err), eps)
     known_until = np.where(reached, N, np.minimum(stopped_at - 1, N))   # censored trials: known up to here
     known_until[~reached & (stopped_at > N)] = N
     out = _summaries(first, known_until, eps, Ncols)
@@ -187,70 +176,8 @@ def _target_walk(cell: dict) -> dict:
     return out
 
 
-def prefix_sup_errors(samples: np.ndarray, max_nonzero: int, stop: float = 0.0, levels: int = 1):
-    """Sup-error of every prefix of every row, walking over the nonzero samples.
-
-    samples (R, M) -> (sup (R, M+1), known (R, M+1) bool, done (R,) bool).
-
-    Level 1: sup[r, n] is the EXACT sup-error (``subsetsum.sup_error``) of the first n
-    samples while they hold at most ``max_nonzero`` nonzero samples (``known``); a row stops
-    early once its sup-error is <= ``stop`` (``done``). Past that point sup[r, n] holds a
-    rigorous UPPER bound, nonincreasing in n:
-
-    * ``levels = 1``: the sup-error of the longest prefix computed (its subset sums are a
-      subset of the longer prefix's);
-    * ``levels >= 2``: a Minkowski refinement. If the subset sums of a group A of samples
-      reach every z in [-1, 1] within r, and those of the next group B reach every w in
-      [-r, r] within r', then A ∪ B reaches every z within r' (z - a lies in [-r, r]). And
-      sup_{|w| <= r} dist(w, Σ(B)) = r sup_error(B / r). So each further level walks the
-      next ``max_nonzero`` nonzero samples with r_new = r sup_error(prefix of B / r).
-    Cost about twice the last step (2^max_nonzero sums per row) per level.
-    """
-    from subsetsum import sup_error
-    from subsetsum.certificate import sup_error_within
-    R, M = samples.shape
-    sup = np.full((R, M + 1), np.nan)
-    sup[:, 0] = 1.0                                # no samples: sums {0}, worst z = +-1
-    nz = samples != 0
-    order = np.argsort(~nz, axis=1, kind="stable")
-    values = np.take_along_axis(samples, order, axis=1)
-    count = nz.sum(axis=1)
-    done = np.zeros(R, dtype=bool)
-    done_j = np.zeros(R, dtype=int)                # nonzero samples used when a row finished
-    scale = np.ones(R)                             # r of the current level
-    for level in range(levels):
-        base = level * max_nonzero
-        active = np.flatnonzero(~done & (count > base))
-        if active.size == 0:
-            break
-        if level:
-            scale[active] = np.nan_to_num(sup[active, order[active, base - 1] + 1], nan=1.0)
-            active = active[scale[active] > 0]
-        for j in range(1, max_nonzero + 1):
-            active = active[count[active] >= base + j]
-            if active.size == 0:
-                break
-            r = scale[active]
-            s = sup_error_within(values[active, base:base + j], r)
-            sup[active, order[active, base + j - 1] + 1] = s
-            hit = s <= stop
-            done[active[hit]] = True
-            done_j[active[hit]] = base + j
-            active = active[~hit]
-    for n in range(1, M + 1):                      # between nonzero samples nothing changes
-        miss = np.isnan(sup[:, n])
-        sup[miss, n] = sup[miss, n - 1]
-    # exact (level 1) up to the sample before the first nonzero not used by level 1
-    used = np.where(done & (done_j <= max_nonzero), done_j, np.minimum(count, max_nonzero))
-    known_until = np.full(R, M)
-    rows = np.flatnonzero(count > used)
-    known_until[rows] = order[rows, used[rows]]
-    known = np.arange(M + 1)[None, :] <= known_until[:, None]
-    return sup, known, done
-
-
 def _sup_walk(cell: dict) -> dict:
-    from subsetsum import SAMPLERS
+    from subsetsum import SAMPLERS, first_hits, prefix_sup_errors
     rng = _rng(cell)
     T, N, eps, K = cell["trials"], cell["n_max"], cell["eps"], cell["max_nonzero"]
     a = SAMPLERS[cell["distribution"]](rng, (T, N))
@@ -259,7 +186,7 @@ def _sup_walk(cell: dict) -> dict:
     # for P(sup <= eps): a finished row (sup <= smallest eps) is settled for every eps
     settled = known | done[:, None]
     known_until = np.where(done, N, settled.sum(axis=1) - 1)
-    first = _first_hits(np.where(settled, sup, np.inf), eps)
+    first = first_hits(np.where(settled, sup, np.inf), eps)
     out = _summaries(first, known_until, eps, N)
     out.update(_determined_quantiles(sup, ~known))
     out.update({"trials": T, "n_max": N, "censored": int((~done).sum()), "n_cols": N, "max_nonzero": K})
