@@ -29,8 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bounds.calibration import (DATA_PATH, bonferroni_alpha, check_sorted_grid, fit_constants,
-                                smallest_m)
+from bounds import DATA_PATH, bonferroni_alpha, check_sorted_grid, fit_constants, smallest_m
+
+from .progress import progress_bar
 
 FULL_GRID = [0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001]
 QUICK_GRID = [0.2, 0.1, 0.05, 0.02]
@@ -73,6 +74,20 @@ def _chunk(task):
                                  max_nonzero=MAX_NONZERO)
 
 
+def _run_chunks(tasks, jobs: int, bar) -> dict:
+    """{chunk index: m*} of every task, in ``jobs`` processes; the bar counts trials."""
+    results = {}
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        for index, m_star in (pool.map(_chunk, tasks) if pool else map(_chunk, tasks)):
+            results[index] = m_star
+            bar.update(len(m_star))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return results
+
+
 def _quantile(column: np.ndarray, q: float):
     """Empirical quantile of m* (an observed value, no interpolation); None if it is 'never reached'."""
     value = float(np.quantile(column, q, method="higher"))
@@ -80,7 +95,7 @@ def _quantile(column: np.ndarray, q: float):
 
 
 def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs: int, chunk: int,
-              exact_max: int = 20, bound_nonzero: int = 20, progress=None, raw: str | None = None) -> dict:
+              exact_max: int = 20, bound_nonzero: int = 20, progress: bool = False, raw: str | None = None) -> dict:
     """Run the Monte-Carlo and return the calibration record (see module docstring)."""
     grid = check_sorted_grid(grid)
     if len(grid) < 2:
@@ -99,24 +114,9 @@ def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs:
                          f"(2^24 subset sums per row already take seconds)")
     tasks = [(seed, i, min(chunk, trials - i * chunk), m_max, grid, exact_max, bound_nonzero)
              for i in range(math.ceil(trials / chunk))]
-    results, done, start = {}, 0, time.time()
-    if jobs == 1:
-        iterator = map(_chunk, tasks)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        iterator = pool.map(_chunk, tasks)
-    try:
-        for index, m_star in iterator:
-            results[index] = m_star
-            done += len(m_star)
-            if progress:
-                elapsed = time.time() - start
-                progress(f"calibrate: {done}/{trials} trials, {elapsed:.0f} s elapsed, "
-                         f"~{elapsed * (trials - done) / done:.0f} s left")
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    start = time.time()
+    with progress_bar(trials, "calibrate", unit="trial", enabled=progress) as bar:
+        results = _run_chunks(tasks, jobs, bar)
     m_star = np.concatenate([results[i] for i in range(len(tasks))])
     if raw:
         np.savez_compressed(raw, m_star=m_star, grid=np.asarray(grid), seed=seed, m_max=m_max)
@@ -128,8 +128,6 @@ def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs:
             unreached.append({"eps_pp": p, "never_reached": int(np.sum(np.isinf(column))),
                               "note": f"no m <= {m_max} passes: too many trials never reach eps'' "
                                       f"(increase --m-max or --trials)"})
-            if progress:
-                progress(f"calibrate: eps'' = {p}: {unreached[-1]['note']}; left out of the fit")
             continue
         points.append({"eps_pp": p, "ln_2_over_eps_pp": math.log(2 / p), "m": best["m"],
                        "failures_at_m": best["failures"], "upper_bound_at_m": best["upper"],
@@ -202,8 +200,7 @@ def run(args) -> int:
     print(f"calibrate: eps'' grid {grid}, {trials} trials, m_max {args.m_max}, "
           f"{args.jobs} process(es), seed {args.seed}", file=sys.stderr)
     result = calibrate(grid, trials, args.m_max, args.confidence, args.seed, args.jobs, args.chunk,
-                       exact_max, bound_nonzero, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
-                       raw=args.raw)
+                       exact_max, bound_nonzero, progress=True, raw=args.raw)
     data = record(args, grid, trials, exact_max, bound_nonzero, result)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=2) + "\n")

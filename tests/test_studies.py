@@ -272,15 +272,3 @@ def test_rng_for_is_deterministic_and_distinct():
     assert np.array_equal(a, rng_for(0, "study", {"cell": 1}).random(3))
     assert not np.array_equal(a, rng_for(1, "study", {"cell": 1}).random(3))
     assert not np.array_equal(a, rng_for(0, "study", {"cell": 2}).random(3))
-
-
-def test_progress_bar_counts_to_total():
-    import io
-    from slt.studies.progress import Progress
-    buf = io.StringIO()
-    bar = Progress(3, stream=buf, width=6)
-    for i in range(3):
-        bar.advance(f"step {i}")
-    bar.close()
-    lines = buf.getvalue().splitlines()
-    assert len(lines) == 3 and lines[-1].startswith("[######] 3/3")

@@ -16,7 +16,7 @@ NAME = "experiments"
 TITLE = "End-to-end experiments (issue #7): trained equivariant target vs pruned random network"
 #: the source these results depend on, besides the dependency packages (cache key)
 CODE_MODULES = ("slt.experiments", "slt.experiments.common", "slt.experiments.data", "slt.experiments.digits",
-                "slt.experiments.ign", "slt.experiments.mpnn")
+                "slt.experiments.ign", "slt.experiments.mpnn", "slt.experiments.report")
 EXPERIMENT_DIR = "experiments"
 #: compute_cell receives the report directory (the experiments write their own files there)
 NEEDS_OUT = True
@@ -64,12 +64,11 @@ def compute_cell(cell: dict, out=None) -> dict:
     except ImportError as exc:
         return {"available": False, "reason": f"not available: {exc}", "_nocache": True}
     target = Path(out) / EXPERIMENT_DIR if out is not None else None
-    log = lambda msg: print(f"  [{name}] {msg}", file=sys.stderr)  # noqa: E731
     try:
-        result = api.run_experiment(name, quick=cell["quick"], seed=cell["seed"], out=target, log=None)
+        result = api.run_experiment(name, quick=cell["quick"], seed=cell["seed"], out=target)
     except Exception as exc:  # an experiment failing must not stop the studies
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        log(f"failed: {last}")
+        print(f"  [{name}] failed: {last}", file=sys.stderr)
         return {"available": True, "failed": True, "reason": f"failed: {last}", "_nocache": True}
     rows = []
     for r in result.get("summary", []):

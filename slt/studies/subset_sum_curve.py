@@ -195,7 +195,7 @@ def _sup_walk(cell: dict) -> dict:
 
 def _reference(cell: dict) -> dict:
     from subsetsum import SAMPLERS, solve
-    from bounds.calibration import clopper_pearson_upper
+    from bounds import clopper_pearson_upper
     rng = _rng(cell)
     T, n, eps = cell["trials"], cell["n"], cell["eps"]
     a = SAMPLERS[cell["distribution"]](rng, (T, n))
