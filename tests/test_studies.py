@@ -1,4 +1,4 @@
-"""The studies of issue #6 (slt/studies): each produces its files with the expected columns and
+"""The studies of `slt reproduce` (slt/studies): each produces its files with the expected columns and
 finite values, figures open, and the numerical building blocks are right."""
 from __future__ import annotations
 

@@ -49,7 +49,12 @@ def margins(logits: np.ndarray) -> np.ndarray:
 
 def eps_from_margins(logits: np.ndarray, quantile: float = MARGIN_QUANTILE) -> tuple[float, int]:
     """(eps, ties): eps = the ``quantile`` of the positive margins / sqrt(2); ties = the
-    number of inputs whose two top logits are equal (e.g. all zero), left out of the rule."""
+    number of inputs whose two top logits are equal (e.g. all zero), left out of the rule.
+
+    >>> eps, ties = eps_from_margins(np.array([[0.5, 0.0], [0.0, 0.0], [0.0, 0.6]]), quantile=0.0)
+    >>> round(eps * math.sqrt(2), 12), ties      # smallest positive margin 0.5, one tie
+    (0.5, 1)
+    """
     marg = margins(logits)
     positive = marg[marg > 0]
     if positive.size == 0:

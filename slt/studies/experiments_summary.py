@@ -1,10 +1,10 @@
-"""The end-to-end experiments of issue #7 as one row each in ``slt reproduce``.
+"""The end-to-end experiments (``slt experiment``) as one row per pruned model in ``slt reproduce``.
 
-Hook: each experiment is run through ``slt.experiments.run_experiment(name, quick, seed,
-out, log)`` (``slt experiment digits|ign|mpnn``; written by the issue-#7 code, which also
-writes its own tables and figure under ``out/experiments``). An experiment whose module
-is missing or fails is reported as such in the table (and not cached, so the next run
-tries again); nothing else of ``slt reproduce`` depends on it.
+Each experiment is run through ``slt.experiments.run_experiment(name, quick, seed, out)``,
+which also writes its own tables and figure under ``out/experiments``. An experiment that
+fails (or whose optional dependency, scikit-learn for digits, is missing) is reported as
+such in the table and not cached, so the next run tries again; nothing else of
+``slt reproduce`` depends on it.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import traceback
 from .tables import Column, Table
 
 NAME = "experiments"
-TITLE = "End-to-end experiments (issue #7): trained equivariant target vs pruned random network"
+TITLE = "End-to-end experiments: trained equivariant target vs pruned random network"
 #: the source these results depend on, besides the dependency packages (cache key)
 CODE_MODULES = ("slt.experiments", "slt.experiments.common", "slt.experiments.data", "slt.experiments.digits",
                 "slt.experiments.ign", "slt.experiments.mpnn", "slt.experiments.report")

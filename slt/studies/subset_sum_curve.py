@@ -1,4 +1,4 @@
-"""Study 1: the random Subset-Sum curve (THEORY §3; PERFORMANCE.md's statistics).
+"""Study 1: the random Subset-Sum curve (THEORY §3).
 
 For samples from Uniform[-1, 1] (``uniform``), products U V (``product``) and Pensia's D
 = ½ δ0 + ½ Law(UV) (``pensia``, the law of the construction's samples), with n the
@@ -37,7 +37,7 @@ TITLE = "Random Subset-Sum: P(error <= eps) and the best error versus the number
 DISTRIBUTIONS = ("uniform", "product", "pensia")
 DIST_LABEL = {"uniform": "U[-1,1]", "product": "U V", "pensia": "Pensia's D"}
 EPS_GRID = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]
-#: published per-target failure rates at n = 15, eps = 0.01 (Burkholz et al.; PERFORMANCE.md)
+#: published per-target failure rates at n = 15, eps = 0.01 (Burkholz et al.)
 REFERENCE = {"uniform": 0.004, "product": 0.036}
 REFERENCE_N, REFERENCE_EPS = 15, 0.01
 EXACT_CAP = 44            # subsetsum exact solver: nonzero samples per problem
@@ -257,7 +257,7 @@ REFERENCE_COLUMNS = [
     Column("failure_rate_measured", "measured", "probability", "fraction of targets z ~ U[-1,1] with best error > eps"),
     Column("ci95_low_measured", "measured", "probability", "Clopper-Pearson 95 % interval"),
     Column("ci95_high_measured", "measured", "probability"),
-    Column("failure_rate_published", "reference", "probability", "Burkholz et al. statistics (PERFORMANCE.md)"),
+    Column("failure_rate_published", "reference", "probability", "Burkholz et al."),
 ]
 
 
