@@ -3,7 +3,8 @@
 Each experiment trains a bias-free equivariant classifier on real (offline) data, rescales
 it to the theorem's setting (||W_i||_op <= 1, unit-norm inputs), then prunes random
 overparameterised networks of several widths m (no training of the random network) and
-writes tables (CSV + LaTeX) and a figure (accuracy vs m) under --out.
+writes labelled tables (CSV, LaTeX, JSON) and a figure (accuracy vs m, one- and two-column
+widths) under --out. A progress bar is drawn on stderr when it is a terminal (not with --json).
 """
 from __future__ import annotations
 
