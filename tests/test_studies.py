@@ -272,3 +272,17 @@ def test_rng_for_is_deterministic_and_distinct():
     assert np.array_equal(a, rng_for(0, "study", {"cell": 1}).random(3))
     assert not np.array_equal(a, rng_for(1, "study", {"cell": 1}).random(3))
     assert not np.array_equal(a, rng_for(0, "study", {"cell": 2}).random(3))
+
+
+def test_a_failing_experiment_is_a_table_row_not_a_crash(monkeypatch, tmp_path):
+    import slt.experiments
+    from slt.studies import experiments_summary as es
+
+    def broken(*args, **kwargs):
+        raise ValueError("scikit-learn is missing")
+    monkeypatch.setattr(slt.experiments, "run_experiment", broken)
+    cell = es.cells(es.parameters("quick", 0))[0]
+    result = es.compute_cell(cell, out=tmp_path)
+    assert result["_nocache"] and result["reason"] == "failed: ValueError: scikit-learn is missing"
+    table = es.assemble({"names": [cell["experiment"]], "quick": True, "seed": 0}, [result])[0]
+    assert table.rows == [{"experiment": cell["experiment"], "status": result["reason"]}]

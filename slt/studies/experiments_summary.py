@@ -23,11 +23,8 @@ NEEDS_OUT = True
 
 
 def names() -> tuple:
-    try:
-        from slt.experiments import EXPERIMENTS
-        return tuple(EXPERIMENTS)
-    except ImportError:
-        return ("digits", "ign", "mpnn")
+    from slt.experiments import EXPERIMENTS
+    return tuple(EXPERIMENTS)
 
 
 #: configuration of the experiments in each preset of ``slt reproduce`` (``--experiments`` overrides):
@@ -54,18 +51,14 @@ def cells(params: dict) -> list[dict]:
 
 def compute_cell(cell: dict, out=None) -> dict:
     """Run one experiment; ``out`` is the report directory (its files go to out/experiments)."""
-    import importlib
     import sys
     from pathlib import Path
+
+    from slt.experiments import run_experiment
     name = cell["experiment"]
-    try:
-        api = importlib.import_module("slt.experiments")
-        importlib.import_module(f"slt.experiments.{name}")
-    except ImportError as exc:
-        return {"available": False, "reason": f"not available: {exc}", "_nocache": True}
     target = Path(out) / EXPERIMENT_DIR if out is not None else None
     try:
-        result = api.run_experiment(name, quick=cell["quick"], seed=cell["seed"], out=target)
+        result = run_experiment(name, quick=cell["quick"], seed=cell["seed"], out=target)
     except Exception as exc:  # an experiment failing must not stop the studies
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
         print(f"  [{name}] failed: {last}", file=sys.stderr)
