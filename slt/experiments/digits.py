@@ -151,7 +151,8 @@ def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
             ev = LatticeEvaluator(x, x, as_input)
             row[f"accuracy_{tname}"] = float(np.mean(np.argmax(ev.logits(target), 1) == y_te))
         note(bar, f"  accuracy upright {100 * row['accuracy_upright']:.2f} %, rotated "
-                  f"{100 * row['accuracy_rotated']:.2f} %, rotated+reflected {100 * row['accuracy_rotated+reflected']:.2f} %")
+                  f"{100 * row['accuracy_rotated']:.2f} %, rotated+reflected "
+                  f"{100 * row['accuracy_rotated+reflected']:.2f} %")
         models.append(row)
         if test_name is None:
             continue
