@@ -106,7 +106,8 @@ def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
     bar.set_postfix_str("message-passing GNN: training")
     res = train_network(layers, minibatches(x[tr] * scale, y[tr], cfg["batch"]), epochs=cfg["epochs"],
                         lr=cfg["lr"], seed=int(rng.integers(2 ** 31)),
-                        bind=lambda net, idx: bind_graphs(net, A[tr[idx]]), probe=(np.arange(start.size), x[start] * scale))
+                        bind=lambda net, idx: bind_graphs(net, A[tr[idx]]),
+                        probe=(np.arange(start.size), x[start] * scale))
     target, factors, logit_factor = rescale_network(bind_graphs(res.layers, A))
     bar.update()
     note(bar, f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}")
