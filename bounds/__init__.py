@@ -28,3 +28,9 @@ __all__ = [
     "subset_sum_m_expr", "theorem1_eps_pp_expr", "theorem1_layer", "theorem1_m_expr",
     "theorem1_random_params_expr", "theorem1_width_expr", "tightness_ratio",
 ]
+# names the application layer (slt) uses: the statistics of `slt calibrate`
+from .calibration import (DATA_PATH, bonferroni_alpha, check_sorted_grid, clopper_pearson_upper,  # noqa: E402
+                          fit_constants, smallest_m)
+
+__all__ += ["DATA_PATH", "bonferroni_alpha", "check_sorted_grid", "clopper_pearson_upper", "fit_constants",
+            "smallest_m"]

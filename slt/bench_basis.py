@@ -1,9 +1,11 @@
-"""Orbital bases and the forward pass: build times and throughput (issue #2 goals)."""
+"""Orbital bases and the forward pass: build times and throughput."""
 from __future__ import annotations
 
 import time
 
 import numpy as np
+
+from .progress import progress_bar
 
 
 def add_arguments(parser) -> None:
@@ -24,22 +26,33 @@ def _best(fn, repeat):
 
 
 def run(args) -> dict:
+    with progress_bar(6, "bench basis", unit="stage", enabled=not getattr(args, "json", False)) as bar:
+        return _measure(args, bar)
+
+
+def _measure(args, bar) -> dict:
     from constructions import Layer, basis_from_specs, basis_norm, forward, partition_basis
+
+    def timed(label, fn):
+        bar.set_postfix_str(label)
+        out = _best(fn, args.repeat)
+        bar.update()
+        return out
 
     rng = np.random.default_rng(0)
     c4 = dict(family="steerable", grid=32, kernel=5, group="C4", field="regular")
-    t_c4, b = _best(lambda: basis_from_specs(c4, c4), args.repeat)
-    t_c4_norm, _ = _best(lambda: basis_norm(basis_from_specs(c4, c4)), args.repeat)
-    t_sn, p = _best(lambda: partition_basis(64, 2, 2), args.repeat)
-    t_sn_norm, _ = _best(lambda: basis_norm(partition_basis(64, 2, 2)), args.repeat)
+    t_c4, b = timed("C4 basis", lambda: basis_from_specs(c4, c4))
+    t_c4_norm, _ = timed("C4 basis + norm", lambda: basis_norm(basis_from_specs(c4, c4)))
+    t_sn, p = timed("S_64 basis", lambda: partition_basis(64, 2, 2))
+    t_sn_norm, _ = timed("S_64 basis + norm", lambda: basis_norm(partition_basis(64, 2, 2)))
     d4 = dict(family="steerable", grid=28, kernel=3, group="D4", field="regular")
     basis = basis_from_specs(d4, d4)
     layers = [Layer(basis, rng.uniform(-1, 1, (16, 16, basis.dim))) for _ in range(3)]
     x = rng.standard_normal((args.batch, 16, basis.shape[1]))
-    t64, _ = _best(lambda: forward(layers, x), args.repeat)
+    t64, _ = timed("forward float64", lambda: forward(layers, x))
     layers32 = [Layer(basis, layer.coeffs.astype(np.float32)) for layer in layers]
     x32 = x.astype(np.float32)
-    t32, _ = _best(lambda: forward(layers32, x32), args.repeat)
+    t32, _ = timed("forward float32", lambda: forward(layers32, x32))
     macs = 3 * args.batch * 28 * 28 * 9 * (16 * 8) ** 2
     return {
         "c4_regular_32x32_k5_basis_seconds": round(t_c4, 4),

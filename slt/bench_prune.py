@@ -5,6 +5,8 @@ import time
 
 import numpy as np
 
+from .progress import progress_bar
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--grid", type=int, default=28, help="torus side (default 28)")
@@ -17,11 +19,17 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> dict:
+    with progress_bar(4, "bench prune", unit="stage", enabled=not getattr(args, "json", False)) as bar:
+        return _measure(args, bar)
+
+
+def _measure(args, bar) -> dict:
     from bounds import network_width
     from constructions import basis_from_specs, overparameterize, prune, random_network, verify
     from slt.cmd_prune import layer_info
 
     t0 = time.perf_counter()
+    bar.set_postfix_str("bases and target")
     spec = dict(family="steerable", grid=args.grid, kernel=3, group="D4", field="regular")
     bases = [basis_from_specs(spec, spec) for _ in range(args.layers)]
     channels = [args.fields] * (args.layers + 1)
@@ -33,13 +41,20 @@ def run(args) -> dict:
     else:
         width = network_width(layer_info(bases, channels), args.eps, 0.01)
         ms, m_source = [r["m"] for r in width["layers"]], f"bound, {width['C_source']} C = {width['C']:.4g}"
+    bar.update()
+    bar.set_postfix_str("random network")
     random_layers = overparameterize(target, ms, net_rng)
     t_random = time.perf_counter()
+    bar.update()
+    bar.set_postfix_str("Subset-Sum")
     result = prune(random_layers, target, eps=args.eps)
     t_prune = time.perf_counter()
+    bar.update()
+    bar.set_postfix_str("verification (level 1)")
     rep = verify(result, target, eps=args.eps, rng=check_rng, samples=args.samples, ascent_steps=10,
                  ascent_starts=4, equivariance_elements=2, certify=False, honest_batch=1)
     t_verify = time.perf_counter()
+    bar.update()
     return {
         "setting": f"D4 regular, {args.layers} layers x {args.fields} fields, {args.grid}x{args.grid}, 3x3 kernels",
         "eps": args.eps, "m": ms, "m_source": m_source,

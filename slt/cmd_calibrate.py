@@ -29,13 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bounds.calibration import (DATA_PATH, bonferroni_alpha, check_sorted_grid, fit_constants,
-                                smallest_m)
+from bounds import DATA_PATH, bonferroni_alpha, check_sorted_grid, fit_constants, smallest_m
+
+from .progress import progress_bar
 
 FULL_GRID = [0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001]
 QUICK_GRID = [0.2, 0.1, 0.05, 0.02]
 MAX_NONZERO = 64             # a trial still above eps'' with this many nonzero samples counts as a failure
-CELLS_PER_CALL = 1 << 22     # rows * 2^j subset sums per sup_error call (memory bound)
 
 
 def add_parser(subparsers) -> None:
@@ -64,93 +64,28 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def balanced_subset(block: np.ndarray, J: int) -> np.ndarray:
-    """Per row, the J//2 largest positive and J - J//2 most negative samples (the other sign
-    fills in when one runs short), zeros elsewhere: at most J nonzero samples per row."""
-    pos = -np.sort(-np.where(block > 0, block, 0.0), axis=1)[:, :J]
-    neg = np.sort(np.where(block < 0, block, 0.0), axis=1)[:, :J]
-    n_pos, n_neg = (block > 0).sum(axis=1), (block < 0).sum(axis=1)
-    k_pos = np.minimum(n_pos, np.maximum(J // 2, J - n_neg))
-    k_neg = np.minimum(n_neg, J - k_pos)
-    cols = np.arange(pos.shape[1])
-    return np.concatenate([np.where(cols < k_pos[:, None], pos, 0.0),
-                           np.where(cols < k_neg[:, None], neg, 0.0)], axis=1)
-
-
-def subset_bound(block: np.ndarray, J: int, sup_error, sup_error_bound) -> np.ndarray:
-    """Rigorous upper bound of the sup-error of each row from two subsets of <= J samples.
-
-    The sup-error of any subset of the samples bounds that of the whole row (fewer subset
-    sums); we take the smaller of the J largest-magnitude samples
-    (``subsetsum.sup_error_bound``) and the sign-balanced subset `balanced_subset` (better
-    when one sign is short of mass near z = +-1).
-    """
-    # refine=False: the first-group bound the shipped calibration was computed with, so that
-    # `slt calibrate` reproduces bounds/data/calibrated_C.json (the refined bound is tighter)
-    return np.minimum(sup_error_bound(block, max_nonzero=J, refine=False), sup_error(balanced_subset(block, J)))
-
-
-def first_prefixes(samples: np.ndarray, grid: list[float], sup_error, bound,
-                   exact_max: int = 20, bound_nonzero: int = 20, max_nonzero: int = 40,
-                   bound_step: int = 2) -> np.ndarray:
-    """m*[t, g]: shortest prefix of row t with sup-error <= grid[g] (np.inf if none); grid descending.
-
-    Only prefixes ending at a nonzero sample can change the sup-error (zeros are dropped),
-    so the rows are walked by the number j of nonzero samples; a row stops once it meets
-    the smallest eps''. Up to ``exact_max`` nonzero samples the exact sup-error is computed
-    at every j; above, every ``bound_step``-th j, the rigorous upper bound
-    ``bound(block, bound_nonzero)`` (`subset_bound`: exact sup-errors of subsets of
-    ``bound_nonzero`` samples; dropping samples can only increase the sup-error). So m* can
-    only be overestimated (conservative); a row still above eps'' at ``max_nonzero``
-    nonzero samples (or at the end of the draw) counts as a failure for every m.
-    Rows that cannot yet meet their loosest unmet eps'' are skipped without computing:
-    sup-error <= p needs 2^j >= 1/p subset sums, max sum >= 1 - p and min sum <= -1 + p.
-    """
-    P = samples.shape[0]
-    grid_arr = np.asarray(grid)
-    out = np.full((P, len(grid)), np.inf)
-    nz = samples != 0
-    count = nz.sum(axis=1)
-    # position of the j-th nonzero sample of each row, and the compacted nonzero values
-    order = np.argsort(~nz, axis=1, kind="stable")
-    values = np.take_along_axis(samples, order, axis=1)
-    pos_sum = np.cumsum(np.maximum(values, 0.0), axis=1)
-    neg_sum = np.cumsum(np.minimum(values, 0.0), axis=1)
-    active = np.arange(P)
-    for j in range(1, max_nonzero + 1):
-        active = active[count[active] >= j]
-        if active.size == 0:
-            break
-        exact = j <= exact_max
-        if not exact and (j - exact_max) % bound_step and j != max_nonzero:
-            continue
-        loosest = grid_arr[np.argmax(np.isinf(out[active]), axis=1)]      # largest unmet eps''
-        possible = ((2.0 ** j) * loosest >= 1) & (pos_sum[active, j - 1] >= 1 - loosest) \
-            & (neg_sum[active, j - 1] <= -1 + loosest)
-        rows = active[possible]
-        errs = np.empty(rows.size)
-        rows_per_call = max(1, CELLS_PER_CALL >> min(j, exact_max if exact else bound_nonzero))
-        for s in range(0, rows.size, rows_per_call):
-            block = values[rows[s:s + rows_per_call], :j]
-            errs[s:s + rows_per_call] = (sup_error(block) if exact
-                                         else bound(block, bound_nonzero))
-        position = order[rows, j - 1] + 1                 # prefix length m ending at this sample
-        hit = (errs[:, None] <= grid_arr[None, :]) & np.isinf(out[rows])
-        rr, gg = np.nonzero(hit)
-        out[rows[rr], gg] = position[rr]
-        active = active[np.isinf(out[active, -1])]
-    return out
-
-
 def _chunk(task):
+    """m* of one seeded chunk of trials (``subsetsum.first_prefixes``)."""
     seed, index, size, m_max, grid, exact_max, bound_nonzero = task
-    from subsetsum import SAMPLERS, sup_error, sup_error_bound
+    from subsetsum import SAMPLERS, first_prefixes
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
     samples = np.asarray(SAMPLERS["pensia"](rng, (size, m_max)), dtype=np.float64)
-    def bound(block, J):
-        return subset_bound(block, J, sup_error, sup_error_bound)
-    return index, first_prefixes(samples, grid, sup_error, bound,
-                                 exact_max=exact_max, bound_nonzero=bound_nonzero, max_nonzero=MAX_NONZERO)
+    return index, first_prefixes(samples, grid, exact_max=exact_max, bound_nonzero=bound_nonzero,
+                                 max_nonzero=MAX_NONZERO)
+
+
+def _run_chunks(tasks, jobs: int, bar) -> dict:
+    """{chunk index: m*} of every task, in ``jobs`` processes; the bar counts trials."""
+    results = {}
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        for index, m_star in (pool.map(_chunk, tasks) if pool else map(_chunk, tasks)):
+            results[index] = m_star
+            bar.update(len(m_star))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return results
 
 
 def _quantile(column: np.ndarray, q: float):
@@ -160,7 +95,7 @@ def _quantile(column: np.ndarray, q: float):
 
 
 def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs: int, chunk: int,
-              exact_max: int = 20, bound_nonzero: int = 20, progress=None, raw: str | None = None) -> dict:
+              exact_max: int = 20, bound_nonzero: int = 20, progress: bool = False, raw: str | None = None) -> dict:
     """Run the Monte-Carlo and return the calibration record (see module docstring)."""
     grid = check_sorted_grid(grid)
     if len(grid) < 2:
@@ -179,24 +114,9 @@ def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs:
                          f"(2^24 subset sums per row already take seconds)")
     tasks = [(seed, i, min(chunk, trials - i * chunk), m_max, grid, exact_max, bound_nonzero)
              for i in range(math.ceil(trials / chunk))]
-    results, done, start = {}, 0, time.time()
-    if jobs == 1:
-        iterator = map(_chunk, tasks)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        iterator = pool.map(_chunk, tasks)
-    try:
-        for index, m_star in iterator:
-            results[index] = m_star
-            done += len(m_star)
-            if progress:
-                elapsed = time.time() - start
-                progress(f"calibrate: {done}/{trials} trials, {elapsed:.0f} s elapsed, "
-                         f"~{elapsed * (trials - done) / done:.0f} s left")
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    start = time.time()
+    with progress_bar(trials, "calibrate", unit="trial", enabled=progress) as bar:
+        results = _run_chunks(tasks, jobs, bar)
     m_star = np.concatenate([results[i] for i in range(len(tasks))])
     if raw:
         np.savez_compressed(raw, m_star=m_star, grid=np.asarray(grid), seed=seed, m_max=m_max)
@@ -208,8 +128,6 @@ def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs:
             unreached.append({"eps_pp": p, "never_reached": int(np.sum(np.isinf(column))),
                               "note": f"no m <= {m_max} passes: too many trials never reach eps'' "
                                       f"(increase --m-max or --trials)"})
-            if progress:
-                progress(f"calibrate: eps'' = {p}: {unreached[-1]['note']}; left out of the fit")
             continue
         points.append({"eps_pp": p, "ln_2_over_eps_pp": math.log(2 / p), "m": best["m"],
                        "failures_at_m": best["failures"], "upper_bound_at_m": best["upper"],
@@ -282,8 +200,7 @@ def run(args) -> int:
     print(f"calibrate: eps'' grid {grid}, {trials} trials, m_max {args.m_max}, "
           f"{args.jobs} process(es), seed {args.seed}", file=sys.stderr)
     result = calibrate(grid, trials, args.m_max, args.confidence, args.seed, args.jobs, args.chunk,
-                       exact_max, bound_nonzero, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
-                       raw=args.raw)
+                       exact_max, bound_nonzero, progress=True, raw=args.raw)
     data = record(args, grid, trials, exact_max, bound_nonzero, result)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=2) + "\n")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 from .family import add_family_args, field_specs
 from .jsonio import to_jsonable
+from .progress import advance_to, progress_bar
 
 
 def add_parser(subparsers) -> None:
@@ -154,9 +154,9 @@ def run_prune(args) -> int:
     info = layer_info(bases, channels)
     ms, m_source = choose_m(args, info)
     random_layers = overparameterize(target, ms, net_rng)
-    progress = _progress if not args.json and sys.stderr.isatty() else None
-    result = prune(random_layers, target, eps=None if args.optimal else args.eps, method=args.method,
-                   progress=progress)
+    with progress_bar(len(target), "Subset-Sum", unit="layer", enabled=not args.json) as bar:
+        result = prune(random_layers, target, eps=None if args.optimal else args.eps, method=args.method,
+                       progress=advance_to(bar))
     rep = report_for(result, target, info, args.eps, check_rng, args.samples, args.certify)
     rep.update({"eps": args.eps, "seed": args.seed, "m": ms, "m_source": m_source, "target_source": target_source,
                 "channels": channels, "specs": specs, "seconds": time.perf_counter() - t0})
@@ -176,10 +176,6 @@ def save(args, specs, channels, target, random_layers, result, rep) -> None:
                          target_source=rep["target_source"], report=to_jsonable(rep), samples=args.samples,
                          certify=args.certify)
     save_pruned(args.save, record)
-
-
-def _progress(done, total):
-    print(f"\rSubset-Sum: layer {done}/{total} solved", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
 
 def print_report(rep: dict, as_json: bool) -> None:

@@ -31,7 +31,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--only", nargs="+", metavar="STUDY", help="run only these studies")
     p.add_argument("--experiments", choices=("quick", "full", "none"),
-                   help="configuration of the end-to-end experiments of `slt experiment` (issue #7) run as the "
+                   help="configuration of the end-to-end experiments of `slt experiment` run as the "
                         "last rows: default quick (their full configurations take longer than the whole budget "
                         "of the full run; run `slt experiment NAME` for those)")
     p.add_argument("--no-experiments", action="store_true", help="same as --experiments none")

@@ -23,3 +23,5 @@ from .result import STATUSES, SubsetSumResult, evaluate
 
 __all__ = ["solve", "sup_error", "sup_error_bound", "METHODS", "SAMPLERS", "draw", "STATUSES",
            "SubsetSumResult", "evaluate"]
+from .prefix import balanced_subset, first_hits, first_prefixes, prefix_sup_errors, subset_bound  # noqa: E402
+__all__ += ["balanced_subset", "first_hits", "first_prefixes", "prefix_sup_errors", "subset_bound"]

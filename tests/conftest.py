@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 #: runtime dependencies (pyproject.toml) every part of the suite needs
-RUNTIME = ("numpy", "scipy", "sympy", "ortools", "matplotlib")
+RUNTIME = ("numpy", "scipy", "sympy", "ortools", "matplotlib", "tqdm")
 
 
 def pytest_configure(config):

@@ -1,4 +1,5 @@
-"""``slt calibrate``: statistics helpers, the prefix walk, the quick run, the shipped data file."""
+"""``slt calibrate``: statistics helpers, the quick run, the shipped data file (the prefix walk it
+runs, ``subsetsum.first_prefixes``, is tested in test_prefix.py)."""
 from __future__ import annotations
 
 import json
@@ -10,10 +11,7 @@ from scipy.stats import binomtest
 
 from bounds.calibration import (DATA_PATH, calibrated_constant, clopper_pearson_upper, fit_constants,
                                 smallest_m)
-from bounds_oracles import pensia_samples, sup_error_reference
 from slt.cli import main
-from slt.cmd_calibrate import balanced_subset, first_prefixes, subset_bound
-from subsetsum import sup_error, sup_error_bound
 
 LN_4_3 = math.log(4 / 3)
 
@@ -54,32 +52,6 @@ def test_fit_constants_recovers_a_line_and_covers_points():
     assert np.isclose(fit["C_pure"] * np.log(2 / eps), m2).any()
 
 
-# ------------------------------------------------------------------ the prefix walk
-def test_first_prefixes_equal_direct_prefix_evaluation():
-    rng = np.random.default_rng(7)
-    samples = pensia_samples(rng, (60, 36))
-    grid = [0.3, 0.1, 0.03]
-    got = first_prefixes(samples, grid, sup_error, None, exact_max=18, max_nonzero=18)
-    for r in range(len(samples)):
-        errs = [sup_error_reference(samples[r:r + 1, :m])[0] if np.count_nonzero(samples[r, :m]) <= 18 else np.inf
-                for m in range(1, 37)]
-        want = [next((m + 1 for m, e in enumerate(errs) if e <= p), np.inf) for p in grid]
-        assert list(got[r]) == want, r
-
-
-def test_subset_bounds_are_rigorous():
-    rng = np.random.default_rng(11)
-    samples = pensia_samples(rng, (40, 44))
-    samples = np.array([row for row in samples if 17 <= np.count_nonzero(row) <= 22])
-    exact = sup_error(samples)
-    for J in (8, 12, 16):
-        sub = balanced_subset(samples, J)
-        assert np.all(np.count_nonzero(sub, axis=1) <= J)
-        for row, s in zip(samples, sub):
-            assert set(s[s != 0]) <= set(row[row != 0])
-        assert np.all(subset_bound(samples, J, sup_error, sup_error_bound) >= exact - 1e-15)
-
-
 # ------------------------------------------------------------------ the command
 def check_record(data):
     for key in ("C", "c0", "C_pure", "trials", "method", "confidence", "command", "points", "seed", "date",
@@ -102,7 +74,8 @@ def test_quick_run_writes_a_complete_record(tmp_path, capsys):
     out = tmp_path / "c.json"
     assert main(["calibrate", "--quick", "--out", str(out), "--jobs", "1"]) == 0
     captured = capsys.readouterr()
-    assert "calibrate:" in captured.err and "1000/1000 trials" in captured.err     # progress on stderr
+    assert "calibrate:" in captured.err and "1000 trials" in captured.err       # what runs, on stderr
+    assert "wrote" in captured.out and "\r" not in captured.err                  # no bar outside a terminal
     data = json.loads(out.read_text())
     check_record(data)
     assert data["quick"] and data["trials"] == 1000

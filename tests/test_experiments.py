@@ -1,5 +1,5 @@
-"""The experiments of issue #7: data, invariance on real transformations of the data,
-trained-then-pruned tiny networks of each kind, the driver's outputs, and clear errors."""
+"""The end-to-end experiments (slt experiment): data, invariance on real transformations of the
+data, trained-then-pruned tiny networks of each kind, the driver's outputs, and clear errors."""
 from __future__ import annotations
 
 import json
@@ -182,10 +182,20 @@ def test_mpnn_experiment_writes_tables_figure_json_and_is_reproducible(tmp_path)
     for key in ("accuracy", "output_error_max", "kept_params", "random_params"):
         assert [r[key] for r in a["studies"][0]["rows"]] == [r[key] for r in b["studies"][0]["rows"]]
     names = {p.name for p in (tmp_path / "a").iterdir()}
-    assert {"mpnn_summary.csv", "mpnn_summary.tex", "mpnn_sweep.csv", "mpnn_sweep.tex", "mpnn.json",
-            "mpnn_accuracy_vs_m.pdf", "mpnn_accuracy_vs_m.png"} <= names
+    assert {f"mpnn_{t}.{x}" for t in ("summary", "sweep") for x in ("csv", "tex", "json")} | {"mpnn.json"} \
+        | {f"mpnn_accuracy_vs_m_{w}.{x}" for w in ("1col", "2col") for x in ("pdf", "png")} == names
+    assert set(a["files"]) == {str(tmp_path / "a" / n) for n in names}
     tex = (tmp_path / "a" / "mpnn_summary.tex").read_text()
-    assert "\\toprule" in tex and "\\bottomrule" in tex
+    assert "\\toprule" in tex and "\\bottomrule" in tex and "measured" in tex
+    # the same table type as the studies: every column labelled, the CSV holds the raw numbers
+    summary = json.loads((tmp_path / "a" / "mpnn_summary.json").read_text())
+    labels = {c["name"]: c["label"] for c in summary["columns"]}
+    assert labels["target_accuracy"] == "measured" and labels["error_bound"] == "proven"
+    assert labels["bound_m"] == "calibrated" and labels["random_params"] == "input"
+    header, row = (tmp_path / "a" / "mpnn_summary.csv").read_text().splitlines()[:2]
+    assert header.split(",")[:3] == ["experiment", "model", "target_accuracy"]
+    assert float(row.split(",")[2]) == a["summary"][0]["target_accuracy"]
+    assert not list((tmp_path / "a").glob(".*.tmp"))                 # atomic writes leave no temporary file
     saved = json.loads((tmp_path / "a" / "mpnn.json").read_text())
     assert saved["studies"][0]["model"] == "MPNN"
     rows = a["studies"][0]["rows"]

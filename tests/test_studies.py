@@ -1,4 +1,4 @@
-"""The studies of issue #6 (slt/studies): each produces its files with the expected columns and
+"""The studies of `slt reproduce` (slt/studies): each produces its files with the expected columns and
 finite values, figures open, and the numerical building blocks are right."""
 from __future__ import annotations
 
@@ -134,25 +134,6 @@ def test_basis_sizes_closed_forms_agree_with_constructed_bases(tiny):
 # ----------------------------------------------------------------------------- study 1: Subset-Sum curve
 
 
-@pytest.mark.parametrize("levels", [1, 2, 3])
-def test_prefix_sup_errors_exact_where_known_and_an_upper_bound_elsewhere(levels):
-    from subsetsum import SAMPLERS, sup_error
-    from slt.studies.subset_sum_curve import prefix_sup_errors
-    rng = np.random.default_rng(7)
-    a = SAMPLERS["pensia"](rng, (12, 30))
-    a = np.where(np.cumsum(a != 0, axis=1) > 18, 0.0, a)        # keep exact sup_error affordable
-    sup, known, _ = prefix_sup_errors(a, 6, levels=levels)
-    assert np.all(np.diff(sup, axis=1) <= 0)
-    for r in range(a.shape[0]):
-        for n in range(a.shape[1] + 1):
-            exact = sup_error(a[r:r + 1, :n])[0] if np.count_nonzero(a[r, :n]) else 1.0
-            if known[r, n]:
-                assert sup[r, n] == exact
-            else:
-                assert np.count_nonzero(a[r, :n]) > 6
-                assert sup[r, n] >= exact * (1 - 1e-12)
-
-
 def test_reference_points_are_reported_beside_the_published_rates(tiny):
     _, runs = tiny
     ref = {t.name: t for t in runs["subset_sum_curve"].tables}["subset_sum_curve_reference"]
@@ -188,19 +169,6 @@ def test_bound_curve_equals_the_construction_certificate_where_exact():
     assert np.all(np.diff(bound) <= 1e-12)
     for m in (4, 12, 24):
         assert bound[m] == pytest.approx(certified_bound(wide, target, m, max_nonzero=24), rel=1e-12)
-
-
-def test_prefix_network_samples_are_prefixes_of_the_wide_draw():
-    from constructions import from_masks, overparameterize
-    from slt.studies.width_vs_eps import FAMILIES, prefix_network, target_network
-    cfg = FAMILIES["MLP"]
-    target = target_network(cfg["spec"], cfg["channels"], 0)
-    wide = overparameterize(target, 10, seed=1)
-    full = from_masks(wide, target, [np.zeros(L.coeffs.shape, bool) for L in wide])
-    net = prefix_network(wide, target, 4)
-    part = from_masks(net, target, [np.zeros(L.coeffs.shape, bool) for L in net])
-    for s_full, s_part in zip(full.samples, part.samples):
-        np.testing.assert_array_equal(s_full[..., :4], s_part)
 
 
 def test_bisection_finds_the_smallest_m_of_a_monotone_bound():
@@ -306,13 +274,15 @@ def test_rng_for_is_deterministic_and_distinct():
     assert not np.array_equal(a, rng_for(0, "study", {"cell": 2}).random(3))
 
 
-def test_progress_bar_counts_to_total():
-    import io
-    from slt.studies.progress import Progress
-    buf = io.StringIO()
-    bar = Progress(3, stream=buf, width=6)
-    for i in range(3):
-        bar.advance(f"step {i}")
-    bar.close()
-    lines = buf.getvalue().splitlines()
-    assert len(lines) == 3 and lines[-1].startswith("[######] 3/3")
+def test_a_failing_experiment_is_a_table_row_not_a_crash(monkeypatch, tmp_path):
+    import slt.experiments
+    from slt.studies import experiments_summary as es
+
+    def broken(*args, **kwargs):
+        raise ValueError("scikit-learn is missing")
+    monkeypatch.setattr(slt.experiments, "run_experiment", broken)
+    cell = es.cells(es.parameters("quick", 0))[0]
+    result = es.compute_cell(cell, out=tmp_path)
+    assert result["_nocache"] and result["reason"] == "failed: ValueError: scikit-learn is missing"
+    table = es.assemble({"names": [cell["experiment"]], "quick": True, "seed": 0}, [result])[0]
+    assert table.rows == [{"experiment": cell["experiment"], "status": result["reason"]}]

@@ -1,8 +1,10 @@
-"""End-to-end experiments of issue #7: train a bias-free equivariant classifier on real
-data, rescale it to the theorem's setting, prune a random overparameterised network to it
-(no training of the random network) and compare accuracies.
+"""End-to-end experiments: train a bias-free equivariant classifier on real data, rescale
+it to the theorem's setting, prune a random overparameterised network to it (no training
+of the random network) and compare accuracies.
 
 ``slt experiment digits|ign|mpnn`` runs one; :func:`run_experiment` is the library entry.
+Modules: ``data`` (offline data sets), ``common`` (eps from the margins, the bound's m, the
+pruning sweep), ``report`` (labelled tables, figure, JSON), one module per experiment.
 """
 from __future__ import annotations
 
@@ -15,15 +17,17 @@ def check_name(name: str) -> str:
     return name
 
 
-def run_experiment(name: str, quick: bool = False, seed: int = 0, out=None, log=None, config=None) -> dict:
+def run_experiment(name: str, quick: bool = False, seed: int = 0, out=None, progress: bool = False,
+                   config=None) -> dict:
     """Run experiment ``name`` and write its tables, figure and JSON under ``out`` (default
     reports/experiments); returns the result dict (JSON-serialisable). ``config``
-    overrides entries of the experiment's configuration (tests use tiny ones)."""
+    overrides entries of the experiment's configuration (tests use tiny ones);
+    ``progress`` draws the progress display on stderr (``slt.progress``)."""
     import importlib
 
     module = importlib.import_module(f"slt.experiments.{check_name(name)}")
     with blas_threads(BLAS_THREADS):
-        return module.run(quick=quick, seed=seed, out=out, log=log, config=config)
+        return module.run(quick=quick, seed=seed, out=out, progress=progress, config=config)
 
 
 #: BLAS threads during an experiment. The experiments' matrix products are small (a few
@@ -45,15 +49,17 @@ def blas_threads(count: int):
     return threadpool_limits(limits=count, user_api="blas")
 
 
-def summary_rows(names=EXPERIMENTS, quick: bool = False, seed: int = 0, out=None, log=None) -> list[dict]:
+def summary_rows(names=EXPERIMENTS, quick: bool = False, seed: int = 0, out=None) -> list[dict]:
     """One summary row per pruned model of each experiment (for ``slt reproduce``): target
     accuracy, pruned accuracy at the bound's m, the bound's m, the m run, the first swept m
     within 0.5 pp, eps, max output error, kept / random parameters, Subset-Sum seconds,
     equivariance error. Each experiment also writes its own files under ``out``."""
     rows = []
     for name in names:
-        rows += run_experiment(name, quick=quick, seed=seed, out=out, log=log)["summary"]
+        rows += run_experiment(name, quick=quick, seed=seed, out=out)["summary"]
     return rows
 
 
-__all__ = ["EXPERIMENTS", "check_name", "run_experiment", "summary_rows"]
+from .report import DEFAULT_OUT  # noqa: E402
+
+__all__ = ["DEFAULT_OUT", "EXPERIMENTS", "check_name", "run_experiment", "summary_rows"]

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import (Log, chunked, engine_equivariance, finish, honest_equivariance, make_config,
-                     pruning_study, relative_error)
+from ..progress import note, progress_bar
+from ..studies.tables import Column
+from .common import chunked, engine_equivariance, honest_equivariance, make_config, pruning_study, relative_error
 from .data import digits_data
+from .report import finish
 
 CONFIGS = {
     "full": {"conv": [12, 12, 12], "conv_d4": [8, 8, 8], "head": [32], "epochs": 30, "lr": 0.03, "batch": 32,
@@ -32,6 +34,15 @@ CONFIGS = {
 #: minutes per layer. The full run goes to the bound's m.
 M_CAP_REASON = "time budget of --quick: ~10^4 Subset-Sum problems per conv layer at ~35 ms each at the bound's m"
 GRID, KERNEL, CLASSES = 8, 3, 10
+MODEL_COLUMNS = [
+    Column("model", "input"), Column("channels", "input", "fields per layer boundary"),
+    Column("coefficients", "input", "parameters"),
+    Column("accuracy_upright", "measured", "fraction", "test images upright"),
+    Column("accuracy_rotated", "measured", "fraction", "test images turned by multiples of 90 degrees"),
+    Column("accuracy_rotated+reflected", "measured", "fraction", "turned, and reflected with probability 1/2"),
+    Column("logit_factor", "measured", "", "factor by which rescaling to ||W_i||_op <= 1 shrinks the logits"),
+    Column("train_seconds", "measured", "s"),
+]
 
 
 def spec(group: str, field: str) -> dict:
@@ -67,9 +78,7 @@ class LatticeEvaluator:
         self.x_test, self.x_reference, self.as_input = x_test, x_reference, as_input
 
     def _logits(self, layers, x, split):
-        from constructions import forward
-        from constructions.construction import split_input
-        from constructions.train import logits_of
+        from constructions import forward, logits_of, split_input
 
         x = self.as_input(x)
         return chunked(lambda xb: logits_of(forward(layers, split_input(xb) if split else xb)), x)
@@ -95,32 +104,37 @@ class LatticeEvaluator:
         return relative_error(result.forward(x), forward(result.pruned, x), scale)
 
 
-def train_classifier(bases, channels, x, y, cfg, seed: int, log, as_input=lambda x: x):
+def train_classifier(bases, channels, x, y, cfg, seed: int, bar, as_input=lambda x: x):
     """Train (inputs scaled to RMS 1 per entry; predictions are scale-free) and rescale."""
-    from constructions.train import data_init, init_network, minibatches, rescale_network, train
+    from constructions import data_init, init_network, minibatches, rescale_network, train_network
 
     rng = np.random.default_rng([seed, 5, len(channels), channels[1]])
     xs = as_input(x) * np.sqrt(x.shape[1] * x.shape[2])
     layers = data_init(init_network(bases, channels, rng), xs[:256])
-    res = train(layers, minibatches(xs, y, cfg["batch"]), epochs=cfg["epochs"], lr=cfg["lr"],
-                seed=int(rng.integers(2 ** 31)), probe=(None, xs[:256]))
+    res = train_network(layers, minibatches(xs, y, cfg["batch"]), epochs=cfg["epochs"], lr=cfg["lr"],
+                        seed=int(rng.integers(2 ** 31)), probe=(None, xs[:256]))
     scaled, factors, logit_factor = rescale_network(res.layers)
-    log(f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}, "
-        f"dead units revived {sum(res.revived)}")
+    bar.update()
+    note(bar, f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}, "
+              f"dead units revived {sum(res.revived)}")
     return scaled, {"train_seconds": res.seconds, "losses": res.losses, "factors": factors, "revived": res.revived,
                     "logit_factor": logit_factor, "coefficients": int(sum(L.coeffs.size for L in res.layers))}
 
 
-def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | None = None) -> dict:
-    from constructions import basis_norm
-    from constructions.construction import hidden_basis
-
+def run(quick: bool = False, seed: int = 0, out=None, progress: bool = False, config: dict | None = None) -> dict:
     cfg = make_config(CONFIGS, quick, config)
-    log = Log(log)
+    stages = 4 + 2 * (len(cfg["m_sweep"]) + 1)           # 4 trainings, 2 pruning studies
+    with progress_bar(stages, "slt experiment digits", enabled=progress) as bar:
+        return _run(cfg, quick, seed, out, bar)
+
+
+def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
+    from constructions import basis_norm, hidden_basis
+
     data = digits_data(seed, limit=cfg["limit"])
     y_tr, y_te = data["y_train"], data["y_test"]
-    log(f"digits: {y_tr.size} upright training images, {y_te.size} test images "
-        f"(turned by random multiples of 90 degrees; reflected too for D4)")
+    note(bar, f"digits: {y_tr.size} upright training images, {y_te.size} test images "
+              f"(turned by random multiples of 90 degrees; reflected too for D4)")
     tests = {"upright": data["x_test_upright"], "rotated": data["x_test_rot"],
              "rotated+reflected": data["x_test_rotflip"]}
     models, studies = [], []
@@ -128,7 +142,7 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
     plans = [("C4 steerable CNN", "C4", "rotated"), ("D4 steerable CNN", "D4", "rotated+reflected"),
              ("plain CNN (C1)", "C1", None), ("MLP", None, None)]
     for name, group, test_name in plans:
-        log(f"{name}: training")
+        bar.set_postfix_str(f"{name}: training")
         if group is None:
             bases, channels = mlp_bases(cfg["mlp"])
             as_input = flat
@@ -136,13 +150,14 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
             conv = {"C4": cfg["conv"], "D4": cfg["conv_d4"], "C1": cfg["cnn"]}[group]
             bases, channels = classifier_bases(group, conv, cfg["head"])
             as_input = lambda x: x
-        target, info = train_classifier(bases, channels, data["x_train"], y_tr, cfg, seed, log, as_input)
+        target, info = train_classifier(bases, channels, data["x_train"], y_tr, cfg, seed, bar, as_input)
         row = {"model": name, "channels": channels, "basis_dims": [int(b.dim) for b in bases], **info}
         for tname, x in tests.items():
             ev = LatticeEvaluator(x, x, as_input)
             row[f"accuracy_{tname}"] = float(np.mean(np.argmax(ev.logits(target), 1) == y_te))
-        log(f"  accuracy upright {100 * row['accuracy_upright']:.2f} %, rotated {100 * row['accuracy_rotated']:.2f} %, "
-            f"rotated+reflected {100 * row['accuracy_rotated+reflected']:.2f} %")
+        note(bar, f"  accuracy upright {100 * row['accuracy_upright']:.2f} %, rotated "
+                  f"{100 * row['accuracy_rotated']:.2f} %, rotated+reflected "
+                  f"{100 * row['accuracy_rotated+reflected']:.2f} %")
         models.append(row)
         if test_name is None:
             continue
@@ -154,16 +169,12 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
         hidden = [hidden_basis(L.basis) for L in target]
         studies.append(pruning_study(
             name, target, ev, y_te, [h.dim for h in hidden], [basis_norm(L.basis) for L in target], seed,
-            cfg["m_sweep"], cfg["m_cap"], log, cap_reason=M_CAP_REASON))
+            cfg["m_sweep"], cfg["m_cap"], bar, cap_reason=M_CAP_REASON))
         studies[-1]["test_set"] = test_name
-    model_columns = [("model", "model", "{}"), ("channels", "channels", "{}"), ("coefficients", "coefficients", "{:,}"),
-                     ("accuracy_upright", "upright (\\%)", "pct"), ("accuracy_rotated", "rotated (\\%)", "pct"),
-                     ("accuracy_rotated+reflected", "rot.+refl. (\\%)", "pct"),
-                     ("logit_factor", "logit factor", "{:.2e}"), ("train_seconds", "training (s)", "{:.1f}")]
     result = {"experiment": "digits", "seed": seed, "quick": quick, "config": cfg,
               "data": {"train": int(y_tr.size), "test": int(y_te.size), "source": "sklearn.datasets.load_digits"},
               "models": models}
     return finish("digits", result, studies, out, "Rotated 8x8 digits",
-                  extra_tables=[(models, model_columns, "models",
+                  extra_tables=[(models, MODEL_COLUMNS, "models",
                                  "Rotated 8x8 digits: trained networks (upright training images only), test accuracy "
                                  "on upright, turned and turned+reflected test images.")])

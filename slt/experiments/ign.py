@@ -17,8 +17,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from .common import Log, finish, make_config, honest_equivariance, pruning_study, relative_error
+from ..progress import note, progress_bar
+from .common import honest_equivariance, make_config, pruning_study, relative_error
 from .data import graph_data, ign_inputs
+from .report import finish
 
 CONFIGS = {
     "full": {"graphs": 1200, "n_range": (8, 12), "hidden": [32], "head": [32], "epochs": 40, "lr": 0.01, "batch": 32,
@@ -82,9 +84,7 @@ class IGNEvaluator:
         self.test, self.test_permuted, self.home = test, test_permuted, home
 
     def _logits(self, layers, graphs: GraphSet, split):
-        from constructions import forward
-        from constructions.construction import split_input
-        from constructions.train import logits_of
+        from constructions import forward, logits_of, split_input
 
         width = layers[-1].n_out
         return graphs.map(lambda n, x: logits_of(forward(rebase(layers, n), split_input(x) if split else x)), width)
@@ -104,8 +104,7 @@ class IGNEvaluator:
         return honest_equivariance(rebase(layers, self.home), rng)
 
     def collapse_check(self, result, count: int = 2, scale: float = 0.0) -> float:
-        from constructions import forward
-        from constructions.construction import split_input
+        from constructions import forward, split_input
 
         n, (_, x) = next(iter(self.test.groups.items()))
         x = x[:count]
@@ -126,21 +125,23 @@ def graph_batches(train: GraphSet, y_train, batch: int, scale=lambda n: 1.0):
     return source
 
 
-def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | None = None) -> dict:
-    from constructions import basis_norm, op_norm
-    from constructions.construction import hidden_basis
-    from constructions.train import data_init, init_network, rescale_network, train
-
+def run(quick: bool = False, seed: int = 0, out=None, progress: bool = False, config: dict | None = None) -> dict:
     cfg = make_config(CONFIGS, quick, config)
-    log = Log(log)
+    with progress_bar(2 + len(cfg["m_sweep"]), "slt experiment ign", enabled=progress) as bar:  # training, pruning
+        return _run(cfg, quick, seed, out, bar)
+
+
+def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
+    from constructions import basis_norm, data_init, hidden_basis, init_network, op_norm, rescale_network, train_network
+
     data = graph_data(cfg["graphs"], seed, n_range=tuple(cfg["n_range"]))
     graphs, sizes, y = data["adjacency"], data["n"], data["y"]
     inputs = ign_inputs(graphs)
     tr, te = data["train"], data["test"]
     sizes_present = sorted(int(n) for n in np.unique(sizes))
     home = max(sizes_present)
-    log(f"ign: {tr.size} training and {te.size} test graphs, n = {sizes_present}, "
-        f"classes (triangles <= 3, 4..10, >= 11): {np.bincount(y, minlength=CLASSES).tolist()}")
+    note(bar, f"ign: {tr.size} training and {te.size} test graphs, n = {sizes_present}, "
+              f"classes (triangles <= 3, 4..10, >= 11): {np.bincount(y, minlength=CLASSES).tolist()}")
     train_set, test_set = GraphSet(inputs, sizes, tr), GraphSet(inputs, sizes, te)
     test_perm = GraphSet(permuted_inputs(graphs, te, np.random.default_rng([seed, 9])), sizes[te], np.arange(te.size))
 
@@ -152,17 +153,19 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
     n0, (pos0, x0) = max(train_set.groups.items(), key=lambda item: item[1][0].size)
     scale = lambda n: n  # RMS 1 per entry of the unit-norm input (predictions are scale-free)
     layers = rebase(data_init(rebase(layers, n0), x0[:128] * scale(n0)), home)
-    log("2-IGN: training")
-    res = train(layers, graph_batches(train_set, y[tr], cfg["batch"], scale), epochs=cfg["epochs"], lr=cfg["lr"],
-                seed=int(rng.integers(2 ** 31)), bind=lambda net, n: rebase(net, n), probe=(n0, x0[:128] * scale(n0)))
+    bar.set_postfix_str("2-IGN: training")
+    res = train_network(layers, graph_batches(train_set, y[tr], cfg["batch"], scale), epochs=cfg["epochs"],
+                        lr=cfg["lr"], seed=int(rng.integers(2 ** 31)), bind=lambda net, n: rebase(net, n),
+                        probe=(n0, x0[:128] * scale(n0)))
     max_norm = lambda L: max(op_norm(rebase([L], n)[0]) for n in sizes_present)
     target, factors, logit_factor = rescale_network(res.layers, norm=max_norm)
-    log(f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}")
+    bar.update()
+    note(bar, f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}")
     ev = IGNEvaluator(test_set, test_perm, home)
     train_acc = float(np.mean(np.argmax(ev._logits(target, train_set, False), 1) == y[tr]))
     norms = [max(basis_norm(_basis(n, L.basis.k, L.basis.l)) for n in sizes_present) for L in target]
     hidden = [hidden_basis(L.basis).dim for L in target]
-    study = pruning_study("2-IGN", target, ev, y[te], hidden, norms, seed, cfg["m_sweep"], cfg["m_cap"], log,
+    study = pruning_study("2-IGN", target, ev, y[te], hidden, norms, seed, cfg["m_sweep"], cfg["m_cap"], bar,
                           norm_note=f"||W_i||_op and ||B_i|| are maxima over the graph sizes n = {sizes_present}")
     model = {"model": "2-IGN", "channels": channels, "basis_dims": [int(b.dim) for b in bases],
              "coefficients": int(sum(L.coeffs.size for L in target)), "train_seconds": res.seconds,

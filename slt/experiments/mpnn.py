@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import Log, finish, make_config, pruning_study, relative_error
+from ..progress import note, progress_bar
+from .common import make_config, pruning_study, relative_error
 from .data import graph_data, mpnn_inputs
+from .report import finish
 
 CONFIGS = {
     "full": {"graphs": 1200, "n_range": (8, 12), "hidden": [16, 16, 16], "head": [32], "epochs": 60, "lr": 0.01,
@@ -35,10 +37,7 @@ class MPNNEvaluator:
         self.x, self.A, self.x_perm, self.A_perm = x, A, x_perm, A_perm
 
     def _logits(self, layers, x, A, split):
-        from constructions import forward
-        from constructions.construction import split_input
-        from constructions.mpnn import bind_graphs
-        from constructions.train import logits_of
+        from constructions import bind_graphs, forward, logits_of, split_input
 
         out = []
         for s in range(0, x.shape[0], CHUNK):
@@ -56,9 +55,7 @@ class MPNNEvaluator:
 
     def equivariance(self, layers, rng, split=False) -> float:
         """Random node features on 8 test graphs, 8 random joint relabellings of nodes and A."""
-        from constructions import forward
-        from constructions.construction import split_input
-        from constructions.mpnn import bind_graphs, graph_equivariance_error
+        from constructions import bind_graphs, forward, graph_equivariance_error, split_input
 
         n_in = layers[0].n_in // 2 if split else layers[0].n_in
         x = rng.standard_normal((8, n_in, self.A.shape[1]))
@@ -66,8 +63,7 @@ class MPNNEvaluator:
         return graph_equivariance_error(fn, x, self.A[:8], rng)
 
     def honest_equivariance(self, layers, rng) -> float:
-        from constructions import forward
-        from constructions.mpnn import bind_graphs, graph_equivariance_error
+        from constructions import bind_graphs, forward, graph_equivariance_error
 
         x = rng.standard_normal((1, layers[0].n_in, self.A.shape[1]))
         return graph_equivariance_error(lambda xx, AA: forward(bind_graphs(layers, AA), xx), x, self.A[:1], rng,
@@ -75,29 +71,29 @@ class MPNNEvaluator:
 
     def collapse_check(self, result, count: int = 2, scale: float = 0.0) -> float:
         """Collapsed evaluation vs the honest 2l-layer pruned network on ``count`` test graphs."""
-        from constructions import forward
-        from constructions.construction import split_input
-        from constructions.mpnn import bind_graphs
+        from constructions import bind_graphs, forward, split_input
 
         A, x = self.A[:count], self.x[:count]
         return relative_error(forward(bind_graphs(result.collapsed, A), split_input(x)),
                               forward(bind_graphs(result.pruned, A), x), scale)
 
 
-def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | None = None) -> dict:
-    from constructions import basis_norm, partition_basis
-    from constructions.construction import hidden_basis
-    from constructions.mpnn import GraphBasis, bind_graphs, permute_graphs
-    from constructions.train import data_init, init_network, minibatches, rescale_network, train
-
+def run(quick: bool = False, seed: int = 0, out=None, progress: bool = False, config: dict | None = None) -> dict:
     cfg = make_config(CONFIGS, quick, config)
-    log = Log(log)
+    with progress_bar(2 + len(cfg["m_sweep"]), "slt experiment mpnn", enabled=progress) as bar:  # training, pruning
+        return _run(cfg, quick, seed, out, bar)
+
+
+def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
+    from constructions import (GraphBasis, basis_norm, bind_graphs, data_init, hidden_basis, init_network,
+                               minibatches, partition_basis, permute_graphs, rescale_network, train_network)
+
     data = graph_data(cfg["graphs"], seed, n_range=tuple(cfg["n_range"]))
     n_max = int(data["n_max"])
     A, x = mpnn_inputs(data["adjacency"], n_max)
     y, tr, te = data["y"], data["train"], data["test"]
-    log(f"mpnn: {tr.size} training and {te.size} test graphs (padded to {n_max} nodes), "
-        f"classes: {np.bincount(y, minlength=CLASSES).tolist()}")
+    note(bar, f"mpnn: {tr.size} training and {te.size} test graphs (padded to {n_max} nodes), "
+              f"classes: {np.bincount(y, minlength=CLASSES).tolist()}")
     everything = GraphBasis(A)  # all graphs of the data set: norms are maxima over it
     channels = [1] + cfg["hidden"] + cfg["head"] + [CLASSES]
     bases = ([everything] * len(cfg["hidden"]) + [partition_basis(n_max, 1, 0)]
@@ -107,12 +103,14 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
     scale = np.sqrt(n_max)  # RMS ~1 per node of the unit-norm input (predictions are scale-free)
     start = tr[:128]
     layers = bind_graphs(data_init(bind_graphs(layers, A[start]), x[start] * scale), A)
-    log("message-passing GNN: training")
-    res = train(layers, minibatches(x[tr] * scale, y[tr], cfg["batch"]), epochs=cfg["epochs"], lr=cfg["lr"],
-                seed=int(rng.integers(2 ** 31)), bind=lambda net, idx: bind_graphs(net, A[tr[idx]]),
-                probe=(np.arange(start.size), x[start] * scale))
+    bar.set_postfix_str("message-passing GNN: training")
+    res = train_network(layers, minibatches(x[tr] * scale, y[tr], cfg["batch"]), epochs=cfg["epochs"],
+                        lr=cfg["lr"], seed=int(rng.integers(2 ** 31)),
+                        bind=lambda net, idx: bind_graphs(net, A[tr[idx]]),
+                        probe=(np.arange(start.size), x[start] * scale))
     target, factors, logit_factor = rescale_network(bind_graphs(res.layers, A))
-    log(f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}")
+    bar.update()
+    note(bar, f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}")
     perms = np.argsort(np.random.default_rng([seed, 9]).random((te.size, n_max)), axis=1)
     x_perm, A_perm = permute_graphs(x[te], A[te], perms)
     ev = MPNNEvaluator(x[te], A[te], x_perm, A_perm)
@@ -120,7 +118,7 @@ def run(quick: bool = False, seed: int = 0, out=None, log=None, config: dict | N
     train_acc = float(np.mean(np.argmax(train_ev.logits(target), 1) == y[tr]))
     norms = [basis_norm(L.basis) for L in target]
     hidden = [hidden_basis(L.basis).dim for L in target]
-    study = pruning_study("MPNN", target, ev, y[te], hidden, norms, seed, cfg["m_sweep"], cfg["m_cap"], log,
+    study = pruning_study("MPNN", target, ev, y[te], hidden, norms, seed, cfg["m_sweep"], cfg["m_cap"], bar,
                           norm_note=f"||B|| = max over the {len(A)} graphs of the data set of ||I + A||_op "
                                     f"= {everything.basis_norm():.4g}; ||W_i||_op likewise a max over them")
     model = {"model": "MPNN", "channels": channels, "basis_dims": [int(b.dim) for b in bases],

@@ -1,4 +1,4 @@
-"""Studies of how tight the bounds are (issue #6): each one a table and a figure.
+"""Studies of how tight the bounds are: each one a table and a figure.
 
 1. ``subset_sum_curve``  random Subset-Sum: P(sup-error <= eps) and the best error vs n;
 2. ``width_vs_eps``      theorem width vs measured smallest certified width vs lower bound;
@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 
 STUDIES = ("subset_sum_curve", "width_vs_eps", "error_vs_m", "basis_sizes", "sparsity")
-#: what ``slt reproduce`` runs: the studies, then one row per end-to-end experiment (issue #7)
+#: what ``slt reproduce`` runs: the studies, then one row per end-to-end experiment (``slt experiment``)
 ALL = STUDIES + ("experiments",)
 MODULES = {**{s: s for s in STUDIES}, "experiments": "experiments_summary"}
 PRESETS = ("tiny", "quick", "full")

@@ -26,7 +26,7 @@ from .tables import Column, Table
 
 NAME = "error_vs_m"
 #: study modules this one imports computations from (part of its cache key)
-CODE_MODULES = ("slt.studies.width_vs_eps", "slt.studies.subset_sum_curve")
+CODE_MODULES = ("slt.studies.width_vs_eps",)
 TITLE = "Network error versus overparameterisation m (samples per input field): measured and certified"
 #: samples per input field of the wide draw (networks with m <= M_MAX are its prefixes)
 M_MAX = 128
@@ -59,9 +59,9 @@ def cells(params: dict) -> list[dict]:
 
 
 def compute_cell(cell: dict) -> dict:
-    from constructions import overparameterize, prune, verify
+    from constructions import overparameterize, prefix_network, prune, verify
     from .runner import rng_for
-    from .width_vs_eps import bound_curve, prefix_network, target_network
+    from .width_vs_eps import bound_curve, target_network
     target = target_network(cell["spec"], cell["channels"], cell["seed"])
     rng = rng_for(cell["seed"], NAME, "draw", cell["family"], cell["draw"])
     wide = overparameterize(target, cell["m_max"], seed=rng)

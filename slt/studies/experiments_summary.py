@@ -1,10 +1,10 @@
-"""The end-to-end experiments of issue #7 as one row each in ``slt reproduce``.
+"""The end-to-end experiments (``slt experiment``) as one row per pruned model in ``slt reproduce``.
 
-Hook: each experiment is run through ``slt.experiments.run_experiment(name, quick, seed,
-out, log)`` (``slt experiment digits|ign|mpnn``; written by the issue-#7 code, which also
-writes its own tables and figure under ``out/experiments``). An experiment whose module
-is missing or fails is reported as such in the table (and not cached, so the next run
-tries again); nothing else of ``slt reproduce`` depends on it.
+Each experiment is run through ``slt.experiments.run_experiment(name, quick, seed, out)``,
+which also writes its own tables and figure under ``out/experiments``. An experiment that
+fails (or whose optional dependency, scikit-learn for digits, is missing) is reported as
+such in the table and not cached, so the next run tries again; nothing else of
+``slt reproduce`` depends on it.
 """
 from __future__ import annotations
 
@@ -13,21 +13,18 @@ import traceback
 from .tables import Column, Table
 
 NAME = "experiments"
-TITLE = "End-to-end experiments (issue #7): trained equivariant target vs pruned random network"
+TITLE = "End-to-end experiments: trained equivariant target vs pruned random network"
 #: the source these results depend on, besides the dependency packages (cache key)
 CODE_MODULES = ("slt.experiments", "slt.experiments.common", "slt.experiments.data", "slt.experiments.digits",
-                "slt.experiments.ign", "slt.experiments.mpnn")
+                "slt.experiments.ign", "slt.experiments.mpnn", "slt.experiments.report")
 EXPERIMENT_DIR = "experiments"
 #: compute_cell receives the report directory (the experiments write their own files there)
 NEEDS_OUT = True
 
 
 def names() -> tuple:
-    try:
-        from slt.experiments import EXPERIMENTS
-        return tuple(EXPERIMENTS)
-    except ImportError:
-        return ("digits", "ign", "mpnn")
+    from slt.experiments import EXPERIMENTS
+    return tuple(EXPERIMENTS)
 
 
 #: configuration of the experiments in each preset of ``slt reproduce`` (``--experiments`` overrides):
@@ -54,22 +51,17 @@ def cells(params: dict) -> list[dict]:
 
 def compute_cell(cell: dict, out=None) -> dict:
     """Run one experiment; ``out`` is the report directory (its files go to out/experiments)."""
-    import importlib
     import sys
     from pathlib import Path
+
+    from slt.experiments import run_experiment
     name = cell["experiment"]
-    try:
-        api = importlib.import_module("slt.experiments")
-        importlib.import_module(f"slt.experiments.{name}")
-    except ImportError as exc:
-        return {"available": False, "reason": f"not available: {exc}", "_nocache": True}
     target = Path(out) / EXPERIMENT_DIR if out is not None else None
-    log = lambda msg: print(f"  [{name}] {msg}", file=sys.stderr)  # noqa: E731
     try:
-        result = api.run_experiment(name, quick=cell["quick"], seed=cell["seed"], out=target, log=None)
+        result = run_experiment(name, quick=cell["quick"], seed=cell["seed"], out=target)
     except Exception as exc:  # an experiment failing must not stop the studies
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        log(f"failed: {last}")
+        print(f"  [{name}] failed: {last}", file=sys.stderr)
         return {"available": True, "failed": True, "reason": f"failed: {last}", "_nocache": True}
     rows = []
     for r in result.get("summary", []):

@@ -17,7 +17,7 @@ HEADINGS = {
     "error_vs_m": "3. Network error versus overparameterisation m",
     "basis_sizes": "4. Basis sizes |B| and norms ||B||",
     "sparsity": "5. Sparsity: kept parameters versus eps",
-    "experiments": "6. End-to-end experiments (issue #7)",
+    "experiments": "6. End-to-end experiments (slt experiment)",
 }
 FIGURE_SENTENCE = {
     "subset_sum_curve": "(a) median and 99th percentile of the best error for one target, (b) failure rate for one "

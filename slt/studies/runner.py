@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..progress import note, progress_bar
 from . import load
 from .cache import Cache, atomic_write_text, canonical, code_version, key
 from .figures import save_figure
-from .progress import Progress
 from .tables import Table
 
 
@@ -98,10 +98,10 @@ def plan(names, preset: str, seed: int, cache: Cache, overrides: dict | None = N
     return runs
 
 
-def execute(runs: list[StudyRun], cache: Cache, jobs: int = 1, progress: Progress | None = None,
-            on_study_done=None, out=None) -> None:
+def execute(runs: list[StudyRun], cache: Cache, jobs: int = 1, bar=None, on_study_done=None, out=None) -> None:
     """Compute every missing cell (in ``jobs`` processes), caching each result as it lands;
-    call ``on_study_done(run)`` as soon as a study has all its cells."""
+    call ``on_study_done(run)`` as soon as a study has all its cells; ``bar`` (a
+    ``slt.progress`` bar, or None) counts the cells."""
     pending = [(i, j) for i, run in enumerate(runs) if run.tables is None
                for j, r in enumerate(run.results) if r is None]
     cost = lambda ij: -float(runs[ij[0]].cells[ij[1]].get("cost", 1.0))
@@ -117,8 +117,9 @@ def execute(runs: list[StudyRun], cache: Cache, jobs: int = 1, progress: Progres
         else:
             run.nocache = True
         remaining[i] -= 1
-        if progress:
-            progress.advance(f"{run.name}: {_cell_label(run.cells[j])}")
+        if bar is not None:
+            bar.set_postfix_str(f"{run.name}: {_cell_label(run.cells[j])}", refresh=False)
+            bar.update()
         if remaining[i] == 0 and on_study_done:
             on_study_done(run)
 
@@ -175,24 +176,23 @@ def finalize(run: StudyRun, cache: Cache, out: Path) -> None:
 
 
 def run_studies(names, preset: str, seed: int, out, jobs: int = 1, use_cache: bool = True,
-                progress: bool | Progress = True, overrides: dict | None = None,
-                cache_dir=None) -> list[StudyRun]:
-    """Run the named studies and write their outputs under ``out``; returns the runs."""
+                progress: bool = True, overrides: dict | None = None, cache_dir=None) -> list[StudyRun]:
+    """Run the named studies and write their outputs under ``out``; returns the runs.
+    ``progress``: draw the progress display (cells done / total) on stderr."""
     out = Path(out)
     cache = Cache(Path(cache_dir) if cache_dir else out / ".cache", enabled=use_cache)
     runs = plan(names, preset, seed, cache, overrides)
     total = sum(len(r.cells) for r in runs if r.tables is None)
     done = sum(sum(x is not None for x in r.results) for r in runs if r.tables is None)
-    bar = progress if isinstance(progress, Progress) else (Progress(total) if progress else None)
-    if bar is not None:
-        bar.total = total
-        bar.done = done
-        bar.message(f"slt reproduce: {len(runs)} studies, {total} cells ({done} cached) -> {out}")
-    execute(runs, cache, jobs=jobs, progress=bar, out=str(out),
-            on_study_done=lambda run: (finalize(run, cache, out),
-                                       bar and bar.message(f"  done: {run.name} (from cache: {run.from_cache})")))
-    if bar is not None:
-        bar.close()
+    with progress_bar(total, "slt reproduce", unit="cell", enabled=progress) as bar:
+        bar.update(done)
+        note(bar, f"slt reproduce: {len(runs)} studies, {total} cells ({done} cached) -> {out}")
+
+        def study_done(run):
+            finalize(run, cache, out)
+            note(bar, f"  done: {run.name} (from cache: {run.from_cache})")
+
+        execute(runs, cache, jobs=jobs, bar=bar, out=str(out), on_study_done=study_done)
     return runs
 
 

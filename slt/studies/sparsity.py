@@ -4,7 +4,7 @@ For the fixed target of each family (the tiny networks of ``width_vs_eps``) one 
 network is drawn with M_MAX samples per input field; the networks with m samples are its
 prefixes. For each eps, m(eps) is the smallest m of a grid at which every Subset-Sum
 instance's optimal error is within its share eps'_i = eps / (2 l sqrt(2 n_{i-1} n_i) ||B_i||)
-(``constructions.construction.layer_eps``), so that the three masks below all prune the SAME
+(``constructions.layer_eps``), so that the three masks below all prune the SAME
 random network to error <= eps:
 
 * optimal-error masks: every instance solved to its optimum (``prune(eps=None)``);
@@ -59,10 +59,9 @@ def _status_counts(result) -> dict:
 
 def compute_cell(cell: dict) -> dict:
     """One family and one eps: the smallest m of the grid, then the three masks there."""
-    from constructions import overparameterize, prune, verify
-    from constructions.construction import layer_eps
+    from constructions import layer_eps, overparameterize, prefix_network, prune, verify
     from .runner import rng_for
-    from .width_vs_eps import prefix_network, target_network
+    from .width_vs_eps import target_network
     target = target_network(cell["spec"], cell["channels"], cell["seed"])
     wide = overparameterize(target, cell["m_max"], seed=rng_for(cell["seed"], NAME, "draw", cell["family"]))
     eps = cell["eps"]

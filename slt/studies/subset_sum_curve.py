@@ -1,4 +1,4 @@
-"""Study 1: the random Subset-Sum curve (THEORY §3; PERFORMANCE.md's statistics).
+"""Study 1: the random Subset-Sum curve (THEORY §3).
 
 For samples from Uniform[-1, 1] (``uniform``), products U V (``product``) and Pensia's D
 = ½ δ0 + ½ Law(UV) (``pensia``, the law of the construction's samples), with n the
@@ -37,7 +37,7 @@ TITLE = "Random Subset-Sum: P(error <= eps) and the best error versus the number
 DISTRIBUTIONS = ("uniform", "product", "pensia")
 DIST_LABEL = {"uniform": "U[-1,1]", "product": "U V", "pensia": "Pensia's D"}
 EPS_GRID = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]
-#: published per-target failure rates at n = 15, eps = 0.01 (Burkholz et al.; PERFORMANCE.md)
+#: published per-target failure rates at n = 15, eps = 0.01 (Burkholz et al.)
 REFERENCE = {"uniform": 0.004, "product": 0.036}
 REFERENCE_N, REFERENCE_EPS = 15, 0.01
 EXACT_CAP = 44            # subsetsum exact solver: nonzero samples per problem
@@ -109,17 +109,6 @@ def _determined_quantiles(values: np.ndarray, unknown: np.ndarray) -> dict:
     return out
 
 
-def _first_hits(err: np.ndarray, eps: list[float]) -> np.ndarray:
-    """n*[t, g] = smallest n with err[t, n] <= eps[g] (err nonincreasing; inf if never)."""
-    T, N = err.shape
-    out = np.full((T, len(eps)), np.inf)
-    for g, e in enumerate(eps):
-        hit = err <= e
-        anyhit = hit.any(axis=1)
-        out[anyhit, g] = np.argmax(hit[anyhit], axis=1)
-    return out
-
-
 def _summaries(first: np.ndarray, known_until: np.ndarray, eps: list[float], N: int) -> dict:
     """P(n* <= n) per eps and n (None where a censored trial makes it unknown), and the
     smallest n reaching eps in 50 % / 99 % of the trials (None if not determined)."""
@@ -143,7 +132,7 @@ def _summaries(first: np.ndarray, known_until: np.ndarray, eps: list[float], N: 
 
 
 def _target_walk(cell: dict) -> dict:
-    from subsetsum import SAMPLERS, solve
+    from subsetsum import SAMPLERS, first_hits, solve
     rng = _rng(cell)
     T, N, eps = cell["trials"], cell["n_max"], cell["eps"]
     a = SAMPLERS[cell["distribution"]](rng, (T, N))
@@ -178,7 +167,7 @@ def _target_walk(cell: dict) -> dict:
     stopped = np.arange(Ncols + 1)[None, :] >= stopped_at[:, None]
     # a trial stopped because it reached the floor has err <= floor afterwards (known)
     reached = np.nanmin(err, axis=1) <= floor
-    first = _first_hits(np.where(np.isnan(err), np.inf, err), eps)
+    first = first_hits(np.where(np.isnan(err), np.inf, err), eps)
     known_until = np.where(reached, N, np.minimum(stopped_at - 1, N))   # censored trials: known up to here
     known_until[~reached & (stopped_at > N)] = N
     out = _summaries(first, known_until, eps, Ncols)
@@ -187,70 +176,8 @@ def _target_walk(cell: dict) -> dict:
     return out
 
 
-def prefix_sup_errors(samples: np.ndarray, max_nonzero: int, stop: float = 0.0, levels: int = 1):
-    """Sup-error of every prefix of every row, walking over the nonzero samples.
-
-    samples (R, M) -> (sup (R, M+1), known (R, M+1) bool, done (R,) bool).
-
-    Level 1: sup[r, n] is the EXACT sup-error (``subsetsum.sup_error``) of the first n
-    samples while they hold at most ``max_nonzero`` nonzero samples (``known``); a row stops
-    early once its sup-error is <= ``stop`` (``done``). Past that point sup[r, n] holds a
-    rigorous UPPER bound, nonincreasing in n:
-
-    * ``levels = 1``: the sup-error of the longest prefix computed (its subset sums are a
-      subset of the longer prefix's);
-    * ``levels >= 2``: a Minkowski refinement. If the subset sums of a group A of samples
-      reach every z in [-1, 1] within r, and those of the next group B reach every w in
-      [-r, r] within r', then A ∪ B reaches every z within r' (z - a lies in [-r, r]). And
-      sup_{|w| <= r} dist(w, Σ(B)) = r sup_error(B / r). So each further level walks the
-      next ``max_nonzero`` nonzero samples with r_new = r sup_error(prefix of B / r).
-    Cost about twice the last step (2^max_nonzero sums per row) per level.
-    """
-    from subsetsum import sup_error
-    from subsetsum.certificate import sup_error_within
-    R, M = samples.shape
-    sup = np.full((R, M + 1), np.nan)
-    sup[:, 0] = 1.0                                # no samples: sums {0}, worst z = +-1
-    nz = samples != 0
-    order = np.argsort(~nz, axis=1, kind="stable")
-    values = np.take_along_axis(samples, order, axis=1)
-    count = nz.sum(axis=1)
-    done = np.zeros(R, dtype=bool)
-    done_j = np.zeros(R, dtype=int)                # nonzero samples used when a row finished
-    scale = np.ones(R)                             # r of the current level
-    for level in range(levels):
-        base = level * max_nonzero
-        active = np.flatnonzero(~done & (count > base))
-        if active.size == 0:
-            break
-        if level:
-            scale[active] = np.nan_to_num(sup[active, order[active, base - 1] + 1], nan=1.0)
-            active = active[scale[active] > 0]
-        for j in range(1, max_nonzero + 1):
-            active = active[count[active] >= base + j]
-            if active.size == 0:
-                break
-            r = scale[active]
-            s = sup_error_within(values[active, base:base + j], r)
-            sup[active, order[active, base + j - 1] + 1] = s
-            hit = s <= stop
-            done[active[hit]] = True
-            done_j[active[hit]] = base + j
-            active = active[~hit]
-    for n in range(1, M + 1):                      # between nonzero samples nothing changes
-        miss = np.isnan(sup[:, n])
-        sup[miss, n] = sup[miss, n - 1]
-    # exact (level 1) up to the sample before the first nonzero not used by level 1
-    used = np.where(done & (done_j <= max_nonzero), done_j, np.minimum(count, max_nonzero))
-    known_until = np.full(R, M)
-    rows = np.flatnonzero(count > used)
-    known_until[rows] = order[rows, used[rows]]
-    known = np.arange(M + 1)[None, :] <= known_until[:, None]
-    return sup, known, done
-
-
 def _sup_walk(cell: dict) -> dict:
-    from subsetsum import SAMPLERS
+    from subsetsum import SAMPLERS, first_hits, prefix_sup_errors
     rng = _rng(cell)
     T, N, eps, K = cell["trials"], cell["n_max"], cell["eps"], cell["max_nonzero"]
     a = SAMPLERS[cell["distribution"]](rng, (T, N))
@@ -259,7 +186,7 @@ def _sup_walk(cell: dict) -> dict:
     # for P(sup <= eps): a finished row (sup <= smallest eps) is settled for every eps
     settled = known | done[:, None]
     known_until = np.where(done, N, settled.sum(axis=1) - 1)
-    first = _first_hits(np.where(settled, sup, np.inf), eps)
+    first = first_hits(np.where(settled, sup, np.inf), eps)
     out = _summaries(first, known_until, eps, N)
     out.update(_determined_quantiles(sup, ~known))
     out.update({"trials": T, "n_max": N, "censored": int((~done).sum()), "n_cols": N, "max_nonzero": K})
@@ -268,7 +195,7 @@ def _sup_walk(cell: dict) -> dict:
 
 def _reference(cell: dict) -> dict:
     from subsetsum import SAMPLERS, solve
-    from bounds.calibration import clopper_pearson_upper
+    from bounds import clopper_pearson_upper
     rng = _rng(cell)
     T, n, eps = cell["trials"], cell["n"], cell["eps"]
     a = SAMPLERS[cell["distribution"]](rng, (T, n))
@@ -330,8 +257,46 @@ REFERENCE_COLUMNS = [
     Column("failure_rate_measured", "measured", "probability", "fraction of targets z ~ U[-1,1] with best error > eps"),
     Column("ci95_low_measured", "measured", "probability", "Clopper-Pearson 95 % interval"),
     Column("ci95_high_measured", "measured", "probability"),
-    Column("failure_rate_published", "reference", "probability", "Burkholz et al. statistics (PERFORMANCE.md)"),
+    Column("failure_rate_published", "reference", "probability", "Burkholz et al."),
 ]
+
+
+def _curve_rows(d: str, tgt: dict, sup: dict, eps: list) -> tuple[list, list]:
+    """Rows of the curve table (per n and eps) and of the errors table (per n) of one distribution."""
+    curve, errors = [], []
+    for n in range(1, max(tgt["n_cols"], sup["n_cols"]) + 1):
+        for e in eps:
+            pt = tgt["p"][repr(e)]
+            ps = sup["p"][repr(e)]
+            curve.append({"distribution": d, "n": n, "eps": e,
+                          "p_target_measured": pt[n] if n < len(pt) else (pt[-1] if pt[-1] == 1.0 else None),
+                          "p_sup_measured": ps[n] if n < len(ps) else None})
+        row = {"distribution": d, "n": n}
+        for q in (50, 90, 99):
+            v = tgt[f"q{q}"]
+            row[f"best_error_q{q}_measured"] = v[n] if n < len(v) else None
+        for q in (50, 90):
+            v = sup[f"q{q}"]
+            row[f"sup_error_q{q}_measured"] = v[n] if n < len(v) else None
+        errors.append(row)
+    return curve, errors
+
+
+def _fit_rows(d: str, tgt: dict, sup: dict, eps: list) -> list:
+    """Least-squares slopes of n50 / n99 against log2(1/eps), for one target and for the sup-error."""
+    nonzero_fraction = 0.5 if d == "pensia" else 1.0
+    fits = []
+    for part, res in (("target", tgt), ("sup", sup)):
+        for qn in ("n50", "n99"):
+            pts = [(math.log2(1 / e), res["n_quantiles"][repr(e)][qn]) for e in eps
+                   if res["n_quantiles"][repr(e)][qn] is not None]
+            slope, icpt = _fit([p[0] for p in pts], [p[1] for p in pts])
+            used = [e for e in eps if res["n_quantiles"][repr(e)][qn] is not None]
+            fits.append({"distribution": d, "quantity": f"{qn} {part}",
+                         "eps_min": min(used) if used else None, "eps_max": max(used) if used else None,
+                         "points": len(pts), "slope_measured": slope, "intercept_measured": icpt,
+                         "slope_per_nonzero_measured": slope * nonzero_fraction if slope is not None else None})
+    return fits
 
 
 def assemble(params: dict, results: list) -> list[Table]:
@@ -341,33 +306,10 @@ def assemble(params: dict, results: list) -> list[Table]:
     curve, errors, fits, refs = [], [], [], []
     for d in params["distributions"]:
         tgt, sup = by[("target", d)], by[("sup", d)]
-        N = max(tgt["n_cols"], sup["n_cols"])
-        for n in range(1, N + 1):
-            for e in eps:
-                pt = tgt["p"][repr(e)]
-                ps = sup["p"][repr(e)]
-                curve.append({"distribution": d, "n": n, "eps": e,
-                              "p_target_measured": pt[n] if n < len(pt) else (pt[-1] if pt[-1] == 1.0 else None),
-                              "p_sup_measured": ps[n] if n < len(ps) else None})
-            row = {"distribution": d, "n": n}
-            for q in (50, 90, 99):
-                v = tgt[f"q{q}"]
-                row[f"best_error_q{q}_measured"] = v[n] if n < len(v) else None
-            for q in (50, 90):
-                v = sup[f"q{q}"]
-                row[f"sup_error_q{q}_measured"] = v[n] if n < len(v) else None
-            errors.append(row)
-        nonzero_fraction = 0.5 if d == "pensia" else 1.0
-        for part, res in (("target", tgt), ("sup", sup)):
-            for qn in ("n50", "n99"):
-                pts = [(math.log2(1 / e), res["n_quantiles"][repr(e)][qn]) for e in eps
-                       if res["n_quantiles"][repr(e)][qn] is not None]
-                slope, icpt = _fit([p[0] for p in pts], [p[1] for p in pts])
-                used = [e for e in eps if res["n_quantiles"][repr(e)][qn] is not None]
-                fits.append({"distribution": d, "quantity": f"{qn} {part}",
-                             "eps_min": min(used) if used else None, "eps_max": max(used) if used else None,
-                             "points": len(pts), "slope_measured": slope, "intercept_measured": icpt,
-                             "slope_per_nonzero_measured": slope * nonzero_fraction if slope is not None else None})
+        curve_d, errors_d = _curve_rows(d, tgt, sup, eps)
+        curve += curve_d
+        errors += errors_d
+        fits += _fit_rows(d, tgt, sup, eps)
     cal = _calibration()
     if cal is not None and "pensia" in params["distributions"]:
         lo, hi = (cal.get("eps_pp_range") or [None, None])
@@ -404,120 +346,10 @@ def assemble(params: dict, results: list) -> list[Table]:
 
 
 # ---------------------------------------------------------------- figure
-EPS_LINESTYLES = ["-", "--", ":", "-."]
-
-
-def _style_legend(ax, dists, eps_list, extra=(), loc="best"):
-    """Compact legend: colour = distribution, line style = eps (plus extra handles)."""
-    from matplotlib.lines import Line2D
-    from .figures import color
-    handles = [Line2D([], [], color=color(DISTRIBUTIONS.index(d)), label=DIST_LABEL[d]) for d in dists]
-    handles += [Line2D([], [], color="gray", linestyle=EPS_LINESTYLES[j], label=f"eps = {e:g}")
-                for j, e in enumerate(eps_list)]
-    handles += list(extra)
-    ax.legend(handles=handles, fontsize=5.5, loc=loc, ncol=1)
-
-
 def figure(tables: dict, width: float):
-    from matplotlib.lines import Line2D
-    from .figures import color, kind_style, legend, panel_grid
-    curve, errs, fits = tables[NAME], tables[f"{NAME}_errors"], tables[f"{NAME}_fits"]
-    refs = tables.get(f"{NAME}_reference")
-    dists = [d for d in DISTRIBUTIONS if curve.where(distribution=d)]
-    col = {d: color(DISTRIBUTIONS.index(d)) for d in dists}
-    one = width < 4
-    fig, (a1, a2, a3, a4) = panel_grid(4, width, panel_height=2.3 if one else 2.4, max_cols=1 if one else 2)
-    # (a) best error vs n
-    for d in dists:
-        rows = errs.where(distribution=d)
-        for q, ls, lw in ((50, "-", 1.2), (99, ":", 0.8)):
-            pts = [(r["n"], r[f"best_error_q{q}_measured"]) for r in rows if r[f"best_error_q{q}_measured"] is not None]
-            if pts:
-                a1.plot(*zip(*pts), color=col[d], linestyle=ls, linewidth=lw)
-    nn = np.arange(1, 45)
-    a1.plot(nn, 2.0 ** -nn, color="black", linewidth=0.7, linestyle="--")
-    a1.set_yscale("log")
-    a1.set_ylim(1e-9, 2)
-    a1.set_xlabel("n (samples drawn)")
-    a1.set_ylabel("best error for one target")
-    a1.set_title("(a) best error vs n (measured)")
-    extra = [Line2D([], [], color="gray", linestyle="-", label="median"),
-             Line2D([], [], color="gray", linestyle=":", label="99th percentile"),
-             Line2D([], [], color="black", linestyle="--", linewidth=0.7, label="2^-n (1 bit per sample)")]
-    _style_legend(a1, dists, [], extra, loc="upper right")
-    # (b) P(best error > eps), log scale: the published reference points are visible
-    show = [e for e in (1e-2, 1e-5, 1e-8) if curve.where(eps=e)]
-    for d in dists:
-        for j, e in enumerate(show):
-            rows = [r for r in curve.where(distribution=d, eps=e)
-                    if r["p_target_measured"] is not None and r["p_target_measured"] < 1]
-            if rows:
-                a2.plot([r["n"] for r in rows], [1 - r["p_target_measured"] for r in rows], color=col[d],
-                        linestyle=EPS_LINESTYLES[j], linewidth=1.0)
-    extra = []
-    if refs is not None:
-        for r in refs.rows:
-            a2.plot(r["n"], r["failure_rate_published"], **kind_style("reference", "black"))
-            a2.plot([r["n"]] * 2, [r["ci95_low_measured"], r["ci95_high_measured"]], color=col[r["distribution"]],
-                    linewidth=2.5, alpha=0.6)
-        extra = [Line2D([], [], **kind_style("reference", "black"), label="published, n=15, eps=0.01"),
-                 Line2D([], [], color="gray", linewidth=2.5, alpha=0.6, label="measured 95% CI")]
-    a2.set_yscale("log")
-    a2.set_ylim(1e-3 if not refs or not refs.rows else 5e-4, 1.2)
-    a2.set_xlabel("n (samples drawn)")
-    a2.set_ylabel("P(best error > eps)")
-    a2.set_title("(b) failure rate, one target (measured)")
-    _style_legend(a2, dists, show, extra, loc="lower right")
-    # (c) P(sup-error <= eps)
-    show_sup = [e for e in (1e-1, 1e-2, 1e-3, 1e-4) if curve.where(eps=e)]
-    for d in dists:
-        for j, e in enumerate(show_sup):
-            rows = [r for r in curve.where(distribution=d, eps=e) if r["p_sup_measured"] is not None]
-            if rows:
-                a3.plot([r["n"] for r in rows], [r["p_sup_measured"] for r in rows], color=col[d],
-                        linestyle=EPS_LINESTYLES[j], linewidth=1.0)
-    a3.set_xlabel("n (samples drawn)")
-    a3.set_ylabel("P(sup-error <= eps)")
-    a3.set_title("(c) all targets z in [-1, 1] (measured)")
-    _style_legend(a3, dists, show_sup, loc="upper left")
-    # (d) n needed vs bits
-    for d in dists:
-        for qn, mk in (("n50", "o"), ("n99", "s")):
-            pts = []
-            for e in sorted({r["eps"] for r in curve.rows}):
-                q = 0.5 if qn == "n50" else 0.99
-                ok = [r["n"] for r in curve.where(distribution=d, eps=e)
-                      if r["p_target_measured"] is not None and r["p_target_measured"] >= q]
-                if ok:
-                    pts.append((math.log2(1 / e), min(ok)))
-            if pts:
-                a4.plot(*zip(*pts), marker=mk, linestyle="none", color=col[d], markersize=3,
-                        fillstyle="full" if qn == "n50" else "none")
-            fit = [r for r in fits.where(distribution=d, quantity=f"{qn} target") if r["slope_measured"] is not None]
-            if fit:
-                xs = np.array([0.0, 28.0])
-                a4.plot(xs, fit[0]["slope_measured"] * xs + fit[0]["intercept_measured"], color=col[d],
-                        linewidth=0.7, linestyle="-" if qn == "n50" else "--")
-    xs = np.array([0.0, 28.0])
-    a4.plot(xs, xs, color="black", linewidth=0.8, linestyle=":")
-    extra = [Line2D([], [], color="gray", marker="o", linestyle="-", linewidth=0.7, markersize=3,
-                    label=legend("n50 + fit", "measured")),
-             Line2D([], [], color="gray", marker="s", fillstyle="none", linestyle="--", linewidth=0.7,
-                    markersize=3, label=legend("n99 + fit", "measured")),
-             Line2D([], [], color="black", linestyle=":", linewidth=0.8, label="1 sample per bit")]
-    c = _calibration() if any(r.get("slope_calibrated") is not None for r in fits.rows) else None
-    if c is not None:                 # only over the calibrated range of eps'' (no extrapolation)
-        lo, hi = c.get("eps_pp_range") or [1e-3, 0.2]
-        bits = np.linspace(math.log2(1 / hi), math.log2(1 / lo), 20)
-        a4.plot(bits, c["C"] * np.log(2 / 2.0 ** -bits) + c["c0"], **kind_style("calibrated", col.get("pensia", "gray")))
-        extra.append(Line2D([], [], **kind_style("calibrated", col.get("pensia", "gray")),
-                            label=legend("C ln(2/eps)+c0 (D, all targets)", "calibrated")))
-    a4.set_ylim(0, a4.get_ylim()[1] * 1.45)          # room for the legend
-    a4.set_xlabel("log2(1/eps) (bits)")
-    a4.set_ylabel("n needed (samples drawn)")
-    a4.set_title("(d) samples needed per bit, one target")
-    _style_legend(a4, dists, [], extra, loc="upper left")
-    return fig
+    """The four panels of :mod:`slt.studies.subset_sum_figure`."""
+    from .subset_sum_figure import figure as draw
+    return draw(tables, width)
 
 
 def decay_bits_per_sample(errs: Table, distribution: str, column: str = "best_error_q50_measured"):

@@ -146,7 +146,11 @@ def _tex_escape(s) -> str:
 
 
 def format_number(v, digits: int = 4) -> str:
-    """Compact human formatting: integers as is, floats with ``digits`` significant digits."""
+    """Compact human formatting: integers as is, floats with ``digits`` significant digits.
+
+    >>> [format_number(v) for v in (12, 3.0, 0.123456, 2.5e-7, None, True)]
+    ['12', '3', '0.1235', '2.500e-07', '--', 'yes']
+    """
     if v is None:
         return "--"
     if isinstance(v, bool):

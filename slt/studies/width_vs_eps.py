@@ -16,7 +16,7 @@ Theorem 1 (width = max_i ñ_i = max_i n_{i-1} m_i intermediate fields):
   answer is exact rather than a bisection's; ``smallest_certified_m`` is the bisection on
   ``constructions.certificate``, used by the tests to cross-check). The sup-errors are
   exact up to ``max_nonzero`` nonzero samples per instance and a rigorous upper bound
-  beyond (``subset_sum_curve.prefix_sup_errors``, Minkowski refinement), so m*_s can only
+  beyond (``subsetsum.prefix_sup_errors``, Minkowski refinement), so m*_s can only
   be overestimated. The reported m is the smallest m at which >= 1 - delta of the seeds
   are certified (the ⌈(1 - delta) S⌉-th smallest m*_s);
 * the lower bound of Theorem 2 (proven), converted to width units: the smallest width
@@ -36,8 +36,6 @@ import numpy as np
 from .tables import Column, Table
 
 NAME = "width_vs_eps"
-#: study modules this one imports computations from (part of its cache key)
-CODE_MODULES = ("slt.studies.subset_sum_curve",)
 TITLE = "Width of the random network versus eps: theorem (calibrated C), measured smallest certified width, " \
         "lower bound"
 
@@ -92,26 +90,10 @@ def target_network(spec: dict, channels: list, seed: int):
     return random_network(bases, channels, rng_for(seed, NAME, "target", spec, channels))
 
 
-def prefix_network(random_layers, target, m: int):
-    """The random network with m samples per input field taken as the prefix of a wider draw:
-    for each block J_a keep its first m intermediate fields (lambda columns, mu rows)."""
-    from constructions.network import Layer
-    out = []
-    for i, layer in enumerate(target):
-        first, second = random_layers[2 * i], random_layers[2 * i + 1]
-        M = first.n_out // layer.n_in
-        if m > M:
-            raise ValueError(f"m = {m} exceeds the drawn width {M} per input field")
-        j = (np.arange(layer.n_in)[:, None] * M + np.arange(m)[None, :]).ravel()
-        out.append(Layer(first.basis, first.coeffs[:, j, :]))
-        out.append(Layer(second.basis, second.coeffs[j, :, :]))
-    return out
-
-
 def certified_bound(random_layers, target, m: int, max_nonzero: int) -> float:
     """``constructions.certificate`` of the prefix network with m samples: the network error
     bound valid for every target with ||W_i||_op <= 1 (used to cross-check the scan)."""
-    from constructions import certificate, from_masks
+    from constructions import certificate, from_masks, prefix_network
     net = prefix_network(random_layers, target, m)
     empty = [np.zeros(layer.coeffs.shape, dtype=bool) for layer in net]   # masks do not enter the certificate
     cert = certificate(from_masks(net, target, empty), exact_max=max_nonzero, budget=float("inf"))
@@ -137,14 +119,13 @@ def bound_curve(random_layers, target, max_nonzero: int):
 
     The samples of the Subset-Sum instances of the prefix network with m samples per input
     field are the first m samples of the wide draw's instances, so one walk per instance
-    (``subset_sum_curve.prefix_sup_errors``: exact sup-error up to ``max_nonzero`` nonzero
+    (``subsetsum.prefix_sup_errors``: exact sup-error up to ``max_nonzero`` nonzero
     samples, a rigorous upper bound beyond) gives every instance's sup-error at every m;
     the layer and network bounds are then those of ``constructions.certificate``
-    (``verify.layer_bound``: exact Perron norm of the sup-error envelope; ``network_bound``
+    (``constructions.layer_bound``: exact Perron norm of the sup-error envelope; ``network_bound``
     with ||W_i|| <= 1). Returns (bound (m_max+1,), exact (m_max+1,) bool)."""
-    from constructions import from_masks
-    from constructions.verify import layer_bound, network_bound
-    from .subset_sum_curve import prefix_sup_errors
+    from constructions import from_masks, layer_bound, network_bound
+    from subsetsum import prefix_sup_errors
     empty = [np.zeros(layer.coeffs.shape, dtype=bool) for layer in random_layers]
     res = from_masks(random_layers, target, empty)
     per_layer, exact = [], None
