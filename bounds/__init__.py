@@ -11,7 +11,10 @@ from .calibration import calibrated_constant, resolve_constants
 from .closed_forms import (basis_dim, basis_dim_expr, basis_norm, basis_norm_expr,
                            closed_form_kind, sizes)
 from .inverse import best_eps, best_eps_expr, min_width, min_width_expr
-from .network import layers_from_specs, network_width
+from .bandlimited import bandlimited_dim, escnn_rings
+from .network import family_formula_expr, formula_expr, layers_from_specs, network_width
+from .symbols import latex, pretty
+from .validate import check_channels, check_delta, check_eps
 from .specs import check_compatible, check_spec
 from .subset_sum import subset_sum_eps, subset_sum_m, subset_sum_m_expr
 from .theorem1 import (lemma1_eps_pp, lemma1_eps_pp_expr, lemma1_m, lemma1_m_expr, paper_width,
@@ -20,6 +23,8 @@ from .theorem1 import (lemma1_eps_pp, lemma1_eps_pp_expr, lemma1_m, lemma1_m_exp
 from .theorem2 import lower_bound, lower_bound_expr, tightness_ratio
 
 __all__ = [
+    "bandlimited_dim", "escnn_rings", "family_formula_expr", "formula_expr", "latex", "pretty",
+    "check_channels", "check_delta", "check_eps",
     "basis_dim", "basis_dim_expr", "basis_norm", "basis_norm_expr", "best_eps", "best_eps_expr",
     "calibrated_constant", "check_compatible", "check_spec", "closed_form_kind", "layers_from_specs",
     "lemma1_eps_pp", "lemma1_eps_pp_expr", "lemma1_m", "lemma1_m_expr", "lower_bound",

@@ -14,6 +14,8 @@ does, ``warnings`` says that this C is too small.
 """
 from __future__ import annotations
 
+import sympy as sp
+
 from groups import check_compatible
 
 from . import symbols as S
@@ -66,7 +68,6 @@ def check_layers(layers) -> list[dict]:
 
 def formula_expr(affine: bool):
     """ñ_i as a SymPy equation (the form used: + c_0 with the calibrated affine fit)."""
-    import sympy as sp
     return sp.Eq(sp.Symbol("ñ_i"), T1.theorem1_width_expr(affine))
 
 
@@ -126,3 +127,14 @@ def network_width(layers, eps: float, delta: float = 0.01, C: float | None = Non
         "warnings": warnings,
         "paper_formula_latex": r"\tilde n_i = " + S.latex(T1.paper_width_expr()),
     }
+
+
+def family_formula_expr(closed: list[dict], affine: bool):
+    """Theorem 1 with |B_i|, ||B_i|| replaced by the family's closed forms, if all layers share them."""
+    first = closed[0]
+    simple = all(not e.has(sp.Piecewise, sp.Sum) for e in (first["basis_dim"], first["basis_norm"]))
+    same = all(c["basis_dim"] == first["basis_dim"] and c["basis_norm"] == first["basis_norm"] for c in closed)
+    if not (simple and same):
+        return None
+    expr = formula_expr(affine)
+    return expr.subs({S.B: first["basis_dim"], S.B_norm: first["basis_norm"]})

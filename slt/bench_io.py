@@ -26,8 +26,8 @@ def _best(fn, repeat):
 
 
 def _import(path, bases, channels):
-    from constructions.files import read_npz
-    from constructions.weights import orbital_projection
+    from constructions import read_npz
+    from constructions import orbital_projection
 
     arrays = read_npz(path)
     return [orbital_projection(b, arrays[f"layer_{i + 1}"], channels[i], channels[i + 1])
@@ -36,10 +36,10 @@ def _import(path, bases, channels):
 
 def _export(src, dst, fmt, form=None, dtype="float64"):
     """What ``slt export`` does: read the file, build its forms, write npz or ONNX."""
-    from constructions.export import export_arrays, form_specs, forms_of, network_weights
-    from constructions.files import atomic_write, save_npz
-    from constructions.onnx_model import onnx_model
-    from constructions.saved import load_network
+    from constructions import export_arrays, form_specs, forms_of, network_weights
+    from constructions import atomic_write, save_npz
+    from constructions import onnx_model
+    from constructions import load_network
 
     record = load_network(src)
     forms = forms_of(record)
@@ -53,7 +53,7 @@ def _export(src, dst, fmt, form=None, dtype="float64"):
 
 def run(args) -> dict:
     from constructions import basis_from_specs, overparameterize, prune, random_network
-    from constructions.saved import pruned_file, save_pruned, save_target
+    from constructions import pruned_file, save_pruned, save_target
 
     if min(args.grid, args.fields, args.layers, args.m, args.repeat) < 1:
         raise ValueError("--grid, --fields, --layers, --m and --repeat must be >= 1")

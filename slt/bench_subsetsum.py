@@ -237,7 +237,7 @@ def _best_of(fn, repeat: int = 3) -> float:
 def plain_sort_and_search(a: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Reference: the plain per-problem MITM loop (sums, np.sort, np.searchsorted) that
     PERFORMANCE.md timed; returns the optimal errors. Not used by the toolkit."""
-    from subsetsum.sums import code_sums
+    from subsetsum import code_sums
 
     out = np.empty(a.shape[0])
     for p in range(a.shape[0]):
@@ -253,10 +253,8 @@ def plain_sort_and_search(a: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 def _lower_bound(args) -> dict:
     """Exact path (no eps, 1 thread) vs sort-and-search lower bounds, same problems."""
-    from subsetsum import solve
-    from subsetsum.compact import compact_nonzero
-    from subsetsum.exact import CHUNK_VALUES
-    from subsetsum.sums import code_sums
+    from subsetsum import EXACT_CHUNK_VALUES as CHUNK_VALUES
+    from subsetsum import code_sums, compact_nonzero, solve
 
     P = min(args.lower_bound_instances, args.instances)
     a, z = instances(args.distribution, args.n, args.seed, 0, P)
@@ -312,8 +310,8 @@ def _lower_bound(args) -> dict:
 
 def _certificate(args) -> dict:
     """sup_error on the first rows of samples (sup_error_bound(24) above its cap)."""
+    from subsetsum import SUP_ERROR_MAX_N as MAX_N
     from subsetsum import sup_error, sup_error_bound
-    from subsetsum.certificate import MAX_N
 
     P = min(args.certificate_instances, args.instances)
     a, _ = instances(args.distribution, args.n, args.seed, 0, P)

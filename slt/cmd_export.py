@@ -35,9 +35,9 @@ def add_parser(subparsers) -> None:
 
 
 def run_export(args) -> int:
-    from constructions.export import export_arrays, form_specs, forms_of, network_weights
-    from constructions.files import atomic_write, check_writable, save_npz
-    from constructions.saved import PrunedFile, load_network
+    from constructions import export_arrays, form_specs, forms_of, network_weights
+    from constructions import atomic_write, check_writable, save_npz
+    from constructions import PrunedFile, load_network
 
     t0 = time.perf_counter()
     check_writable(args.out, "--out")
@@ -53,7 +53,7 @@ def run_export(args) -> int:
         save_npz(args.out, arrays)
         out["layers"] = _summary(arrays, forms)
     else:
-        from constructions.onnx_model import onnx_model, require_onnx
+        from constructions import onnx_model, require_onnx
 
         require_onnx()
         weights = network_weights(forms[form], form_specs(record.specs, form))
@@ -70,7 +70,7 @@ def run_export(args) -> int:
 
 
 def _provenance(record, path) -> dict:
-    from constructions.saved import PrunedFile
+    from constructions import PrunedFile
 
     if isinstance(record, PrunedFile):
         rep = record.report
@@ -101,7 +101,7 @@ def _check_onnx(model: bytes, forms, form, dtype) -> dict | str:
     except ImportError:
         return "not run: onnxruntime is not installed (pip install 'slt-equivariant[onnx]')"
     from constructions import forward
-    from constructions.construction import split_input
+    from constructions import split_input
 
     layers = forms[form]
     first = forms["target"][0]

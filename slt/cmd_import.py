@@ -60,9 +60,9 @@ def _check_biases(arrays: dict, names: list) -> None:
 
 
 def run_import(args) -> int:
-    from constructions.files import check_writable, read_npz
-    from constructions.saved import save_target
-    from constructions.weights import layout, orbital_projection
+    from constructions import check_writable, read_npz
+    from constructions import save_target
+    from constructions import layout, orbital_projection
 
     from .cmd_prune import build_bases, check_channels
 

@@ -86,8 +86,8 @@ def load_target(path, bases, channels, specs):
     """Target Layers from a target file (``constructions.saved.load_target``), checked against the
     family flags: field specs (when the file has them), channels and basis dimensions."""
     from constructions import Layer
-    from constructions.saved import load_target as read_target
-    from constructions.specs import normalize_spec
+    from constructions import load_target as read_target
+    from constructions import normalize_spec
 
     tf = read_target(path)
     if len(tf.coeffs) != len(bases):
@@ -133,8 +133,8 @@ def report_for(result, target, info, eps, rng, samples, certify, seconds_so_far=
 # ---------------------------------------------------------------------------- commands
 def run_prune(args) -> int:
     from constructions import overparameterize, prune, random_network
-    from constructions.files import check_writable
-    from constructions.saved import seed_streams
+    from constructions import check_writable
+    from constructions import seed_streams
 
     t0 = time.perf_counter()
     channels = check_channels(args.channels)
@@ -169,7 +169,7 @@ def run_prune(args) -> int:
 
 def save(args, specs, channels, target, random_layers, result, rep) -> None:
     """``--save``: the run as a pruned-network file (``constructions.saved``, format 2)."""
-    from constructions.saved import pruned_file, save_pruned
+    from constructions import pruned_file, save_pruned
 
     record = pruned_file(specs, channels, target, random_layers, result, eps=args.eps, seed=args.seed,
                          method=args.method, optimal=args.optimal, target_from_seed=not args.target,

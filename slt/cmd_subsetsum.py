@@ -66,7 +66,7 @@ def _samples(args) -> np.ndarray:
 
 def run(args) -> int:
     from subsetsum import solve, sup_error, sup_error_bound
-    from subsetsum.certificate import MAX_N
+    from subsetsum import SUP_ERROR_MAX_N as MAX_N
 
     a = _samples(args)
     z = np.asarray(args.targets, dtype=np.float64)

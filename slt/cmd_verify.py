@@ -36,9 +36,9 @@ def add_parser(subparsers) -> None:
 
 def run_verify(args) -> int:
     from constructions import from_masks, hidden_basis
-    from constructions.recheck import (check_failures, meta_failures, rebuild, report_failures,
+    from constructions import (check_failures, meta_failures, rebuild, report_failures,
                                        resolved_mask_failures)
-    from constructions.saved import check_dims, load_pruned, seed_streams
+    from constructions import check_dims, load_pruned, seed_streams
 
     from .cmd_prune import build_bases, layer_info, report_for
 

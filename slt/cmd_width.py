@@ -16,9 +16,7 @@ import json
 import sympy as sp
 
 import bounds
-from bounds.validate import check_channels, check_delta, check_eps
-from bounds import symbols as S
-from bounds.network import formula_expr
+from bounds import check_channels, check_delta, check_eps, formula_expr, latex, pretty
 from slt.family import add_family_args, field_specs
 
 
@@ -60,17 +58,6 @@ def _closed_form_rows(specs: list[dict]) -> list[dict]:
                      "hidden_basis_dim": bounds.basis_dim_expr(a, a), "kind": bounds.closed_form_kind(a, b),
                      "sizes": bounds.sizes(a, b), "hidden_sizes": bounds.sizes(a, a)})
     return rows
-
-
-def _family_formula(closed: list[dict], affine: bool):
-    """Theorem 1 with |B_i|, ||B_i|| replaced by the family's closed forms, if all layers share them."""
-    first = closed[0]
-    simple = all(not e.has(sp.Piecewise, sp.Sum) for e in (first["basis_dim"], first["basis_norm"]))
-    same = all(c["basis_dim"] == first["basis_dim"] and c["basis_norm"] == first["basis_norm"] for c in closed)
-    if not (simple and same):
-        return None
-    expr = formula_expr(affine)
-    return expr.subs({S.B: first["basis_dim"], S.B_norm: first["basis_norm"]})
 
 
 def _fmt(x) -> str:
@@ -117,12 +104,12 @@ def run(args) -> int:
     result = bounds.network_width(layers, eps, args.delta, args.C, args.c0)
     closed = _closed_form_rows(specs)
     affine = result["c0"] != 0.0
-    family_formula = _family_formula(closed, affine)
+    family_formula = bounds.family_formula_expr(closed, affine)
     result.update({
         "family": args.family, "channels": channels, "specs": specs,
         "closed_forms": [{"basis_dim": str(c["basis_dim"]), "basis_norm": str(c["basis_norm"]),
                           "hidden_basis_dim": str(c["hidden_basis_dim"]), "kind": c["kind"]} for c in closed],
-        "family_formula_latex": (r"\tilde n_i = " + S.latex(family_formula.rhs)) if family_formula is not None else None,
+        "family_formula_latex": (r"\tilde n_i = " + latex(family_formula.rhs)) if family_formula is not None else None,
     })
     if args.solve_eps:
         result["width_budget"] = args.width
@@ -180,7 +167,7 @@ def _print_text(args, result: dict, closed: list[dict], family_formula, affine: 
             print(f"% with the closed forms of --family {args.family}:")
             print(result["family_formula_latex"])
     else:
-        print(S.pretty(formula_expr(affine)))
+        print(pretty(formula_expr(affine)))
         if family_formula is not None:
             print(f"\nwith the closed forms of --family {args.family}:")
-            print(S.pretty(family_formula))
+            print(pretty(family_formula))

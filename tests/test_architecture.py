@@ -12,21 +12,7 @@ PACKAGES = ("groups", "subsetsum", "constructions", "bounds", "slt")
 
 #: (file, imported module): submodule imports still to be replaced, each with its owner and reason.
 #: The test also fails when an entry is no longer needed, so this list only shrinks.
-ALLOWED = {
-    # redesign round, files of the groups/redesign engineer (they move these names to groups/)
-    ("slt/cmd_basis.py", "constructions.orbital"),
-    ("slt/cmd_width.py", "bounds.validate"),
-    ("slt/cmd_width.py", "bounds.network"),
-    ("slt/cmd_width.py", "bounds.symbols"),
-    # files of the k-tree engineer (subsetsum internals measured by the benchmark)
-    ("slt/cmd_subsetsum.py", "subsetsum.certificate"),
-    ("slt/bench_subsetsum.py", "subsetsum.sums"),
-    ("slt/bench_subsetsum.py", "subsetsum.compact"),
-    ("slt/bench_subsetsum.py", "subsetsum.exact"),
-    ("slt/bench_subsetsum.py", "subsetsum.certificate"),
-    # the band-limited count needs point-group elements and fixed points: groups/ will export them
-    ("slt/studies/basis_sizes.py", "bounds.point_groups"),
-}
+ALLOWED: set = set()  # no exceptions: every cross-package import uses public names
 
 
 def _package_of(path: Path) -> tuple[str, list[str]]:

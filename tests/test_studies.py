@@ -107,7 +107,8 @@ def test_run_returns_tables_and_a_figure():
 
 
 def test_bandlimited_dims_match_the_published_escnn_sizes():
-    from slt.studies.basis_sizes import REFERENCE_BANDLIMITED, bandlimited_dim
+    from bounds import bandlimited_dim
+    from slt.studies.basis_sizes import REFERENCE_BANDLIMITED
     for (group, fin, fout, k), ref in REFERENCE_BANDLIMITED.items():
         assert bandlimited_dim(group, fin, fout, k) == ref
     # C1 trivial 3x3: one radial profile at r = 0, frequencies -2..2 on the ring r = 1

@@ -162,7 +162,7 @@ def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
         if test_name is None:
             continue
         if out is not None:  # the trained target, for slt export / import-weights / prune --target (issue 16)
-            from constructions.saved import save_target
+            from constructions import save_target
             row["target_file"] = str(save_target(f"{out}/digits_{group}_target.npz", [L.coeffs for L in target],
                                                  classifier_specs(group, conv, cfg["head"])))
         ev = LatticeEvaluator(tests[test_name], tests["upright"])

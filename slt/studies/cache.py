@@ -104,7 +104,7 @@ def atomic_write_text(path, text: str) -> None:
 
 def atomic_write_bytes(path, data: bytes) -> None:
     """``constructions.files.atomic_write`` of ``data``, creating the directory if needed."""
-    from constructions.files import atomic_write
+    from constructions import atomic_write
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
