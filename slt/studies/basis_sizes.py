@@ -6,20 +6,11 @@ MLP, CNN and S_n on k-order tensors, the table gives |B| and ||B|| twice: from t
 forms of ``bounds`` (Burnside) and from the orbital basis actually built by
 ``constructions`` (union-find orbits, exact Perron norm). Both are exact ("proven").
 
-Orbital versus band-limited harmonic bases. escnn/e2cnn's default steerable basis is a
-band-limited subset of the exactly equivariant space: on rings of radius
-r = 0, 1, ..., (k-1)/2 it keeps the angular harmonics of frequency |mu| <= F(r), with
-F(0) = 0 and, for r >= 1, F(r) = min(2r, 2 if r = k//2 else 2r - (r+1) mod 2) (its
-default cut-off, "fco1"). The functions of frequency <= F on a circle form an
-H-representation L_F with character 1 + 2 sum_{mu=1..F} cos(mu theta) at a rotation by
-theta and 1 at a reflection (the constant survives, each cos/sin pair has trace 0), and
-the constant functions at r = 0; so the band-limited dimension is
-
-    sum_rings (1/|H|) sum_h chi_{L_F(r)}(h) |Fix_{F_in}(h)| |Fix_{F_out}(h)|,
-
-computed by ``bounds.bandlimited_dim`` (square lattice only: escnn samples on square grids).
-It reproduces the published counts for C4 regular fields, 24 on 3x3 and 44 on 5x5
-(``reference`` column), against 36 and 100 exact orbitals.
+Orbital versus band-limited harmonic bases: escnn/e2cnn's default steerable basis is a
+band-limited subset of the exactly equivariant space; its dimension is computed by
+``bounds.bandlimited_dim`` (Burnside over the rings of escnn's default cut-off; square
+lattice only). It reproduces the published counts for C4 regular fields, 24 on 3x3 and
+44 on 5x5 (``reference`` column), against 36 and 100 exact orbitals.
 """
 from __future__ import annotations
 
