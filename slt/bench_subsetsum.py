@@ -27,6 +27,7 @@ and, for reference, with a plain per-problem loop (sums, np.sort, np.searchsorte
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import sys
@@ -36,6 +37,9 @@ import numpy as np
 
 #: problems drawn per chunk (instances depend only on seed, n and the problem index)
 CHUNK = 1 << 14
+#: sample values per batch handed to ``solve`` with an executor (it cuts each into tasks):
+#: 2^24 values = 128 MB of float64, e.g. the 397,000 problems of n = 21 in one batch
+BATCH_VALUES = 1 << 24
 #: methods solving one model per problem (``workers`` = their own workers, time limit)
 SINGLE_THREAD = ("cpsat", "milp")
 
@@ -72,6 +76,14 @@ def add_arguments(parser) -> None:
                         help="also time sup_error (the every-target certificate) on sample rows")
     parser.add_argument("--certificate-instances", type=int, default=10000,
                         help="rows for --certificate (default 10000)")
+    from .executors import SPEC_HELP
+    parser.add_argument("--executor", metavar="SPEC", default="local",
+                        help=f"{SPEC_HELP} (default local: this process, --workers threads)")
+    parser.add_argument("--compare-executors", nargs="*", metavar="SPEC",
+                        help="time the run on each SPEC (default: local dask-local:2) on the same problems and "
+                             "print the time ratios and whether the masks agree")
+    parser.add_argument("--chunk-rows", type=int, metavar="R",
+                        help="with an executor: problems per task (default: about 2^18 sample values per task)")
 
 
 def instances(distribution: str, n: int, seed: int, start: int, stop: int):
@@ -110,41 +122,74 @@ def _check(args) -> None:
                          f"{' '.join(args.compare)}")
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if args.chunk_rows is not None and args.chunk_rows < 1:
+        raise ValueError(f"--chunk-rows must be >= 1 (problems per task), got {args.chunk_rows}")
+    from .executors import parse_executor
+    if args.compare_executors == []:
+        args.compare_executors = ["local", "dask-local:2"]
+    for spec in [args.executor, *(args.compare_executors or [])]:
+        parse_executor(spec)
 
 
-def _timed_run(args) -> dict:
-    from subsetsum import STATUSES, solve
+class _Tally:
+    """Running statistics of the timed run (and a SHA-256 of every mask, in problem order:
+    equal hashes = bit-identical masks, e.g. between executors)."""
 
-    counts = dict.fromkeys(STATUSES, 0)
-    max_err, sum_err, within, solve_s, gen_s, selected = 0.0, 0.0, 0, 0.0, 0.0, 0
-    t_start = time.perf_counter()
-    cpu_start = time.process_time()
+    def __init__(self):
+        from subsetsum import STATUSES
+        self.counts = dict.fromkeys(STATUSES, 0)
+        self.max_err = self.sum_err = 0.0
+        self.within = self.selected = 0
+        self.hash = hashlib.sha256()
+
+    def add(self, res, eps) -> None:
+        self.max_err = max(self.max_err, float(res.errors.max()))
+        self.sum_err += float(res.errors.sum())
+        self.selected += int(res.masks.sum())
+        if eps is not None:
+            self.within += int(np.count_nonzero(res.errors <= eps))
+        for s, c in res.counts().items():
+            self.counts[s] += c
+        self.hash.update(np.packbits(res.masks, axis=1).tobytes())
+
+
+def _solve_options(args, executor) -> dict:
+    """solve's keywords for the timed run: ``--workers`` threads in this process; one thread
+    per task on an executor (its workers are the parallelism)."""
+    single = args.method in SINGLE_THREAD
+    return dict(eps=args.eps, method=args.method, seed=args.seed,
+                workers=1 if single or executor is not None else args.workers,
+                time_limit=args.time_limit if single else None, adaptive=not args.no_adaptive, on_cap="prefix",
+                executor=executor, chunk_rows=args.chunk_rows if executor is not None else None)
+
+
+def _timed_run(args, executor=None) -> dict:
+    """All --instances problems: in batches of CHUNK in this process, or (``executor``) in
+    batches of up to BATCH_VALUES sample values, each cut into tasks by ``solve``."""
+    from subsetsum import solve
+
+    tally, solve_s, gen_s = _Tally(), 0.0, 0.0
+    batch = CHUNK if executor is None else max(CHUNK, BATCH_VALUES // max(args.n, 1) // CHUNK * CHUNK)
+    options = _solve_options(args, executor)
+    t_start, cpu_start = time.perf_counter(), time.process_time()
     last = t_start
-    for start in range(0, args.instances, CHUNK):
-        stop = min(start + CHUNK, args.instances)
+    for start in range(0, args.instances, batch):
+        stop = min(start + batch, args.instances)
         t0 = time.perf_counter()
         a, z = instances(args.distribution, args.n, args.seed, start, stop)
         t1 = time.perf_counter()
-        res = solve(a, z, eps=args.eps, method=args.method, seed=args.seed,
-                    workers=1 if args.method in SINGLE_THREAD else args.workers,
-                    time_limit=args.time_limit if args.method in SINGLE_THREAD else None,
-                    adaptive=not args.no_adaptive, on_cap="prefix")
+        res = solve(a, z, **options)
         t2 = time.perf_counter()
         gen_s += t1 - t0
         solve_s += t2 - t1
-        max_err = max(max_err, float(res.errors.max()))
-        sum_err += float(res.errors.sum())
-        selected += int(res.masks.sum())
-        if args.eps is not None:
-            within += int(np.count_nonzero(res.errors <= args.eps))
-        for s, c in res.counts().items():
-            counts[s] += c
+        tally.add(res, args.eps)
         if t2 - last > 2.0 or (stop == args.instances and t2 - t_start > 2.0):
             tty = sys.stderr.isatty()
             print(f"{chr(13) if tty else ''}slt bench subsetsum: {stop}/{args.instances} problems, "
                   f"{solve_s:.1f} s solving", end="\n" if stop == args.instances or not tty else "",
                   file=sys.stderr, flush=True)
             last = t2
+    counts = tally.counts
     resolved = counts["optimal"] + counts["eps-feasible"] + counts["infeasible"]
     return {
         "seconds": solve_s, "generate_seconds": gen_s,
@@ -152,11 +197,39 @@ def _timed_run(args) -> dict:
         "load_average": os.getloadavg()[0],
         "problems_per_second": args.instances / solve_s if solve_s > 0 else float("inf"),
         "us_per_problem": solve_s / args.instances * 1e6,
-        "max_error": max_err, "mean_error": sum_err / args.instances,
-        "mean_selected": selected / args.instances,
-        "fraction_within_eps": within / args.instances if args.eps is not None else None,
+        "max_error": tally.max_err, "mean_error": tally.sum_err / args.instances,
+        "mean_selected": tally.selected / args.instances,
+        "fraction_within_eps": tally.within / args.instances if args.eps is not None else None,
         "fraction_proven": resolved / args.instances, "status_counts": counts,
+        "masks_sha256": tally.hash.hexdigest(),
     }
+
+
+def _executor_run(args, spec: str) -> dict:
+    """The timed run on ``--executor spec`` (local: this process, ``--workers`` threads);
+    the time to start and stop the executor is reported apart from the solving time."""
+    from .executors import open_executor
+
+    t0 = time.perf_counter()
+    with open_executor(spec) as executor:
+        started = time.perf_counter()
+        out = _timed_run(args, executor)
+        stopping = time.perf_counter()
+    out["executor"] = spec
+    out["executor_start_seconds"] = started - t0
+    out["executor_stop_seconds"] = time.perf_counter() - stopping
+    return out
+
+
+def _compare_executors(args) -> dict:
+    """The timed run on each --compare-executors spec, the same problems; ratios of the
+    solving time to the first spec's (measured in this run) and whether the masks agree."""
+    runs = {spec: _executor_run(args, spec) for spec in args.compare_executors}
+    first = runs[args.compare_executors[0]]
+    for spec, r in runs.items():
+        r["time_ratio_vs_first"] = r["seconds"] / first["seconds"]
+        r["same_masks_as_first"] = r["masks_sha256"] == first["masks_sha256"]
+    return {"specs": list(args.compare_executors), **runs, "load_average": os.getloadavg()[0]}
 
 
 def _compare(args) -> dict:
@@ -339,7 +412,11 @@ def run(args) -> dict:
            "method": args.method, "distribution": args.distribution,
            "workers": 1 if args.method in SINGLE_THREAD else args.workers,
            "adaptive": args.eps is not None and not args.no_adaptive and args.method == "exact"}
-    out.update(_timed_run(args))
+    out["executor"] = args.executor
+    if args.compare_executors:
+        out["compare_executors"] = _compare_executors(args)
+    else:
+        out.update(_executor_run(args, args.executor))
     out["peak_memory_mb"] = _peak_mb()
     out["memory_before_mb"] = base_mb
     if args.compare is not None:
