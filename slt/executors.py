@@ -121,7 +121,11 @@ def _dask_client(parsed: ExecutorSpec):
     if parsed.kind == "dask-local":
         with _local_cluster(distributed, parsed.workers) as cluster, distributed.Client(cluster) as client:
             client.register_plugin(_interrupt_plugin(distributed)())
-            yield client
+            try:
+                yield client
+            except BaseException:      # kill the workers first: one inside a solver would finish its task
+                kill_processes([nanny.pid for nanny in cluster.workers.values()])
+                raise
         return
     try:
         client = distributed.Client(parsed.address, timeout=CONNECT_SECONDS)
@@ -133,22 +137,14 @@ def _dask_client(parsed: ExecutorSpec):
         yield client
 
 
-@contextlib.contextmanager
 def _local_cluster(distributed, workers: int):
-    """A LocalCluster of ``workers`` one-thread processes, closed on exit; on an exception or
-    Ctrl-C its workers are killed first (a worker inside a solver would finish its task)."""
+    """A LocalCluster of ``workers`` one-thread processes on this machine (a context manager)."""
     import dask
 
     with dask.config.set({NANNY_MALLOC: None}):
-        # on this machine only; the scheduler's HTTP server on a free port (a fixed one clashes)
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=":0", silence_logs=logging.ERROR)
-    with cluster:
-        try:
-            yield cluster
-        except BaseException:
-            kill_processes([nanny.pid for nanny in cluster.workers.values()])
-            raise
+        # the scheduler's HTTP server on a free port (a fixed one clashes with other clusters)
+        return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        host="127.0.0.1", dashboard_address=":0", silence_logs=logging.ERROR)
 
 
 def _interrupt_plugin(distributed):
