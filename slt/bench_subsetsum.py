@@ -40,6 +40,9 @@ CHUNK = 1 << 14
 #: sample values per batch handed to ``solve`` with an executor (it cuts each into tasks):
 #: 2^24 values = 128 MB of float64, e.g. the 397,000 problems of n = 21 in one batch
 BATCH_VALUES = 1 << 24
+#: problems solved on an executor before the timing starts, in 40 tasks (every worker
+#: imports the solvers once; reported in executor_start_seconds)
+WARM_UP = 20_000
 #: methods solving one model per problem (``workers`` = their own workers, time limit)
 SINGLE_THREAD = ("cpsat", "milp")
 
@@ -205,17 +208,46 @@ def _timed_run(args, executor=None) -> dict:
     }
 
 
+def _machine_cpu() -> float | None:
+    """CPU seconds of this process and its child processes (a local pool's or LocalCluster's
+    workers) so far; None without psutil (installed with dask)."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    total = 0.0
+    for proc in [psutil.Process(), *psutil.Process().children(recursive=True)]:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def _executor_run(args, spec: str) -> dict:
     """The timed run on ``--executor spec`` (local: this process, ``--workers`` threads);
-    the time to start and stop the executor is reported apart from the solving time."""
+    the time to start and stop the executor (and warm its workers up) is reported apart
+    from the solving time, and
+    the CPU seconds of this machine's processes (client and local workers) during the
+    solving, which do not depend on how busy the machine is."""
+    from subsetsum import solve
+
     from .executors import open_executor
 
     t0 = time.perf_counter()
     with open_executor(spec) as executor:
+        if executor is not None:      # each worker imports the solvers once (~0.4 s CPU): not timed
+            a, z = instances(args.distribution, args.n, args.seed, 0, min(args.instances, WARM_UP))
+            solve(a, z, **{**_solve_options(args, executor), "chunk_rows": max(1, WARM_UP // 40)})
         started = time.perf_counter()
+        cpu0 = _machine_cpu()
         out = _timed_run(args, executor)
+        cpu1 = _machine_cpu()
         stopping = time.perf_counter()
     out["executor"] = spec
+    if cpu0 is not None and not spec.startswith(("tcp://", "dask://")):
+        out["machine_cpu_seconds"] = cpu1 - cpu0
     out["executor_start_seconds"] = started - t0
     out["executor_stop_seconds"] = time.perf_counter() - stopping
     return out
@@ -228,6 +260,8 @@ def _compare_executors(args) -> dict:
     first = runs[args.compare_executors[0]]
     for spec, r in runs.items():
         r["time_ratio_vs_first"] = r["seconds"] / first["seconds"]
+        if r.get("machine_cpu_seconds") and first.get("machine_cpu_seconds"):
+            r["cpu_ratio_vs_first"] = r["machine_cpu_seconds"] / first["machine_cpu_seconds"]
         r["same_masks_as_first"] = r["masks_sha256"] == first["masks_sha256"]
     return {"specs": list(args.compare_executors), **runs, "load_average": os.getloadavg()[0]}
 

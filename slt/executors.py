@@ -38,11 +38,16 @@ from .pool import MAX_JOBS, check_jobs, close_pool, kill_processes, local_pool, 
 
 #: seconds to wait for an existing scheduler before giving up with a one-line error
 CONNECT_SECONDS = 10
-#: Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's
-#: adaptive mmap threshold: every large NumPy temporary is then mapped and unmapped again,
-#: and Subset-Sum batches ran 1.6x slower (0.38 s vs 0.24 s CPU for 50,000 problems, n = 21).
-#: The LocalCluster's workers keep the allocator's default (README: the same for `dask worker`).
-NANNY_MALLOC = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+#: Worker settings of the LocalCluster (README "Beyond one machine" gives the same for
+#: `dask worker`). glibc: Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, and
+#: even without it a worker's allocator kept returning the solvers' large temporaries to
+#: the system (3,200 page faults per 1,000-problem chunk against 15 in a plain process: 2x
+#: the CPU); both thresholds at 128 MB keep them, as a plain process does. Dask's
+#: statistical profiler (a stack sample of every thread every 10 ms) is off.
+MALLOC_BYTES = str(1 << 27)
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": MALLOC_BYTES,
+                 "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": MALLOC_BYTES,
+                 "distributed.worker.profile.enabled": False}
 SPEC_HELP = ("where the work runs: local (this machine: --jobs processes where the command uses a pool, "
              "else this process; default), dask-local:N (a Dask LocalCluster of N worker processes), "
              "tcp://HOST:PORT or dask://HOST:PORT (an existing Dask scheduler); results are the same whatever "
@@ -141,7 +146,7 @@ def _local_cluster(distributed, workers: int):
     """A LocalCluster of ``workers`` one-thread processes on this machine (a context manager)."""
     import dask
 
-    with dask.config.set({NANNY_MALLOC: None}):
+    with dask.config.set(WORKER_CONFIG):
         # the scheduler's HTTP server on a free port (a fixed one clashes with other clusters)
         return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                         host="127.0.0.1", dashboard_address=":0", silence_logs=logging.ERROR)

@@ -52,16 +52,17 @@ def rows_per_task(P: int, n: int, rows: int | None = None) -> int:
 
 def map_row_chunks(executor, fn, a: np.ndarray, z: np.ndarray, *args, rows: int) -> list:
     """[fn(a[s:s+rows], z[s:s+rows], *args) for each row chunk s], each chunk a task of the
-    ``concurrent.futures.Executor``, results in chunk order. ``fn`` must be picklable (a
-    module-level function) for process and Dask executors. If one chunk fails (or the
-    caller is interrupted) the chunks not yet started are cancelled."""
-    futures = [executor.submit(fn, a[s:s + rows], z[s:s + rows], *args)
-               for s in range(0, a.shape[0], rows)]
+    ``concurrent.futures.Executor`` (submitted with one ``executor.map``), results in chunk
+    order. ``fn`` must be picklable (a module-level function) for process and Dask
+    executors. If one chunk fails the chunks not yet started are cancelled."""
+    starts = range(0, a.shape[0], rows)
+    count = len(starts)
+    results = executor.map(fn, [a[s:s + rows] for s in starts], [z[s:s + rows] for s in starts],
+                           *([arg] * count for arg in args))
     try:
-        return [f.result() for f in futures]
+        return list(results)
     finally:
-        for f in futures:
-            f.cancel()
+        results.close()
 
 
 def concatenate_rows(parts: list) -> tuple:
