@@ -77,8 +77,8 @@ def _command(args, preset: str) -> str:
 
 def run(args) -> int:
     from slt.studies.readme import write_index
-    from slt.pool import check_jobs
-    from slt.studies.runner import Cache, cpu_count, plan, run_studies, write_timings
+    from slt.pool import check_jobs, cpu_count
+    from slt.studies.runner import Cache, plan, run_studies, write_timings
 
     if args.quick and args.preset not in (None, "quick"):
         raise ValueError(f"--quick conflicts with --preset {args.preset}")

@@ -49,12 +49,9 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
     ``subsetsum.registry.METHODS``; every method is row-separable (a problem's answer does
     not depend on the other rows), so batches may be cut into row chunks anywhere.
 
-    executor: None (solve in this process, ``workers`` threads) or any
-    ``concurrent.futures.Executor`` (a process pool, Dask's ``Client.get_executor()``):
-    the rows are cut into chunks of ``chunk_rows`` rows (default
-    ``parallel.rows_per_task``: about 2^18 sample values per task) and each chunk is one
-    task (``workers`` threads inside it). The masks are the same bit for bit whatever the
-    executor and the chunking, since no draw depends on which rows share a chunk.
+    executor: None (this process, ``workers`` threads) or any ``concurrent.futures.Executor``
+    (a process pool, Dask's ``Client.get_executor()``): one task per ``chunk_rows`` rows
+    (default about 2^18 sample values, ``parallel.rows_per_task``); same masks bit for bit.
     """
     t0 = time.perf_counter()
     a, z = check_problem(samples, targets)

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from ..executors import completed, executor_label, open_executor
-from ..pool import cpu_count  # noqa: F401  (slt reproduce's default --jobs)
 from ..progress import note, progress_bar
 from . import load
 from .cache import Cache, atomic_write_text, canonical, code_version, key
