@@ -87,10 +87,10 @@ def ignore_interrupts() -> None:
 def _worker_init(owner: int) -> None:
     """Initializer of every worker: ignore SIGINT, die with the parent (module docstring)."""
     ignore_interrupts()
-    parent = os.getppid()
+    parent = os.getppid()                          # the owner, or a fork server started by it
     _set_parent_death_signal()
-    if parent == 1 or not _alive(owner):           # the owner died before we could watch it
-        os._exit(1)
+    if (parent != owner and not _alive(owner)) or os.getppid() != parent:
+        os._exit(1)                                # the owner died before the watch was set
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="slt-parent-watch").start()
 
 
@@ -114,10 +114,15 @@ def _watch_parent(parent: int) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """True if process ``pid`` exists and (where /proc tells) is not a zombie."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

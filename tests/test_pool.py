@@ -181,3 +181,18 @@ def test_pool_workers_ignore_ctrl_c_and_are_killed_on_an_exception():
     assert time.time() - t0 < 10
     if sys.platform.startswith("linux"):
         assert_all_gone(pids)
+
+
+@LINUX
+def test_a_local_cluster_is_shut_down_when_the_command_fails():
+    """An exception inside ``open_executor("dask-local:1")`` kills and closes the cluster."""
+    from slt.executors import open_executor
+
+    with pytest.raises(RuntimeError, match="failed"):
+        with open_executor("dask-local:1") as ex:
+            assert ex.submit(sum, [1, 2]).result() == 3
+            workers = list(ex._client.run(os.getpid).values())    # (multiprocessing's resource
+            ex.submit(time.sleep, 60)                              # tracker lives on with pytest)
+            raise RuntimeError("the command failed")
+    assert len(workers) == 1
+    assert_all_gone(workers, seconds=10)
