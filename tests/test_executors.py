@@ -229,3 +229,33 @@ def test_each_cell_is_cached_as_it_arrives_through_an_executor(tmp_path, dask2):
 
     execute(runs, cache, executor=dask2, bar=Bar())
     assert seen == list(range(1, len(runs[0].cells) + 1)) and len(seen) >= 3
+
+
+@pytest.mark.slow
+def test_an_existing_scheduler_as_the_readme_starts_it(tmp_path, capsys):
+    """`dask scheduler` and `dask worker` started by hand (README section 8), then
+    `slt prune --executor tcp://HOST:PORT`: the same JSON as in this process (~10 s)."""
+    import socket
+    import subprocess
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "134217728", "MALLOC_MMAP_THRESHOLD_": "134217728"}
+    started = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                 "--port", str(port), "--no-dashboard"], stderr=subprocess.DEVNULL,
+                                start_new_session=True)]
+    try:
+        started.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                                         "--nworkers", "1", "--nthreads", "1", "--no-dashboard"], env=env,
+                                        stderr=subprocess.DEVNULL, start_new_session=True))
+        with distributed.Client(address, timeout=30) as client:
+            client.wait_for_workers(1, timeout=60)
+        code, out, _ = run(PRUNE + ["--executor", address], capsys)
+        assert code == 0
+        assert _without_timings(out) == _without_timings(run(PRUNE, capsys)[1])
+    finally:
+        for proc in started:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
