@@ -162,7 +162,8 @@ def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H
     return samples, targets
 
 
-def prune(random_layers, target, eps=None, method: str = "auto", progress=None, **solver_options) -> PruneResult:
+def prune(random_layers, target, eps=None, method: str = "auto", progress=None, executor=None,
+          **solver_options) -> PruneResult:
     """Prune the random network to approximate ``target`` (THEORY §3).
 
     ``eps`` None: every Subset-Sum problem is solved to its optimum. ``eps`` in (0, 1):
@@ -170,6 +171,8 @@ def prune(random_layers, target, eps=None, method: str = "auto", progress=None, 
     at the first prefix that reaches it). ``method`` and ``solver_options`` go to
     ``subsetsum.solve``; each layer's 2 n_in n_out |B| problems form one batch. Masks act
     on coefficients only, so the pruned network is G-equivariant by construction.
+    ``executor``: None (this process) or a ``concurrent.futures.Executor`` on which
+    ``subsetsum.solve`` runs each layer's batch in row chunks (same masks either way).
     """
     from subsetsum import solve
 
@@ -185,7 +188,8 @@ def prune(random_layers, target, eps=None, method: str = "auto", progress=None, 
         samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, m)
         instances.append((samples, targets))
         t0 = time.perf_counter()
-        res = solve(samples.reshape(-1, m), targets.ravel(), eps=eps_l[i], method=method, **solver_options)
+        res = solve(samples.reshape(-1, m), targets.ravel(), eps=eps_l[i], method=method, executor=executor,
+                    **solver_options)
         seconds += time.perf_counter() - t0
         sel = np.asarray(res.masks, dtype=bool).reshape(samples.shape) & (samples != 0)
         masks += _masks_from_selection(layer, first, sel, m)

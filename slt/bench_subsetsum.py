@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import resource
-import sys
 import time
 
 import numpy as np
@@ -72,6 +71,14 @@ def add_arguments(parser) -> None:
                         help="also time sup_error (the every-target certificate) on sample rows")
     parser.add_argument("--certificate-instances", type=int, default=10000,
                         help="rows for --certificate (default 10000)")
+    from .executors import SPEC_HELP
+    parser.add_argument("--executor", metavar="SPEC", default="local",
+                        help=f"{SPEC_HELP} (default local: this process, --workers threads)")
+    parser.add_argument("--compare-executors", nargs="*", metavar="SPEC",
+                        help="time the run on each SPEC (default: local dask-local:2) on the same problems and "
+                             "print the time ratios and whether the masks agree")
+    parser.add_argument("--chunk-rows", type=int, metavar="R",
+                        help="with an executor: problems per task (default: about 2^18 sample values per task)")
 
 
 def instances(distribution: str, n: int, seed: int, start: int, stop: int):
@@ -110,53 +117,13 @@ def _check(args) -> None:
                          f"{' '.join(args.compare)}")
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
-
-
-def _timed_run(args) -> dict:
-    from subsetsum import STATUSES, solve
-
-    counts = dict.fromkeys(STATUSES, 0)
-    max_err, sum_err, within, solve_s, gen_s, selected = 0.0, 0.0, 0, 0.0, 0.0, 0
-    t_start = time.perf_counter()
-    cpu_start = time.process_time()
-    last = t_start
-    for start in range(0, args.instances, CHUNK):
-        stop = min(start + CHUNK, args.instances)
-        t0 = time.perf_counter()
-        a, z = instances(args.distribution, args.n, args.seed, start, stop)
-        t1 = time.perf_counter()
-        res = solve(a, z, eps=args.eps, method=args.method, seed=args.seed,
-                    workers=1 if args.method in SINGLE_THREAD else args.workers,
-                    time_limit=args.time_limit if args.method in SINGLE_THREAD else None,
-                    adaptive=not args.no_adaptive, on_cap="prefix")
-        t2 = time.perf_counter()
-        gen_s += t1 - t0
-        solve_s += t2 - t1
-        max_err = max(max_err, float(res.errors.max()))
-        sum_err += float(res.errors.sum())
-        selected += int(res.masks.sum())
-        if args.eps is not None:
-            within += int(np.count_nonzero(res.errors <= args.eps))
-        for s, c in res.counts().items():
-            counts[s] += c
-        if t2 - last > 2.0 or (stop == args.instances and t2 - t_start > 2.0):
-            tty = sys.stderr.isatty()
-            print(f"{chr(13) if tty else ''}slt bench subsetsum: {stop}/{args.instances} problems, "
-                  f"{solve_s:.1f} s solving", end="\n" if stop == args.instances or not tty else "",
-                  file=sys.stderr, flush=True)
-            last = t2
-    resolved = counts["optimal"] + counts["eps-feasible"] + counts["infeasible"]
-    return {
-        "seconds": solve_s, "generate_seconds": gen_s,
-        "cpu_seconds": time.process_time() - cpu_start,
-        "load_average": os.getloadavg()[0],
-        "problems_per_second": args.instances / solve_s if solve_s > 0 else float("inf"),
-        "us_per_problem": solve_s / args.instances * 1e6,
-        "max_error": max_err, "mean_error": sum_err / args.instances,
-        "mean_selected": selected / args.instances,
-        "fraction_within_eps": within / args.instances if args.eps is not None else None,
-        "fraction_proven": resolved / args.instances, "status_counts": counts,
-    }
+    if args.chunk_rows is not None and args.chunk_rows < 1:
+        raise ValueError(f"--chunk-rows must be >= 1 (problems per task), got {args.chunk_rows}")
+    from .executors import parse_executor
+    if args.compare_executors == []:
+        args.compare_executors = ["local", "dask-local:2"]
+    for spec in [args.executor, *(args.compare_executors or [])]:
+        parse_executor(spec)
 
 
 def _compare(args) -> dict:
@@ -339,7 +306,13 @@ def run(args) -> dict:
            "method": args.method, "distribution": args.distribution,
            "workers": 1 if args.method in SINGLE_THREAD else args.workers,
            "adaptive": args.eps is not None and not args.no_adaptive and args.method == "exact"}
-    out.update(_timed_run(args))
+    from .throughput import compare_executors, executor_run
+
+    out["executor"] = args.executor
+    if args.compare_executors:
+        out["compare_executors"] = compare_executors(args)
+    else:
+        out.update(executor_run(args, args.executor))
     out["peak_memory_mb"] = _peak_mb()
     out["memory_before_mb"] = base_mb
     if args.compare is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from .executors import add_executor_argument, open_executor, parse_executor
+
 
 def add_parser(subparsers) -> None:
     from slt.experiments import EXPERIMENTS
@@ -21,6 +23,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--out", default=None, metavar="DIR", help="output directory (default reports/experiments)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
+    add_executor_argument(p)
     p.set_defaults(func=run)
 
 
@@ -30,8 +33,10 @@ def run(args) -> int:
     name = check_name(args.name)
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
-    result = run_experiment(name, quick=args.quick, seed=args.seed, out=args.out or DEFAULT_OUT,
-                            progress=not args.json)
+    parse_executor(args.executor)
+    with open_executor(args.executor) as executor:
+        result = run_experiment(name, quick=args.quick, seed=args.seed, out=args.out or DEFAULT_OUT,
+                                progress=not args.json, executor=executor)
     if args.json:
         print(json.dumps(result, indent=1, sort_keys=True))
     else:

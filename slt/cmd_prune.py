@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from .executors import add_executor_argument, open_executor, parse_executor
 from .family import add_family_args, field_specs
 from .jsonio import to_jsonable
 from .progress import advance_to, progress_bar
@@ -39,6 +40,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--certify", choices=("auto", "yes", "no"), default="auto",
                    help="level-2 certificate: auto skips it when too expensive (default auto)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    add_executor_argument(p)
     p.set_defaults(func=run_prune)
 
 
@@ -144,6 +146,7 @@ def run_prune(args) -> int:
         raise ValueError(f"--samples must be >= 1, got {args.samples}")
     if args.save:
         check_writable(args.save, "--save")
+    parse_executor(args.executor)
     specs = field_specs(args, len(channels))
     bases = build_bases(specs)
     target_rng, net_rng, check_rng = seed_streams(args.seed)
@@ -154,9 +157,10 @@ def run_prune(args) -> int:
     info = layer_info(bases, channels)
     ms, m_source = choose_m(args, info)
     random_layers = overparameterize(target, ms, net_rng)
-    with progress_bar(len(target), "Subset-Sum", unit="layer", enabled=not args.json) as bar:
+    with progress_bar(len(target), "Subset-Sum", unit="layer", enabled=not args.json) as bar, \
+            open_executor(args.executor) as executor:
         result = prune(random_layers, target, eps=None if args.optimal else args.eps, method=args.method,
-                       progress=advance_to(bar))
+                       progress=advance_to(bar), executor=executor)
     rep = report_for(result, target, info, args.eps, check_rng, args.samples, args.certify)
     rep.update({"eps": args.eps, "seed": args.seed, "m": ms, "m_source": m_source, "target_source": target_source,
                 "channels": channels, "specs": specs, "seconds": time.perf_counter() - t0})

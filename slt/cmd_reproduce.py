@@ -8,14 +8,18 @@ Studies (``slt/studies``): the random Subset-Sum curve, width versus eps, error 
 overparameterisation, basis sizes, sparsity, plus one row per end-to-end experiment
 (``slt experiment``). Cells of all studies run in ``--jobs`` processes; every finished
 cell and study is cached in OUT/.cache (atomic writes), keyed by its parameters and the
-code version, so an interrupted run resumes without recomputing. Results depend only on
-``--seed`` (never on ``--jobs``). Progress goes to stderr; OUT/README.md indexes everything.
+code version, so an interrupted run resumes without recomputing. ``--executor
+dask-local:N`` or ``tcp://HOST:PORT`` runs the cells on Dask workers (``slt.executors``).
+Results depend only on ``--seed`` (never on ``--jobs`` or ``--executor``). Progress goes
+to stderr; OUT/README.md indexes everything.
 """
 from __future__ import annotations
 
 import sys
 import time
 from pathlib import Path
+
+from .executors import add_executor_argument, executor_label, parse_executor
 
 
 def add_parser(subparsers) -> None:
@@ -27,7 +31,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", metavar="DIR", default=None,
                    help="output directory (default reports for the full run, reports/quick or reports/tiny "
                         "otherwise, so a quick run never overwrites the committed full reports)")
-    p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: the available cores)")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="worker processes of --executor local, 1..1024 (default: the available cores); at most "
+                        "min(N, cells to compute, cores) are started")
+    add_executor_argument(p)
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--only", nargs="+", metavar="STUDY", help="run only these studies")
     p.add_argument("--experiments", choices=("quick", "full", "none"),
@@ -70,14 +77,14 @@ def _command(args, preset: str) -> str:
 
 def run(args) -> int:
     from slt.studies.readme import write_index
-    from slt.studies.runner import Cache, cpu_count, plan, run_studies, write_timings
+    from slt.pool import check_jobs, cpu_count
+    from slt.studies.runner import Cache, plan, run_studies, write_timings
 
     if args.quick and args.preset not in (None, "quick"):
         raise ValueError(f"--quick conflicts with --preset {args.preset}")
     preset = "quick" if args.quick else (args.preset or "full")
-    jobs = args.jobs if args.jobs is not None else cpu_count()
-    if jobs < 1:
-        raise ValueError(f"--jobs must be >= 1, got {jobs}")
+    jobs = check_jobs(args.jobs if args.jobs is not None else cpu_count())
+    parse_executor(args.executor)
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
     names = _names(args)
@@ -93,7 +100,7 @@ def run(args) -> int:
         return 0
     t0 = time.perf_counter()
     runs = run_studies(names, preset, args.seed, out, jobs=jobs, use_cache=not args.no_cache, progress=True,
-                       overrides=overrides)
+                       overrides=overrides, executor=args.executor)
     wall = time.perf_counter() - t0
     timings = {r.name: {"cells": len(r.cells), "cached": r.from_cache, "cell_seconds": round(r.seconds, 1)}
                for r in runs}
@@ -101,7 +108,8 @@ def run(args) -> int:
     write_timings(runs, out, {"wall_seconds": round(wall, 1), "jobs": jobs, "preset": preset})
     command = _command(args, preset)
     index = write_index(out, runs, command, preset, args.seed, timings)
-    print(f"slt reproduce: {len(runs)} studies ({preset}, seed {args.seed}) in {wall:.1f} s with {jobs} job(s)")
+    print(f"slt reproduce: {len(runs)} studies ({preset}, seed {args.seed}) in {wall:.1f} s "
+          f"({executor_label(args.executor, jobs)})")
     for r in runs:
         files = len(r.table_paths) * 3 + sum(len(v) for v in r.figures.values())
         print(f"  {r.name:18s} {files:3d} files   cells from cache: {r.from_cache}")

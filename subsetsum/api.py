@@ -10,12 +10,14 @@ import time
 
 from .inputs import (check_eps, check_on_cap, check_problem, check_seed, check_time_limit,
                      check_workers)
-from .registry import Options, check_method
+from .parallel import concatenate_rows, map_row_chunks, rows_per_task
+from .registry import METHODS, Answer, Options, check_method
 from .result import SubsetSumResult, make_result
 
 
 def solve(samples, targets, eps=None, method="exact", *, time_limit=None, workers=1,
-          seed=0, min_cardinality=False, adaptive=True, on_cap="raise") -> SubsetSumResult:
+          seed=0, min_cardinality=False, adaptive=True, on_cap="raise", executor=None,
+          chunk_rows=None) -> SubsetSumResult:
     """Solve P independent Subset-Sum problems.
 
     samples: (P, n) floats (or (n,): one sample vector shared by all targets);
@@ -46,6 +48,10 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
     error_bounds, ...). Same inputs, same masks. Methods come from the registry
     ``subsetsum.registry.METHODS``; every method is row-separable (a problem's answer does
     not depend on the other rows), so batches may be cut into row chunks anywhere.
+
+    executor: None (this process, ``workers`` threads) or any ``concurrent.futures.Executor``
+    (a process pool, Dask's ``Client.get_executor()``): one task per ``chunk_rows`` rows
+    (default about 2^18 sample values, ``parallel.rows_per_task``); same masks bit for bit.
     """
     t0 = time.perf_counter()
     a, z = check_problem(samples, targets)
@@ -60,7 +66,18 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
     if entry.needs_eps and eps is None:
         raise ValueError(f"method={method!r} needs an eps > 0 (it searches for a subset within "
                          f"eps), got eps=None; use method='exact' for the optimum")
-    answer = entry.run(a, z, eps, options)
+    if executor is None:
+        answer = entry.run(a, z, eps, options)
+    else:
+        parts = map_row_chunks(executor, _run_chunk, a, z, entry.name, eps, options,
+                               rows=rows_per_task(*a.shape, chunk_rows))
+        answer = Answer(*concatenate_rows(parts)) if parts else entry.run(a, z, eps, options)
     return make_result(a, z, answer.masks, answer.status, method=method, eps=eps,
                        n_used=answer.n_used, slack=answer.slack,
                        backend_status=answer.backend_status, seconds=time.perf_counter() - t0)
+
+
+def _run_chunk(a, z, method: str, eps, options) -> Answer:
+    """One Executor task of ``solve``: method ``method`` on a row chunk (module-level, so
+    process pools and Dask can pickle it by reference)."""
+    return METHODS[method].run(a, z, eps, options)

@@ -64,6 +64,9 @@ def _solve_model(model, time_limit: float, workers: int, seed: int):
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = time_limit
+    # never install CP-SAT's own Ctrl-C handler: it swallows the KeyboardInterrupt of the
+    # caller, and in a worker that ignores Ctrl-C it aborted the process (std::bad_function_call)
+    solver.parameters.catch_sigint_signal = False
     status = solver.solve(model)
     return solver, status
 

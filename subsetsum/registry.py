@@ -12,8 +12,8 @@ choices from ``METHODS``. The samplers' registry is ``distributions.SAMPLERS``.
 
 Every ``run`` is row-separable: the answer of problem p depends on row p, its target, eps
 and the options only (``run`` on rows[s:t] gives rows s..t-1 of ``run`` on all rows, bit
-for bit), so a batch may be cut into row chunks and solved anywhere (threads today; a
-``concurrent.futures.Executor`` later).
+for bit), so a batch may be cut into row chunks and solved anywhere (threads, or the
+tasks of any ``concurrent.futures.Executor``: ``solve(..., executor=...)``).
 """
 from __future__ import annotations
 

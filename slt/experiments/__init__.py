@@ -18,15 +18,19 @@ def check_name(name: str) -> str:
 
 
 def run_experiment(name: str, quick: bool = False, seed: int = 0, out=None, progress: bool = False,
-                   config=None) -> dict:
+                   config=None, executor=None) -> dict:
     """Run experiment ``name`` and write its tables, figure and JSON under ``out`` (default
     reports/experiments); returns the result dict (JSON-serialisable). ``config``
     overrides entries of the experiment's configuration (tests use tiny ones);
-    ``progress`` draws the progress display on stderr (``slt.progress``)."""
+    ``progress`` draws the progress display on stderr (``slt.progress``); ``executor``
+    (a ``concurrent.futures.Executor`` or None) runs the Subset-Sum batches of every
+    ``prune`` (same results whatever it is)."""
     import importlib
 
+    from .common import using_executor
+
     module = importlib.import_module(f"slt.experiments.{check_name(name)}")
-    with blas_threads(BLAS_THREADS):
+    with blas_threads(BLAS_THREADS), using_executor(executor):
         return module.run(quick=quick, seed=seed, out=out, progress=progress, config=config)
 
 

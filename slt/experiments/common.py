@@ -20,6 +20,8 @@ Pipeline for one trained target f (a bias-free equivariant classifier, layers re
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import time
 
@@ -30,6 +32,20 @@ from ..progress import note
 #: quantile of the target's test margins that sets eps (module docstring)
 MARGIN_QUANTILE = 0.005
 DELTA = 0.01
+#: the Executor every ``prune`` of the running experiment sends its Subset-Sum batches to
+#: (None: this process); set by ``run_experiment(executor=...)`` through ``using_executor``
+EXECUTOR = contextvars.ContextVar("slt_experiment_executor", default=None)
+
+
+@contextlib.contextmanager
+def using_executor(executor):
+    """Run the experiments' Subset-Sum batches on ``executor`` (a concurrent.futures.Executor
+    or None) inside the block: same masks, same tables whatever it is."""
+    token = EXECUTOR.set(executor)
+    try:
+        yield
+    finally:
+        EXECUTOR.reset(token)
 
 
 def make_config(configs: dict, quick: bool, override: dict | None) -> dict:
@@ -101,7 +117,7 @@ def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, ba
     rng = np.random.default_rng([seed, 7, *ms])
     t0 = time.perf_counter()
     random_layers = overparameterize(target, ms, seed=rng)
-    result = prune(random_layers, target, eps=eps)
+    result = prune(random_layers, target, eps=eps, executor=EXECUTOR.get())
     logits = evaluator.logits(result.collapsed, split=True)
     err = np.linalg.norm(logits - target_logits, axis=1)
     bounds = [layer_bound(L.basis, e) for L, e in zip(target, result.errors)]

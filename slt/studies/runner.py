@@ -6,20 +6,20 @@ the study name, the cell and the code version as soon as it finishes, so an inte
 run resumes where it stopped; the assembled tables of a finished study are cached under
 the study name, all its parameters and the code version. Random draws come from
 :func:`rng_for` (a numpy Generator seeded by the run seed and the cell's content), so the
-results do not depend on the order or the number of processes (``jobs``).
+results do not depend on the order or the number of processes (``jobs``), nor on the
+executor (a local pool or a Dask cluster, ``slt.executors``).
 """
 from __future__ import annotations
 
 import json
-import os
 import time
 import zlib
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..executors import completed, executor_label, open_executor
 from ..progress import note, progress_bar
 from . import load
 from .cache import Cache, atomic_write_text, canonical, code_version, key
@@ -98,14 +98,13 @@ def plan(names, preset: str, seed: int, cache: Cache, overrides: dict | None = N
     return runs
 
 
-def execute(runs: list[StudyRun], cache: Cache, jobs: int = 1, bar=None, on_study_done=None, out=None) -> None:
-    """Compute every missing cell (in ``jobs`` processes), caching each result as it lands;
+def execute(runs: list[StudyRun], cache: Cache, executor=None, bar=None, on_study_done=None, out=None) -> None:
+    """Compute every missing cell (in this process if ``executor`` is None, else as tasks of
+    that ``concurrent.futures.Executor``: a local pool, a Dask cluster), caching each result
+    as it lands, so an interrupted run (Ctrl-C, a killed client) resumes where it stopped;
     call ``on_study_done(run)`` as soon as a study has all its cells; ``bar`` (a
     ``slt.progress`` bar, or None) counts the cells."""
-    pending = [(i, j) for i, run in enumerate(runs) if run.tables is None
-               for j, r in enumerate(run.results) if r is None]
-    cost = lambda ij: -float(runs[ij[0]].cells[ij[1]].get("cost", 1.0))
-    pending.sort(key=cost)
+    pending = missing_cells(runs)
     remaining = [sum(r is None for r in run.results) if run.tables is None else 0 for run in runs]
 
     def finish(i, j, result, seconds):
@@ -126,30 +125,16 @@ def execute(runs: list[StudyRun], cache: Cache, jobs: int = 1, bar=None, on_stud
     for i, run in enumerate(runs):            # studies already complete (cached study or all cells cached)
         if remaining[i] == 0 and on_study_done:
             on_study_done(run)
-    if not pending:
-        return
-    if jobs <= 1:
-        for i, j in pending:
-            result, seconds = _execute((runs[i].name, runs[i].cells[j], out))
-            finish(i, j, result, seconds)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {}
-        queue = list(pending)
-        try:
-            while queue or futures:
-                while queue and len(futures) < 2 * jobs:
-                    i, j = queue.pop(0)
-                    futures[pool.submit(_execute, (runs[i].name, runs[i].cells[j], out))] = (i, j)
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    i, j = futures.pop(fut)
-                    result, seconds = fut.result()
-                    finish(i, j, result, seconds)
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
+    tasks = [(runs[i].name, runs[i].cells[j], out) for i, j in pending]
+    for index, (result, seconds) in completed(executor, _execute, tasks):
+        finish(*pending[index], result, seconds)
+
+
+def missing_cells(runs: list[StudyRun]) -> list[tuple[int, int]]:
+    """(study index, cell index) of every cell still to compute, the most expensive first."""
+    pending = [(i, j) for i, run in enumerate(runs) if run.tables is None
+               for j, r in enumerate(run.results) if r is None]
+    return sorted(pending, key=lambda ij: -float(runs[ij[0]].cells[ij[1]].get("cost", 1.0)))
 
 
 def _cell_label(cell: dict) -> str:
@@ -176,23 +161,29 @@ def finalize(run: StudyRun, cache: Cache, out: Path) -> None:
 
 
 def run_studies(names, preset: str, seed: int, out, jobs: int = 1, use_cache: bool = True,
-                progress: bool = True, overrides: dict | None = None, cache_dir=None) -> list[StudyRun]:
+                progress: bool = True, overrides: dict | None = None, cache_dir=None,
+                executor="local") -> list[StudyRun]:
     """Run the named studies and write their outputs under ``out``; returns the runs.
-    ``progress``: draw the progress display (cells done / total) on stderr."""
+    ``executor``: a spec of ``slt.executors`` ("local": a pool of at most min(``jobs``,
+    missing cells, cores) processes, or this process; "dask-local:N", "tcp://HOST:PORT")
+    or an Executor. ``progress``: draw the progress display (cells done / total) on stderr."""
     out = Path(out)
     cache = Cache(Path(cache_dir) if cache_dir else out / ".cache", enabled=use_cache)
     runs = plan(names, preset, seed, cache, overrides)
     total = sum(len(r.cells) for r in runs if r.tables is None)
     done = sum(sum(x is not None for x in r.results) for r in runs if r.tables is None)
+    work = len(missing_cells(runs))
     with progress_bar(total, "slt reproduce", unit="cell", enabled=progress) as bar:
         bar.update(done)
-        note(bar, f"slt reproduce: {len(runs)} studies, {total} cells ({done} cached) -> {out}")
+        note(bar, f"slt reproduce: {len(runs)} studies, {total} cells ({done} cached) -> {out}"
+                  + (f", {executor_label(executor, jobs, work)}" if work else ""))
 
         def study_done(run):
             finalize(run, cache, out)
             note(bar, f"  done: {run.name} (from cache: {run.from_cache})")
 
-        execute(runs, cache, jobs=jobs, bar=bar, out=str(out), on_study_done=study_done)
+        with open_executor(executor if work else None, jobs=jobs, work=work) as pool:
+            execute(runs, cache, executor=pool, bar=bar, out=str(out), on_study_done=study_done)
     return runs
 
 
@@ -226,6 +217,3 @@ def write_timings(runs, out, extra: dict | None = None) -> None:
         data.update(extra)
     atomic_write_text(Path(out) / "timings.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
 
-
-def cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
