@@ -238,11 +238,7 @@ _ORBITS: dict = {}
 
 
 def _one_blas_thread():
-    """Limit BLAS to one thread (threadpoolctl), or a no-op where it is not installed."""
-    import contextlib
+    """Limit BLAS to one thread (threadpoolctl, a dependency) for the block below."""
+    from threadpoolctl import threadpool_limits
 
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")

@@ -64,7 +64,8 @@ def print_summary(result: dict) -> None:
         for r in s["rows"]:
             if r["kind"] == "Pensia-style":
                 print(f"    Pensia-style: {r['weights_within_eps']:,} of {r['target_params']:,} weights within "
-                      f"{r['coefficient_eps'][0]} ({r['subset_sum_problems']:,} Subset-Sum problems)")
+                      f"{r['coefficient_eps'][0]} ({r['subset_sum_problems']:,} Subset-Sum problems); data, "
+                      f"training and this pruning {result['pensia_style_total_seconds']:.1f} s")
         if b is not None and b.get("capped"):
             print(f"    (the bound's m was capped at {s['m_cap']}: {s['cap_reason']})")
         if s["bound"].get("extrapolated"):

@@ -164,7 +164,7 @@ def test_pensia_experiment_end_to_end_on_mnist_files(tmp_path):
     assert res["weights_within_eps"] == round(res["fraction_within_eps"] * res["target_params"])
     assert res["data"]["train"] == 60 and "MNIST IDX" in res["data"]["source"]
     saved = json.loads((tmp_path / "out" / "pensia_runs.json").read_text())
-    assert [r["run"] for r in saved["rows"]] == ["Pensia-style", "bound"]
+    assert [r["run"] for r in saved["rows"]] == ["Pensia-style", "bound (capped)"]
     labels = {c["name"]: c["label"] for c in saved["columns"]}
     assert labels["fraction_within_eps"] == "measured" and labels["error_bound"] == "proven"
     assert (tmp_path / "out" / "pensia_summary.csv").exists()
