@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from ..progress import note, progress_bar
 from ..studies.tables import Column
 from .common import bound_widths, eps_from_margins, make_config, prune_once, pruning_study, theorem_layers
@@ -109,7 +107,7 @@ def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
     if bound["m"] is not None:
         ms = [min(m, cfg["m_cap"]) for m in bound["m"]]
         check_memory(prune_bytes(target, ms), f"the random network at m = {ms} and its Subset-Sum problems "
-                                              f"(estimate; --quick caps m at {CONFIGS['quick']['m_cap']})")
+                                              f"(estimate)", hint=f"--quick caps m at {CONFIGS['quick']['m_cap']}")
     bar.set_postfix_str(f"Pensia-style: m = {cfg['m_pensia']}, eps = {cfg['weight_eps']} per weight")
     pensia_row = prune_once(target, cfg["m_pensia"], seed, eps, ev, target_logits, y_te, bar,
                             coefficient_eps=cfg["weight_eps"])
