@@ -56,8 +56,8 @@ __all__ = [
     "load_pruned", "load_network", "check_dims", "seed_streams", "save_target", "load_target", "rebuild",
     "check_failures", "meta_failures", "report_failures", "resolved_mask_failures",
     # dense weights (PyTorch layouts), export, ONNX
-    "layout", "orbital_projection", "available_memory", "check_memory", "export_arrays", "form_specs", "forms_of", "network_weights", "onnx_model",
-    "require_onnx",
+    "layout", "orbital_projection", "available_memory", "check_memory", "export_arrays", "form_specs", "forms_of",
+    "network_weights", "onnx_model", "require_onnx",
     # training
     "data_init", "init_network", "logits_of", "minibatches", "rescale_network", "train_network",
 ]

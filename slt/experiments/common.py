@@ -132,7 +132,8 @@ def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, ba
     row["invariance_error_data"] = float(evaluator.invariance(result.collapsed, split=True, scale=scale))
     row["honest_equivariance_error"] = float(evaluator.honest_equivariance(result.pruned, eq_rng))
     row["collapse_check"] = float(evaluator.collapse_check(result, honest, scale))
-    row.update(within_eps(result.errors, result.eps_layer))
+    if None not in result.eps_layer:
+        row.update(within_eps(result.errors, result.eps_layer))
     row["seconds"] = time.perf_counter() - t0
     if bar is not None:
         bar.update()
