@@ -142,7 +142,7 @@ def test_prune_with_a_per_layer_accuracy():
         prune(overparameterize(target, 8, seed=5), target, eps_layer=[0.01])
 
 
-TINY = {"hidden": 6, "epochs": 2, "m_pensia": 12, "m_cap": 8}
+TINY = {"hidden": 6, "epochs": 2, "m_pensia": 12, "m_sweep": [4], "m_cap": 8}
 
 
 def random_params(n, h, c, m_a, m_b):
