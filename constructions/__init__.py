@@ -11,7 +11,7 @@ from .construction import (PruneResult, from_masks, hidden_basis, layer_eps, ove
 from .equivariance import (TOLERANCE, EquivarianceErrors, GroupElements, assert_equivariant, check_equivariance,
                            equivariance_error, equivariance_errors, group_elements, network_equivariance_error,
                            network_equivariance_errors)
-from .export import export_arrays, form_specs, forms_of, network_weights
+from .export import available_memory, check_memory, export_arrays, form_specs, forms_of, network_weights
 from .files import atomic_write, check_writable, read_npz, save_npz
 from .lattice import EXACT_GROUPS, kernel_offsets, lattice_action, lattice_basis
 from .mpnn import GraphBasis, bind_graphs, graph_equivariance_error, permute_graphs
@@ -56,8 +56,8 @@ __all__ = [
     "load_pruned", "load_network", "check_dims", "seed_streams", "save_target", "load_target", "rebuild",
     "check_failures", "meta_failures", "report_failures", "resolved_mask_failures",
     # dense weights (PyTorch layouts), export, ONNX
-    "layout", "orbital_projection", "export_arrays", "form_specs", "forms_of", "network_weights", "onnx_model",
-    "require_onnx",
+    "layout", "orbital_projection", "available_memory", "check_memory", "export_arrays", "form_specs", "forms_of",
+    "network_weights", "onnx_model", "require_onnx",
     # training
     "data_init", "init_network", "logits_of", "minibatches", "rescale_network", "train_network",
 ]

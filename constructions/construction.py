@@ -162,13 +162,14 @@ def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H
     return samples, targets
 
 
-def prune(random_layers, target, eps=None, method: str = "auto", progress=None, executor=None,
+def prune(random_layers, target, eps=None, method: str = "auto", progress=None, eps_layer=None, executor=None,
           **solver_options) -> PruneResult:
     """Prune the random network to approximate ``target`` (THEORY §3).
 
     ``eps`` None: every Subset-Sum problem is solved to its optimum. ``eps`` in (0, 1):
     layer i's problems are solved to eps'_i (:func:`layer_eps`; adaptive exact mode stops
-    at the first prefix that reaches it). ``method`` and ``solver_options`` go to
+    at the first prefix that reaches it). ``eps_layer``: layer i's accuracy eps'_i given
+    directly instead (e.g. Pensia et al.'s 0.01 per weight). ``method`` and ``solver_options`` go to
     ``subsetsum.solve``; each layer's 2 n_in n_out |B| problems form one batch. Masks act
     on coefficients only, so the pruned network is G-equivariant by construction.
     ``executor``: None (this process) or a ``concurrent.futures.Executor`` on which
@@ -179,6 +180,10 @@ def prune(random_layers, target, eps=None, method: str = "auto", progress=None, 
     eps = check_eps(eps)
     ms = _check_pair(target, random_layers)
     eps_l = layer_eps(eps, target) if eps is not None else [None] * len(target)
+    if eps_layer is not None:
+        if len(eps_layer) != len(target):
+            raise ValueError(f"eps_layer needs one accuracy per target layer ({len(target)}), got {len(eps_layer)}")
+        eps_l = [check_eps(e) for e in eps_layer]
     # rows beyond meet-in-the-middle's cap (exact, ktree/auto fallback): best over a prefix, "capped"
     solver_options.setdefault("on_cap", "prefix")
     masks, statuses, instances, seconds = [], [], [], 0.0

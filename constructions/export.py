@@ -54,12 +54,14 @@ def available_memory() -> int | None:
     return None
 
 
-def check_memory(needed: int, what: str, fraction: float = 0.8) -> None:
-    """ValueError (with the estimate) when ``needed`` bytes exceed ``fraction`` of the available memory."""
+def check_memory(needed: int, what: str, fraction: float = 0.8,
+                 hint: str = "export the collapsed form, or a smaller m") -> None:
+    """ValueError (with the estimate and ``hint``) when ``needed`` bytes exceed ``fraction`` of
+    the available memory."""
     free = available_memory()
     if free is not None and needed > fraction * free:
         raise ValueError(f"{what} would take {needed / 1e9:.2f} GB, more than {fraction:.0%} of the "
-                         f"{free / 1e9:.2f} GB of memory available; export the collapsed form, or a smaller m")
+                         f"{free / 1e9:.2f} GB of memory available; {hint}")
 
 
 def pruned_forms(record) -> dict:

@@ -93,10 +93,11 @@ def lattice_basis(grid: int, group: str, field_in: str, field_out: str, kernel: 
     K, fo, fi = offsets.shape[0], act_out.shape[1], act_in.shape[1]
     code = {tuple(o): i for i, o in enumerate(offsets)}
     o_idx, f_out, f_in = (t.ravel() for t in np.meshgrid(np.arange(K), np.arange(fo), np.arange(fi), indexing="ij"))
-    src, dst = [], []
+    src, dst, symmetries = [], [], []
     for g in gens:
         moved = offsets @ H.matrices[g].T
         o_img = np.array([code[tuple(v)] for v in moved])
+        symmetries.append((H.matrices[g], o_img, act_out[g], act_in[g]))
         src.append(np.arange(o_idx.size))
         dst.append((o_img[o_idx] * fo + act_out[g, f_out]) * fi + act_in[g, f_in])
     from scipy.sparse import coo_matrix
@@ -121,6 +122,6 @@ def lattice_basis(grid: int, group: str, field_in: str, field_out: str, kernel: 
     _, first = np.unique(ids, return_index=True)
     relabel = np.empty(dim, dtype=np.int64)
     relabel[np.argsort(first, kind="stable")] = np.arange(dim)
-    conv = ConvTable(offsets, relabel[table], m)
+    conv = ConvTable(offsets, relabel[table], m, tuple(symmetries))
     return OrbitalBasis(a_in, a_out, rows, cols, relabel[ids], int(dim), conv,
                         f"{group} {field_in}->{field_out}, kernel {kernel}")

@@ -124,18 +124,24 @@ class OrbitalBasis:
         """W x for x of shape (batch, n_in, |X|); returns (batch, n_out, |Y|)."""
         if self.conv is not None:
             return conv_apply(self.conv, coeffs, x)
+        if self.shape == (1, 1) and self.dim == 1:  # one point each side (MLP, point heads): a matrix
+            return (x[:, :, 0] @ coeffs[:, :, 0])[:, :, None]
         return _gather_apply(self, coeffs, x)
 
     def apply_transpose(self, coeffs: np.ndarray, gy: np.ndarray) -> np.ndarray:
         """W^T gy for gy of shape (batch, n_out, |Y|); returns (batch, n_in, |X|)."""
         if self.conv is not None:
             return conv_apply_transpose(self.conv, coeffs, gy)
+        if self.shape == (1, 1) and self.dim == 1:
+            return (gy[:, :, 0] @ coeffs[:, :, 0].T)[:, :, None]
         return _gather_apply_transpose(self, coeffs, gy)
 
     def coeff_grad(self, x: np.ndarray, gy: np.ndarray) -> np.ndarray:
         """d <gy, W x> / d coeffs[a, b, k] = sum_n sum_{(y,x') in O_k} gy[n,b,y] x[n,a,x']."""
         if self.conv is not None:
             return conv_coeff_grad(self.conv, x, gy, self.dim)
+        if self.shape == (1, 1) and self.dim == 1:
+            return (x[:, :, 0].T @ gy[:, :, 0])[:, :, None]
         return _gather_coeff_grad(self, x, gy)
 
     def fan_in(self) -> float:

@@ -38,6 +38,10 @@ class ConvTable:
     offsets: np.ndarray  # (|K|, 2)
     table: np.ndarray  # (|K|, |F_out|, |F_in|)
     grid: int
+    #: point-group symmetries (A, offset_image, perm_out, perm_in): A a 2x2 integer matrix,
+    #: offsets[offset_image[o]] = A offsets[o] and table[offset_image[o], perm_out[f'],
+    #: perm_in[f]] = table[o, f', f] (used, once verified, by conv.conv_op_norm)
+    symmetries: tuple = ()
 
 
 @runtime_checkable

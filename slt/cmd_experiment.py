@@ -24,6 +24,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", default=None, metavar="DIR", help="output directory (default reports/experiments)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
     add_executor_argument(p)
+    p.add_argument("--data", default=None, metavar="DIR",
+                   help="pensia only: directory with the MNIST IDX files (train-images-idx3-ubyte, "
+                        "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, optionally .gz); "
+                        "default: scikit-learn's bundled digits upsampled to 28x28")
     p.set_defaults(func=run)
 
 
@@ -33,10 +37,13 @@ def run(args) -> int:
     name = check_name(args.name)
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    if args.data is not None and name != "pensia":
+        raise ValueError(f"--data is only for the pensia experiment (MNIST IDX files), not {name}")
     parse_executor(args.executor)
     with open_executor(args.executor) as executor:
         result = run_experiment(name, quick=args.quick, seed=args.seed, out=args.out or DEFAULT_OUT,
-                                progress=not args.json, executor=executor)
+                                progress=not args.json, executor=executor,
+                                config=None if args.data is None else {"data": args.data})
     if args.json:
         print(json.dumps(result, indent=1, sort_keys=True))
     else:
@@ -60,6 +67,11 @@ def print_summary(result: dict) -> None:
                   f"{100 * r['accuracy']:6.2f} %  agreement {100 * r['agreement']:6.2f} %  max output error "
                   f"{r['output_error_max']:.2e}  kept/random {r['kept_params']:,}/{r['random_params']:,}  "
                   f"Subset-Sum {r['subset_sum_seconds']:.1f} s  equivariance error {r['equivariance_error']:.1e}")
+        for r in s["rows"]:
+            if r["kind"] == "Pensia-style":
+                print(f"    Pensia-style: {r['weights_within_eps']:,} of {r['target_params']:,} weights within "
+                      f"{r['coefficient_eps'][0]} ({r['subset_sum_problems']:,} Subset-Sum problems); data, "
+                      f"training and this pruning {result['pensia_style_total_seconds']:.1f} s")
         if b is not None and b.get("capped"):
             print(f"    (the bound's m was capped at {s['m_cap']}: {s['cap_reason']})")
         if s["bound"].get("extrapolated"):

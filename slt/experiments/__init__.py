@@ -2,13 +2,14 @@
 it to the theorem's setting, prune a random overparameterised network to it (no training
 of the random network) and compare accuracies.
 
-``slt experiment digits|ign|mpnn`` runs one; :func:`run_experiment` is the library entry.
+``slt experiment digits|ign|mpnn|pensia`` runs one; :func:`run_experiment` is the library entry.
 Modules: ``data`` (offline data sets), ``common`` (eps from the margins, the bound's m, the
-pruning sweep), ``report`` (labelled tables, figure, JSON), one module per experiment.
+pruning sweep), ``report`` (labelled tables, figure, JSON), ``mnist`` (28x28 digits: IDX files or
+upsampled bundled digits), one module per experiment.
 """
 from __future__ import annotations
 
-EXPERIMENTS = ("digits", "ign", "mpnn")
+EXPERIMENTS = ("digits", "ign", "mpnn", "pensia")
 
 
 def check_name(name: str) -> str:

@@ -108,16 +108,19 @@ def bound_widths(layers: list[dict], eps: float, delta: float = DELTA) -> dict:
 
 # ---------------------------------------------------------------------- pruning sweep
 def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, bar=None,
-               honest: int = 2) -> dict:
+               honest: int = 2, coefficient_eps: float | None = None) -> dict:
     """Draw, prune and evaluate at ``m`` (int or per-layer list); one table row. ``bar``: the
-    experiment's progress display (one step per pruned network), or None."""
+    experiment's progress display (one step per pruned network), or None.
+    ``coefficient_eps``: every Subset-Sum problem solved to this accuracy instead of eps's
+    per-layer eps'_i (Pensia-style: 0.01 per weight); :func:`within_eps` counts the weights."""
     from constructions import layer_bound, network_bound, overparameterize, prune
 
     ms = list(m) if isinstance(m, (list, tuple)) else [int(m)] * len(target)
     rng = np.random.default_rng([seed, 7, *ms])
     t0 = time.perf_counter()
     random_layers = overparameterize(target, ms, seed=rng)
-    result = prune(random_layers, target, eps=eps, executor=EXECUTOR.get())
+    result = prune(random_layers, target, eps=eps, executor=EXECUTOR.get(),
+                   eps_layer=None if coefficient_eps is None else [coefficient_eps] * len(target))
     logits = evaluator.logits(result.collapsed, split=True)
     err = np.linalg.norm(logits - target_logits, axis=1)
     bounds = [layer_bound(L.basis, e) for L, e in zip(target, result.errors)]
@@ -145,6 +148,8 @@ def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, ba
     row["invariance_error_data"] = float(evaluator.invariance(result.collapsed, split=True, scale=scale))
     row["honest_equivariance_error"] = float(evaluator.honest_equivariance(result.pruned, eq_rng))
     row["collapse_check"] = float(evaluator.collapse_check(result, honest, scale))
+    if None not in result.eps_layer:
+        row.update(within_eps(result.errors, result.eps_layer))
     row["seconds"] = time.perf_counter() - t0
     if bar is not None:
         bar.update()
@@ -152,6 +157,17 @@ def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, ba
                   f"max output error {row['output_error_max']:.2e} (eps {eps:.2e}), Subset-Sum "
                   f"{row['subset_sum_seconds']:.1f} s, {row['seconds']:.1f} s in all")
     return row
+
+
+def within_eps(errors, eps_layer) -> dict:
+    """Subset-Sum problems and target coefficients (both of their problems; errors
+    (2, n_in, n_out, K) per layer) within layer i's accuracy eps_layer[i]."""
+    ok = [np.abs(e) <= ep for e, ep in zip(errors, eps_layer)]
+    weights = sum(o[0].size for o in ok)
+    good = sum(int((o[0] & o[1]).sum()) for o in ok)
+    return {"coefficient_eps": [float(ep) for ep in eps_layer], "target_params": weights,
+            "problems_within_eps": int(sum(o.sum() for o in ok)), "weights_within_eps": good,
+            "fraction_within_eps": good / max(weights, 1)}
 
 
 def pruning_study(name: str, target, evaluator, y, hidden_dims, basis_norms, seed: int, m_sweep,

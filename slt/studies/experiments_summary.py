@@ -16,7 +16,8 @@ NAME = "experiments"
 TITLE = "End-to-end experiments: trained equivariant target vs pruned random network"
 #: the source these results depend on, besides the dependency packages (cache key)
 CODE_MODULES = ("slt.experiments", "slt.experiments.common", "slt.experiments.data", "slt.experiments.digits",
-                "slt.experiments.ign", "slt.experiments.mpnn", "slt.experiments.report")
+                "slt.experiments.ign", "slt.experiments.mpnn", "slt.experiments.report", "slt.experiments.mnist",
+                "slt.experiments.pensia")
 EXPERIMENT_DIR = "experiments"
 #: compute_cell receives the report directory (the experiments write their own files there)
 NEEDS_OUT = True
