@@ -4,8 +4,9 @@
   flushed and fsync'ed, then ``os.replace``: a reader (or a process killed mid-write)
   sees the old file or the new one, never a truncated mix. A kill by SIGKILL can leave
   the hidden temporary ``.NAME.*.tmp`` behind; the destination is untouched.
-* :func:`check_writable` is called before a long computation so that an unwritable
-  output path fails in a second, not after the work.
+* :func:`check_writable` (an output file) and :func:`check_output_dir` (an output
+  directory) are called before a long computation so that an unwritable output path
+  fails in a second, not after the work.
 * :func:`read_npz` loads every array of an ``.npz`` (no pickles) and turns every way a
   file can be broken (missing, empty, not a zip, truncated, corrupt member) into one
   ``ValueError`` line naming the file.
@@ -37,6 +38,35 @@ def check_writable(path, what: str = "output file") -> Path:
         fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{p.name}.", suffix=".probe")
     except OSError as exc:
         raise ValueError(f"{what} {str(p)!r}: cannot write in directory {str(parent)!r} "
+                         f"({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
+    return p
+
+
+def check_output_dir(path, what: str = "output directory", parents: bool = False) -> Path:
+    """Raise ValueError unless ``path`` is (or can be created as) a directory that accepts new
+    files: an existing directory must be writable; a missing one needs an existing, writable
+    parent (any existing ancestor with ``parents=True``, for default paths). Nothing is created."""
+    p = Path(path)
+    if str(path) == "":
+        raise ValueError(f"{what} '' is not a directory name")
+    if p.exists():
+        if not p.is_dir():
+            raise ValueError(f"{what} {str(p)!r} exists and is not a directory")
+        base = p
+    else:
+        base = p.parent if str(p.parent) else Path(".")
+        while parents and not base.exists() and base != base.parent:
+            base = base.parent
+        if not base.exists():
+            raise ValueError(f"{what} {str(p)!r}: directory {str(base)!r} does not exist (create it first)")
+        if not base.is_dir():
+            raise ValueError(f"{what} {str(p)!r}: {str(base)!r} is not a directory")
+    try:
+        fd, probe = tempfile.mkstemp(dir=base, prefix=".slt-write-check.", suffix=".probe")
+    except OSError as exc:
+        raise ValueError(f"{what} {str(p)!r}: cannot write in directory {str(base)!r} "
                          f"({exc.strerror or exc})") from None
     os.close(fd)
     os.unlink(probe)

@@ -98,6 +98,7 @@ def forward(layers, x: np.ndarray, activations: bool = False):
 def random_coefficients(basis: Basis, n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     """i.i.d. Uniform[-1, 1] coefficients of shape (n_in, n_out, |B|)."""
     n_in, n_out = check_int("n_in", n_in, 1), check_int("n_out", n_out, 1)
+    check_memory(8 * n_in * n_out * basis.dim, f"{n_in:,} x {n_out:,} x {basis.dim:,} coefficients", "use fewer fields")
     return check_generator("rng", rng).uniform(-1.0, 1.0, size=(n_in, n_out, basis.dim))
 
 

@@ -218,19 +218,21 @@ def check_verify_args(result, target, eps, rng, samples, ascent_steps, ascent_st
         check_int(key, value, low)
     check_flag("certify", certify)
     check_real("certificate_budget", budget, 0, None)
-    check_verify_memory(target, result.m, samples, honest_batch)
+    check_verify_memory([L.basis for L in target], [target[0].n_in] + [L.n_out for L in target], result.m, samples,
+                        honest_batch)
     return check_eps(eps), (np.random.default_rng(0) if rng is None else check_generator("rng", rng))
 
 
-def check_verify_memory(target, m, samples: int, honest_batch: int = 2) -> None:
+def check_verify_memory(bases, channels, m, samples: int, honest_batch: int = 2) -> None:
     """Refuse, before anything is drawn, a verification whose inputs would not fit in memory:
     ``samples`` unit-sphere inputs (kept, plus a chunk of 64 through every layer) and the
     honest 2l-layer forward pass of ``honest_batch`` inputs (its widest layer has n_{i-1} m_i
-    fields of X_{i-1})."""
-    inputs = samples * target[0].n_in * target[0].basis.shape[1]
-    widest = max(L.n_in * L.basis.shape[1] for L in target) + max(L.n_out * L.basis.shape[0] for L in target)
-    hidden = max(L.n_in * mi * L.basis.shape[1] for L, mi in zip(target, m))
-    check_memory(8 * (2 * inputs + 4 * 64 * widest + 2 * honest_batch * len(target) * hidden),
+    fields of X_{i-1}). ``bases``, ``channels``: the target's; ``m``: per layer (a lower
+    bound such as 1 checks the inputs before m is known)."""
+    inputs = samples * channels[0] * bases[0].shape[1]
+    widest = max(c * b.shape[1] for c, b in zip(channels, bases)) + max(c * b.shape[0] for c, b in zip(channels[1:], bases))
+    hidden = max(c * mi * b.shape[1] for c, mi, b in zip(channels, m, bases))
+    check_memory(8 * (2 * inputs + 4 * 64 * widest + 2 * honest_batch * len(bases) * hidden),
                  f"the verification ({samples:,} unit-sphere inputs of {inputs // samples:,} numbers, an honest "
                  f"forward pass through {hidden:,} hidden numbers)", "use fewer --samples or a smaller m")
 

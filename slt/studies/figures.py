@@ -16,12 +16,10 @@ import contextlib
 import io
 from pathlib import Path
 
-import matplotlib
+from .cache import write_if_changed
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from .cache import atomic_write_bytes  # noqa: E402
+# matplotlib (Agg backend) is imported on first use, so that a cached `slt reproduce` whose
+# figures are all up to date never loads it
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable under all common colour-vision deficiencies
 OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
@@ -58,7 +56,6 @@ RC = {
     "axes.grid": True,
     "grid.linewidth": 0.3,
     "grid.alpha": 0.5,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
     "pdf.fonttype": 42,        # TrueType in the PDF: editable text, accepted by publishers
     "ps.fonttype": 42,
     "svg.hashsalt": "slt",
@@ -69,8 +66,11 @@ RC = {
 
 @contextlib.contextmanager
 def style():
-    """The paper style as a matplotlib rc context."""
-    with matplotlib.rc_context(RC):
+    """The paper style as a matplotlib rc context (Agg backend)."""
+    import matplotlib
+    matplotlib.use("Agg")
+
+    with matplotlib.rc_context({**RC, "axes.prop_cycle": matplotlib.cycler(color=PALETTE)}):
         yield
 
 
@@ -123,6 +123,8 @@ def panel_grid(n: int, width: float, panel_height: float | None = None, max_cols
 
     With ``spare`` the first unused slot of the grid is returned as well (axis off, for a
     legend) or None if the grid is full: (fig, axes, spare_ax)."""
+    import matplotlib.pyplot as plt
+
     cols = max_cols or (1 if width < 4 else 3)
     cols = max(1, min(cols, n))
     rows = -(-n // cols)
@@ -155,23 +157,26 @@ def shared_legend(fig, axes, spare, fontsize: float = 6.5, **kwargs) -> None:
         fig.legend(handles, labels, loc="outside lower center", ncol=ncol, fontsize=fontsize, **kwargs)
 
 
+def figure_paths(name: str, directory) -> dict:
+    """{layout: {format: path}} of the files :func:`save_figure` writes for figure ``name``."""
+    return {layout: {fmt: Path(directory) / f"{name}_{layout}.{fmt}" for fmt in FORMATS} for layout in LAYOUTS}
+
+
 def save_figure(build, name: str, directory, tables) -> dict:
     """Render ``build(tables, width)`` for every layout and write PDF and PNG files.
 
-    Returns {layout: {format: path}}. Files are written atomically; PDFs carry no creation
-    date, so the same tables give the same bytes."""
-    directory = Path(directory)
-    out = {}
+    Returns {layout: {format: path}}. Files are written atomically, and only when their bytes
+    change; PDFs carry no creation date, so the same tables give the same bytes."""
+    import matplotlib.pyplot as plt
+
+    paths = figure_paths(name, directory)
     for layout, width in LAYOUTS.items():
         with style():
             fig = build(tables, width)
-            out[layout] = {}
-            for fmt in FORMATS:
+            for fmt, path in paths[layout].items():
                 buf = io.BytesIO()
                 kwargs = {"metadata": {"CreationDate": None}} if fmt == "pdf" else {"dpi": PNG_DPI}
                 fig.savefig(buf, format=fmt, **kwargs)
-                path = directory / f"{name}_{layout}.{fmt}"
-                atomic_write_bytes(path, buf.getvalue())
-                out[layout][fmt] = path
+                write_if_changed(path, buf.getvalue())
             plt.close(fig)
-    return out
+    return paths

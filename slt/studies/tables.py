@@ -22,7 +22,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .cache import atomic_write_text
+from .cache import canonical, write_if_changed
 
 LABELS = ("input", "proven", "proven given C", "calibrated", "measured", "reference")
 
@@ -73,9 +73,10 @@ class Table:
     def to_dict(self) -> dict:
         names = self.names                # rows keyed in column order: the same bytes whether computed or cached
         rows = [{n: row[n] for n in names if n in row} for row in self.rows]
+        params = json.loads(canonical(self.params))     # sorted keys, as the cache stores them
         return {"name": self.name, "title": self.title,
                 "columns": [vars(c) for c in self.columns], "rows": rows,
-                "notes": list(self.notes), "params": self.params}
+                "notes": list(self.notes), "params": params}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Table":
@@ -114,9 +115,9 @@ class Table:
         from pathlib import Path
         d = Path(directory)
         paths = {"csv": d / f"{self.name}.csv", "tex": d / f"{self.name}.tex", "json": d / f"{self.name}.json"}
-        atomic_write_text(paths["csv"], self.to_csv())
-        atomic_write_text(paths["tex"], self.to_latex())
-        atomic_write_text(paths["json"], json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
+        write_if_changed(paths["csv"], self.to_csv().encode())
+        write_if_changed(paths["tex"], self.to_latex().encode())
+        write_if_changed(paths["json"], (json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n").encode())
         return paths
 
 
