@@ -120,6 +120,8 @@ _BROKEN = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.err
 def read_npz(path, what: str = "file") -> dict:
     """Every array of the ``.npz`` at ``path`` as a dict (object arrays refused)."""
     p = Path(path)
+    if str(path) == "":
+        raise ValueError(f"cannot read {what} '': not a file name")
     if not p.exists():
         raise ValueError(f"cannot read {what} {str(p)!r}: no such file")
     if p.is_dir():

@@ -107,6 +107,73 @@ def clean_log_axes(ax) -> None:
         ax.yaxis.set_minor_formatter(NullFormatter())
 
 
+def plain_log_axis(ax, which: str = "y") -> None:
+    """A log axis readable when it spans a decade or less: major ticks at 1, 2, 5 x 10^k with
+    plain numbers (100, 200, 500), no minor labels."""
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    fmt = ScalarFormatter()
+    fmt.set_scientific(False)
+    axis.set_major_formatter(fmt)
+    axis.set_minor_formatter(NullFormatter())
+
+
+def outside_legend(ax, handles=None, fontsize: float = 5.5, below: bool = False, **kwargs) -> None:
+    """The panel's legend outside its axes, where it can hide no curve: to the right, or
+    ``below`` the x label (narrow one-column figures; two columns of entries)."""
+    if handles is not None:
+        kwargs["handles"] = handles
+    if below:
+        kwargs.setdefault("ncol", 2)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), borderaxespad=0.0, fontsize=fontsize, **kwargs)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=fontsize, **kwargs)
+
+
+def bar_values(ax, bars, fmt: str = "{:.1f}", fontsize: float = 5.0) -> None:
+    """The value of every bar written above it (bars of nearly equal height are read by number)."""
+    for bar in bars:
+        h = bar.get_height()
+        if h == h:                                    # not NaN
+            ax.annotate(fmt.format(h), (bar.get_x() + bar.get_width() / 2, h), xytext=(0, 1.5),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=fontsize)
+
+
+def end_marker(ax, x: float, y: float, color) -> None:
+    """Marks where a curve stops at an enumeration cap (a short vertical bar at its last point)."""
+    ax.plot([x], [y], marker="|", markersize=7, markeredgewidth=1.2, color=color, linestyle="none")
+
+
+def cap_handle(text: str):
+    """Legend entry of :func:`end_marker`."""
+    from matplotlib.lines import Line2D
+    return Line2D([], [], marker="|", markersize=7, markeredgewidth=1.2, color="gray", linestyle="none", label=text)
+
+
+#: note on every figure of a run that is not the full one (``slt reproduce --quick``, tests)
+PRESET_NOTE = {"quick": "QUICK RUN (--quick: CI-sized, fewer trials and seeds; not the full study)",
+               "tiny": "TINY RUN (test preset: a handful of trials; not the full study)"}
+
+
+def mark_preset(fig, preset: str | None) -> None:
+    """Say on the figure that it comes from a quick (or tiny) run, not the full study."""
+    note = PRESET_NOTE.get(preset or "full")
+    if note is None:
+        return
+    title = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+    fig.suptitle(f"{title}\n{note}" if title else note, fontsize=6.5, color=OKABE_ITO["vermillion"])
+
+
+def math_text(text: str) -> str:
+    r"""Plain names as mathematics for figure text: S_n, arrows (->) and eps in math mode.
+
+    >>> math_text("S_n 2->2")
+    '$S_n$ 2$\\to$2'
+    """
+    return text.replace("S_n", "$S_n$").replace("->", r"$\to$").replace("eps", r"$\varepsilon$")
+
+
 def family_panels(table, width: float):
     """One panel per family of ``table`` (in order of appearance), laid out for ``width``
     with a spare slot for the legend: (families, fig, axes, spare_ax)."""
@@ -162,8 +229,9 @@ def figure_paths(name: str, directory) -> dict:
     return {layout: {fmt: Path(directory) / f"{name}_{layout}.{fmt}" for fmt in FORMATS} for layout in LAYOUTS}
 
 
-def save_figure(build, name: str, directory, tables) -> dict:
-    """Render ``build(tables, width)`` for every layout and write PDF and PNG files.
+def save_figure(build, name: str, directory, tables, preset: str | None = None) -> dict:
+    """Render ``build(tables, width)`` for every layout and write PDF and PNG files; a
+    ``preset`` other than full is said on the figure (:func:`mark_preset`).
 
     Returns {layout: {format: path}}. Files are written atomically, and only when their bytes
     change; PDFs carry no creation date, so the same tables give the same bytes."""
@@ -173,6 +241,7 @@ def save_figure(build, name: str, directory, tables) -> dict:
     for layout, width in LAYOUTS.items():
         with style():
             fig = build(tables, width)
+            mark_preset(fig, preset)
             for fmt, path in paths[layout].items():
                 buf = io.BytesIO()
                 kwargs = {"metadata": {"CreationDate": None}} if fmt == "pdf" else {"dpi": PNG_DPI}

@@ -70,6 +70,7 @@ class StudyRun:
     nocache: bool = False            # a cell asked not to be cached (e.g. a failed experiment)
     failed: list = field(default_factory=list)   # one line per failed cell (exit status 1 of slt reproduce)
     figures_rendered: bool = True
+    preset: str = "full"
 
 
 def plan(names, preset: str, seed: int, cache: Cache, overrides: dict | None = None) -> list[StudyRun]:
@@ -82,7 +83,7 @@ def plan(names, preset: str, seed: int, cache: Cache, overrides: dict | None = N
             params = {**params, **overrides[name]}
         version = code_version(mod.__name__, "slt.studies.tables", "slt.studies.runner",
                                *getattr(mod, "CODE_MODULES", ()))
-        run = StudyRun(name, params, version)
+        run = StudyRun(name, params, version, preset=preset)
         hit = cache.get(key(name, params, version), check=_study_entry)
         if hit is not None:
             run.tables = _study_entry(hit)
@@ -203,14 +204,14 @@ def write_figure(mod, run: StudyRun, out: Path, tables: dict, cache: Cache) -> d
     from .figures import figure_paths, save_figure
 
     version = code_version(mod.__name__, "slt.studies.figures", *getattr(mod, "CODE_MODULES", ()))
-    fig_key = key(f"{run.name}/figure", [t.to_dict() for t in run.tables], version)
+    fig_key = key(f"{run.name}/figure", {"tables": [t.to_dict() for t in run.tables], "preset": run.preset}, version)
     paths = figure_paths(run.name, out)
     files = {f"{layout}.{fmt}": p for layout, fmts in paths.items() for fmt, p in fmts.items()}
     stored = cache.get(fig_key)
     if stored is not None and all(stored.get(name) == file_sha256(p) for name, p in files.items()):
         run.figures_rendered = False
         return paths
-    written = save_figure(mod.figure, run.name, out, tables)
+    written = save_figure(mod.figure, run.name, out, tables, preset=run.preset)
     cache.put(fig_key, {name: file_sha256(p) for name, p in files.items()}, meta={"study": run.name, "figure": True})
     run.figures_rendered = True
     return written
