@@ -34,14 +34,18 @@ def check_writable(path, what: str = "output file") -> Path:
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise ValueError(f"{what} {str(p)!r}: directory {str(parent)!r} does not exist")
+    _probe(parent, f"{what} {str(p)!r}")
+    return p
+
+
+def _probe(directory: Path, what: str) -> None:
+    """Create and remove a temporary file in ``directory``: ValueError if it cannot be written."""
     try:
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{p.name}.", suffix=".probe")
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".slt-write-check.", suffix=".probe")
     except OSError as exc:
-        raise ValueError(f"{what} {str(p)!r}: cannot write in directory {str(parent)!r} "
-                         f"({exc.strerror or exc})") from None
+        raise ValueError(f"{what}: cannot write in directory {str(directory)!r} ({exc.strerror or exc})") from None
     os.close(fd)
     os.unlink(probe)
-    return p
 
 
 def check_output_dir(path, what: str = "output directory", parents: bool = False) -> Path:
@@ -63,13 +67,7 @@ def check_output_dir(path, what: str = "output directory", parents: bool = False
             raise ValueError(f"{what} {str(p)!r}: directory {str(base)!r} does not exist (create it first)")
         if not base.is_dir():
             raise ValueError(f"{what} {str(p)!r}: {str(base)!r} is not a directory")
-    try:
-        fd, probe = tempfile.mkstemp(dir=base, prefix=".slt-write-check.", suffix=".probe")
-    except OSError as exc:
-        raise ValueError(f"{what} {str(p)!r}: cannot write in directory {str(base)!r} "
-                         f"({exc.strerror or exc})") from None
-    os.close(fd)
-    os.unlink(probe)
+    _probe(base, f"{what} {str(p)!r}")
     return p
 
 
