@@ -185,7 +185,7 @@ def figure(tables: dict, width: float):
                 if ex:
                     cap = t.params.get("max_nonzero")
                     ax.plot(*zip(*ex), linestyle="none", marker="o", fillstyle="none", markersize=3, color=c,
-                            label="certificate exact (enumeration" + (f", <= {cap} nonzero samples)" if cap else ")"))
+                            label="certificate exact" + (f" (<= {cap} nonzero)" if cap else ""))
             draws = sorted({r["draw"] for r in rows})
             if len(draws) > 1:
                 ms = sorted({r["m"] for r in rows})

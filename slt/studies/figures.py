@@ -210,16 +210,18 @@ def panel_grid(n: int, width: float, panel_height: float | None = None, max_cols
 
 
 def shared_legend(fig, axes, spare, fontsize: float = 6.5, **kwargs) -> None:
-    """One legend for a grid of panels: in the spare grid slot if there is one, else below
-    the panels (outside them)."""
+    """One legend for a grid of panels: in the spare grid slot if there is one and the figure
+    is two columns wide, else below the panels (outside them)."""
     seen = {}
     for ax in axes:                      # every label once, in order of first appearance
         for h, l in zip(*ax.get_legend_handles_labels()):
             seen.setdefault(l, h)
     handles, labels = list(seen.values()), list(seen)
-    if spare is not None:
+    if spare is not None and fig.get_figwidth() >= 4:      # a narrow figure's spare slot is too narrow
         spare.legend(handles, labels, loc="center", fontsize=fontsize, **kwargs)
     else:
+        if spare is not None:
+            spare.set_visible(False)
         ncol = 1 if fig.get_figwidth() < 4 else 2
         fig.legend(handles, labels, loc="outside lower center", ncol=ncol, fontsize=fontsize, **kwargs)
 
