@@ -120,7 +120,7 @@ def assemble(params: dict, results: list) -> list[Table]:
              "min(2r, 2 if r = k//2 else 2r - (r+1) mod 2) otherwise; hexagonal groups have no band-limited "
              "count (escnn samples on square grids)."]
     return [Table(NAME, TITLE, COLUMNS, rows, notes,
-                  latex_columns=["family", "group", "field_in", "field_out", "kernel", "n", "basis_dim_orbital",
+                  latex_columns=["group", "field_in", "field_out", "kernel", "n", "basis_dim_orbital",
                                  "basis_norm_orbital", "bandlimited_dim", "bandlimited_dim_reference"])]
 
 

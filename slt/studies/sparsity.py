@@ -132,8 +132,7 @@ def assemble(params: dict, results: list) -> list[Table]:
              "minutes (see width_vs_eps and error_vs_m for D4)."]
     return [Table(NAME, TITLE, COLUMNS, rows, notes,
                   latex_columns=["family", "eps", "m", "random_params", "kept_optimal_error", "kept_first_prefix",
-                                 "kept_min_cardinality", "kept_fraction_min_cardinality",
-                                 "error_bound_min_cardinality"])]
+                                 "kept_min_cardinality", "error_bound_min_cardinality"])]
 
 
 def figure(tables: dict, width: float):

@@ -110,11 +110,12 @@ class Table:
         row, units in a footnote, caption and label; a longtable above LONG_TABLE rows."""
         cols = [c for c in self.columns if self.latex_columns is None or c.name in self.latex_columns]
         align = "".join("l" if _is_text_column(self, c.name) else "r" for c in cols)
-        head = " & ".join(tex_header(c.name) for c in cols) + r" \\"
+        head = " & ".join(_stacked(tex_header(c.name)) for c in cols) + r" \\"
         sub = " & ".join(r"{\footnotesize " + TEX_LABELS[c.label] + "}" for c in cols) + r" \\"
         body = [" & ".join(_tex_cell(row.get(c.name), digits) for c in cols) + r" \\" for row in self.rows]
         caption = r"\caption{" + _tex_escape(self.title) + r"}\label{tab:" + self.name.replace("_", "-") + "}"
-        units = "; ".join(f"{tex_header(c.name)}: {_tex_escape(c.unit)}" for c in cols if c.unit)
+        units = "; ".join(f"{tex_header(c.name)}: {_tex_escape(c.unit)}" for c in cols
+                          if c.unit and c.unit not in c.name.replace("_", " "))
         foot = [n for n in ([f"Units: {units}."] if units else []) + [_tex_escape(n) for n in self.notes]]
         if len(cols) < len(self.columns):
             foot.append(f"({len(cols)} of the {len(self.columns)} columns; all of them in {_tex_escape(self.name)}.csv.)")
@@ -139,6 +140,25 @@ def _float_table(align: str, caption: str, header: list, body: list, foot: list)
     return [r"\begin{table}[t]", r"\centering\small\setlength{\tabcolsep}{4pt}", caption,
             r"\begin{tabular}{" + align + "}", r"\toprule", *header, r"\midrule", *body, r"\bottomrule",
             r"\end{tabular}", *foot, r"\end{table}"]
+
+
+#: characters per line of a LaTeX column header (longer headers are stacked on several lines)
+HEADER_WIDTH = 12
+
+
+def _stacked(header: str) -> str:
+    """A header on lines of about HEADER_WIDTH visible characters (a one-column tabular,
+    so no package is needed): 'theorem width calibrated' takes three short lines instead of
+    one wide column."""
+    lines, line = [], []
+    for word in header.split(" "):
+        visible = len(re.sub(r"\\[a-zA-Z]+|[${}]", "", " ".join(line + [word])))
+        if line and visible > HEADER_WIDTH:          # (math words of tex_header hold no space)
+            lines.append(" ".join(line))
+            line = []
+        line.append(word)
+    lines.append(" ".join(line))
+    return lines[0] if len(lines) == 1 else r"\begin{tabular}[b]{@{}c@{}}" + r" \\ ".join(lines) + r"\end{tabular}"
 
 
 def _longtable(align: str, caption: str, header: list, body: list, foot: list) -> list:
@@ -189,7 +209,9 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "
                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}",
                 "||": r"$\Vert$", "<=": r"$\le$", ">=": r"$\ge$",
                 # mathematics in titles and cells: S_n, |B|, ||B||, arrows
-                "S_n": r"$S_n$", "||B||": r"$\|B\|$", "|B|": r"$|B|$", "->": r"$\to$"}
+                "S_n": r"$S_n$", "||B||": r"$\|B\|$", "|B|": r"$|B|$", "->": r"$\to$",
+                "ln(2/eps)": r"$\ln(2/\varepsilon)$", "log2(1/eps)": r"$\log_2(1/\varepsilon)$",
+                "1/eps": r"$1/\varepsilon$", " eps": r" $\varepsilon$", " c0": r" $c_0$"}
 _TEX_RE = re.compile("|".join(re.escape(k) for k in sorted(_TEX_SPECIAL, key=len, reverse=True)))
 
 
