@@ -282,7 +282,7 @@ def figure(tables: dict, width: float):
         ax.set_xscale("log")
         ax.set_yscale("log")
         clean_log_axes(ax)
-        ax.set_xlabel("1/eps")
+        ax.set_xlabel("$1/\\varepsilon$")
         ax.set_ylabel("width (fields)")
         last = rows[-1]
         ratio = []
@@ -292,7 +292,7 @@ def figure(tables: dict, width: float):
             ratio.append(f"meas/LB {last['tightness_measured']:.3g}")
         ax.set_title(math_text(fam), fontsize=7)
         if ratio:
-            txt = ax.text(0.97, 0.04, f"eps={last['eps']:g}:\n" + "\n".join(ratio), transform=ax.transAxes,
+            txt = ax.text(0.97, 0.04, f"$\\varepsilon$={last['eps']:g}:\n" + "\n".join(ratio), transform=ax.transAxes,
                           ha="right", va="bottom", fontsize=5.5 if one else 6,
                           bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
             txt.set_in_layout(False)      # inside the axes: must not shrink them
