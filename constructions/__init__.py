@@ -39,7 +39,8 @@ __all__ = [
     "Action", "act", "closure", "inverse", "joint", "orbits", "random_elements", "action", "action_from_spec",
     "tensor_action", "lattice_action", "kernel_offsets", "EXACT_GROUPS",
     # bases
-    "Basis", "ConvTable", "basis", "basis_bytes", "basis_from_specs", "clear_basis_cache", "normalize_spec", "OrbitalBasis",
+    "Basis", "ConvTable", "basis", "basis_bytes", "basis_from_specs", "clear_basis_cache", "normalize_spec",
+    "OrbitalBasis",
     "orbital_basis", "burnside_count", "lattice_basis", "PartitionBasis", "partition_basis", "set_partitions",
     "GraphBasis", "bind_graphs", "permute_graphs", "basis_norm", "perron_norm", "equivariant_nullspace",
     # the engine
@@ -52,7 +53,8 @@ __all__ = [
     "PruneResult", "prune", "overparameterize", "from_masks", "hidden_basis", "layer_eps", "split_input",
     "prefix_network", "verify", "certificate", "check_verify_memory", "layer_bound", "network_bound",
     # files: pruned networks, targets, strict re-check
-    "atomic_write", "check_output_dir", "check_writable", "read_npz", "save_npz", "PrunedFile", "pruned_file", "save_pruned",
+    "atomic_write", "check_output_dir", "check_writable", "read_npz", "save_npz", "PrunedFile", "pruned_file",
+    "save_pruned",
     "load_pruned", "load_network", "check_dims", "seed_streams", "save_target", "load_target", "rebuild",
     "check_failures", "meta_failures", "report_failures", "resolved_mask_failures",
     # dense weights (PyTorch layouts), export, ONNX

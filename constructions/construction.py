@@ -58,8 +58,8 @@ def overparameterize(target, m, seed=0, hidden_bases=None) -> list[Layer]:
     ms = per_layer_m(m, len(target))
     rng = as_rng(seed)
     hidden = hidden_bases or [hidden_basis(layer.basis) for layer in target]
-    check_memory(8 * sum(L.n_in * mi * (L.n_in * H.dim + L.n_out * L.basis.dim) for L, mi, H in zip(target, ms, hidden)),
-                 f"the random network (m = {ms} samples per input field)", "use a smaller m")
+    sizes = (L.n_in * mi * (L.n_in * H.dim + L.n_out * L.basis.dim) for L, mi, H in zip(target, ms, hidden))
+    check_memory(8 * sum(sizes), f"the random network (m = {ms} samples per input field)", "use a smaller m")
     out = []
     for layer, mi, H in zip(target, ms, hidden):
         width = layer.n_in * mi

@@ -210,11 +210,13 @@ def check_verify_args(result, target, eps, rng, samples, ascent_steps, ascent_st
 
     if not isinstance(result, PruneResult):
         raise ValueError(f"result must be the PruneResult of prune() or from_masks(), got {type(result).__name__}")
-    if _check_pair(target, result.pruned) != list(result.m) or len(target) != len(result.targets) or any(
-            L.coeffs.shape != t.shape[1:] or not np.array_equal(L.coeffs, t[0]) for L, t in zip(target, result.targets)):
+    same = _check_pair(target, result.pruned) == list(result.m) and len(target) == len(result.targets)
+    if not same or any(L.coeffs.shape != t.shape[1:] or not np.array_equal(L.coeffs, t[0])
+                       for L, t in zip(target, result.targets)):
         raise ValueError("target is not the target this network was pruned to (pass the target given to prune())")
-    for key, value, low in (("samples", samples, 1), ("ascent_steps", ascent_steps, 0), ("ascent_starts", ascent_starts, 1),
-                            ("equivariance_elements", elements, 1), ("honest_batch", honest_batch, 1)):
+    for key, value, low in (("samples", samples, 1), ("ascent_steps", ascent_steps, 0),
+                            ("ascent_starts", ascent_starts, 1), ("equivariance_elements", elements, 1),
+                            ("honest_batch", honest_batch, 1)):
         check_int(key, value, low)
     check_flag("certify", certify)
     check_real("certificate_budget", budget, 0, None)
@@ -230,7 +232,8 @@ def check_verify_memory(bases, channels, m, samples: int, honest_batch: int = 2)
     fields of X_{i-1}). ``bases``, ``channels``: the target's; ``m``: per layer (a lower
     bound such as 1 checks the inputs before m is known)."""
     inputs = samples * channels[0] * bases[0].shape[1]
-    widest = max(c * b.shape[1] for c, b in zip(channels, bases)) + max(c * b.shape[0] for c, b in zip(channels[1:], bases))
+    widest = max(c * b.shape[1] for c, b in zip(channels, bases)) \
+        + max(c * b.shape[0] for c, b in zip(channels[1:], bases))
     hidden = max(c * mi * b.shape[1] for c, mi, b in zip(channels, m, bases))
     check_memory(8 * (2 * inputs + 4 * 64 * widest + 2 * honest_batch * len(bases) * hidden),
                  f"the verification ({samples:,} unit-sphere inputs of {inputs // samples:,} numbers, an honest "

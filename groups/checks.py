@@ -37,7 +37,8 @@ import numpy as np
 REAL_KINDS = "iuf"
 _KIND_NAMES = {"c": "complex values are not truncated to their real part", "b": "booleans are not numbers here",
                "U": "strings are not parsed", "S": "strings are not parsed", "O": "object arrays are not accepted",
-               "V": "structured arrays are not accepted", "M": "dates are not numbers", "m": "time spans are not numbers"}
+               "V": "structured arrays are not accepted", "M": "dates are not numbers",
+               "m": "time spans are not numbers"}
 
 
 def check_int(key: str, value, minimum: int, maximum: int | None = None) -> int:

@@ -84,8 +84,8 @@ def run(args) -> int:
     jobs = check_int("--jobs", args.jobs if args.jobs is not None else cpu_count(), 1)
     check_int("--seed", args.seed, 0)
     names = _names(args)
-    out = check_output_dir(args.out if args.out is not None else ("reports" if preset == "full" else f"reports/{preset}"),
-                           "--out", parents=args.out is None)
+    default = "reports" if preset == "full" else f"reports/{preset}"
+    out = check_output_dir(args.out if args.out is not None else default, "--out", parents=args.out is None)
     overrides = {}
     if args.experiments in ("quick", "full"):
         from slt.studies.experiments_summary import parameters as experiment_parameters
