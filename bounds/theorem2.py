@@ -41,7 +41,7 @@ def lower_bound(n_in: int, n_out: int, basis_dim: int, eps: float) -> int:
         * check_positive_int(basis_dim, "basis_dim |B|")
     if eps >= 0.5:
         return 0
-    return max(0, math.ceil(D * math.log2(1.0 / (2.0 * eps)) - 1))
+    return max(0, math.ceil(-D * math.log2(2.0 * eps) - 1))      # log2(1/(2 eps)) without overflow at tiny eps
 
 
 def tightness_ratio(random_params: int, lower: int) -> float | None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from groups import check_int
+from groups import check_generator, check_int, check_memory, check_real
 
 from .network import Layer, check_chain, forward, relu
 from .norms import basis_norm
@@ -38,11 +38,7 @@ def hidden_basis(basis: Basis) -> Basis:
 
 
 def as_rng(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, (int, np.integer)) and seed >= 0:
-        return np.random.default_rng(int(seed))
-    raise ValueError(f"seed must be an integer >= 0 or a numpy Generator, got {seed!r}")
+    return check_generator("seed", seed)
 
 
 def per_layer_m(m, depth: int) -> list[int]:
@@ -62,6 +58,8 @@ def overparameterize(target, m, seed=0, hidden_bases=None) -> list[Layer]:
     ms = per_layer_m(m, len(target))
     rng = as_rng(seed)
     hidden = hidden_bases or [hidden_basis(layer.basis) for layer in target]
+    sizes = (L.n_in * mi * (L.n_in * H.dim + L.n_out * L.basis.dim) for L, mi, H in zip(target, ms, hidden))
+    check_memory(8 * sum(sizes), f"the random network (m = {ms} samples per input field)", "use a smaller m")
     out = []
     for layer, mi, H in zip(target, ms, hidden):
         width = layer.n_in * mi
@@ -134,12 +132,8 @@ def layer_eps(eps: float, target) -> list[float]:
 
 
 def check_eps(eps) -> float | None:
-    if eps is None:
-        return None
-    e = float(eps)
-    if not 0 < e < 1:
-        raise ValueError(f"eps must be in (0, 1), got {eps}")
-    return e
+    """None, or the network accuracy eps in (0, 1)."""
+    return None if eps is None else check_real("eps", eps, 0, 1)
 
 
 def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H, m: int):

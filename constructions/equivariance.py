@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from groups import check_memory
+
 from .actions import Action, act, closure, inverse, joint
 
 #: largest acceptable relative error, by the dtype the checked function computes in
@@ -151,6 +153,9 @@ def group_elements(action_in: Action, action_out: Action, rng: np.random.Generat
     if elems is not None:
         words, exhaustive = shortest_words(elems, both.perms), True
     else:
+        # the walks hold about 3 (count, |X| + |Y|) int64 arrays at once
+        check_memory(24 * count * both.size, f"{count} random group elements as permutations of "
+                                             f"|X| + |Y| = {both.size:,} points", "check fewer elements")
         elems, words = random_walks(both, count, rng)
         exhaustive = False
     names = generator_names(action_in)
@@ -183,6 +188,8 @@ def network_equivariance_errors(layers, *, rng: np.random.Generator | None = Non
     from .network import forward
 
     layers = _as_layers(layers)
+    if not layers:
+        raise ValueError("layers must be a Layer or a non-empty list of Layers, got an empty list")
     return check_equivariance(lambda x: forward(layers, x), layers[0].basis.action_in,
                               layers[-1].basis.action_out, layers[0].n_in, rng=rng, batch=batch, count=count,
                               dtype=dtype, max_all=max_all)
@@ -194,6 +201,9 @@ def check_equivariance(fn, action_in: Action, action_out: Action, n_fields_in: i
     """Per-element errors of ``fn``: (batch, n_in, |X|) -> (batch, n_out, |Y|), on standard
     normal inputs cast to ``dtype``."""
     rng = rng or np.random.default_rng(0)
+    check_memory(32 * batch * n_fields_in * (action_in.size + action_out.size),
+                 f"the equivariance check ({batch} inputs of {n_fields_in} fields of {action_in.size:,} points)",
+                 "use fewer fields or a smaller group action")
     elements = group_elements(action_in, action_out, rng, count=count, max_all=max_all)
     x = rng.standard_normal((batch, n_fields_in, action_in.size)).astype(dtype)
     return equivariance_errors(fn, x, elements)

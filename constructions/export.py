@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from groups import check_memory
+
 from .files import meta_array
 from .weights import dense_weight, layout
 
@@ -38,30 +40,9 @@ def network_weights(layers, pairs=None) -> list:
     weights are checked against the available memory before any is built."""
     pairs = pairs or [(None, None)] * len(layers)
     lays = [layout(L.basis, L.n_in, L.n_out, *p) for L, p in zip(layers, pairs)]
-    check_memory(sum(int(np.prod(lay["weight_shape"])) for lay in lays) * 8, "the dense weights")
+    check_memory(sum(int(np.prod(lay["weight_shape"])) for lay in lays) * 8, "the dense weights",
+                 "export the collapsed form, or a smaller m")
     return [{"weight": dense_weight(L.basis, L.coeffs), **lay} for L, lay in zip(layers, lays)]
-
-
-def available_memory() -> int | None:
-    """Bytes the system can still give (MemAvailable of /proc/meminfo; None if unknown)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
-
-def check_memory(needed: int, what: str, fraction: float = 0.8,
-                 hint: str = "export the collapsed form, or a smaller m") -> None:
-    """ValueError (with the estimate and ``hint``) when ``needed`` bytes exceed ``fraction`` of
-    the available memory."""
-    free = available_memory()
-    if free is not None and needed > fraction * free:
-        raise ValueError(f"{what} would take {needed / 1e9:.2f} GB, more than {fraction:.0%} of the "
-                         f"{free / 1e9:.2f} GB of memory available; {hint}")
 
 
 def pruned_forms(record) -> dict:

@@ -4,8 +4,9 @@
   flushed and fsync'ed, then ``os.replace``: a reader (or a process killed mid-write)
   sees the old file or the new one, never a truncated mix. A kill by SIGKILL can leave
   the hidden temporary ``.NAME.*.tmp`` behind; the destination is untouched.
-* :func:`check_writable` is called before a long computation so that an unwritable
-  output path fails in a second, not after the work.
+* :func:`check_writable` (an output file) and :func:`check_output_dir` (an output
+  directory) are called before a long computation so that an unwritable output path
+  fails in a second, not after the work.
 * :func:`read_npz` loads every array of an ``.npz`` (no pickles) and turns every way a
   file can be broken (missing, empty, not a zip, truncated, corrupt member) into one
   ``ValueError`` line naming the file.
@@ -33,13 +34,40 @@ def check_writable(path, what: str = "output file") -> Path:
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise ValueError(f"{what} {str(p)!r}: directory {str(parent)!r} does not exist")
+    _probe(parent, f"{what} {str(p)!r}")
+    return p
+
+
+def _probe(directory: Path, what: str) -> None:
+    """Create and remove a temporary file in ``directory``: ValueError if it cannot be written."""
     try:
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{p.name}.", suffix=".probe")
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".slt-write-check.", suffix=".probe")
     except OSError as exc:
-        raise ValueError(f"{what} {str(p)!r}: cannot write in directory {str(parent)!r} "
-                         f"({exc.strerror or exc})") from None
+        raise ValueError(f"{what}: cannot write in directory {str(directory)!r} ({exc.strerror or exc})") from None
     os.close(fd)
     os.unlink(probe)
+
+
+def check_output_dir(path, what: str = "output directory", parents: bool = False) -> Path:
+    """Raise ValueError unless ``path`` is (or can be created as) a directory that accepts new
+    files: an existing directory must be writable; a missing one needs an existing, writable
+    parent (any existing ancestor with ``parents=True``, for default paths). Nothing is created."""
+    p = Path(path)
+    if str(path) == "":
+        raise ValueError(f"{what} '' is not a directory name")
+    if p.exists():
+        if not p.is_dir():
+            raise ValueError(f"{what} {str(p)!r} exists and is not a directory")
+        base = p
+    else:
+        base = p.parent if str(p.parent) else Path(".")
+        while parents and not base.exists() and base != base.parent:
+            base = base.parent
+        if not base.exists():
+            raise ValueError(f"{what} {str(p)!r}: directory {str(base)!r} does not exist (create it first)")
+        if not base.is_dir():
+            raise ValueError(f"{what} {str(p)!r}: {str(base)!r} is not a directory")
+    _probe(base, f"{what} {str(p)!r}")
     return p
 
 
@@ -90,6 +118,8 @@ _BROKEN = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.err
 def read_npz(path, what: str = "file") -> dict:
     """Every array of the ``.npz`` at ``path`` as a dict (object arrays refused)."""
     p = Path(path)
+    if str(path) == "":
+        raise ValueError(f"cannot read {what} '': not a file name")
     if not p.exists():
         raise ValueError(f"cannot read {what} {str(p)!r}: no such file")
     if p.is_dir():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from groups import check_int
+from groups import check_generator, check_int, check_memory, check_real_array
 
 from .protocol import Basis
 
@@ -24,15 +24,14 @@ class Layer:
     coeffs: np.ndarray
 
     def __post_init__(self):
-        c = np.asarray(self.coeffs)
+        if not _is_basis(self.basis):
+            raise ValueError(f"a Layer needs a basis (constructions.basis(...)), got {type(self.basis).__name__}")
+        c = check_real_array("coefficients", self.coeffs, keep_float32=True)
         if c.ndim != 3 or c.shape[2] != self.basis.dim:
             raise ValueError(f"coefficients must have shape (n_in, n_out, {self.basis.dim}) for this basis, "
                              f"got {c.shape}")
         if c.shape[0] < 1 or c.shape[1] < 1:
             raise ValueError(f"a layer needs at least one input and one output field, got shape {c.shape}")
-        if not np.all(np.isfinite(c)):
-            bad = tuple(int(v) for v in np.argwhere(~np.isfinite(c))[0])
-            raise ValueError(f"coefficients must be finite; coeffs{list(bad)} = {c[bad]}")
         object.__setattr__(self, "coeffs", c)
 
     @property
@@ -51,10 +50,17 @@ class Layer:
         return self.basis.dense(self.coeffs)
 
 
+def _is_basis(obj) -> bool:
+    """A cheap test for the Basis protocol (isinstance on the Protocol costs ~20 us)."""
+    return hasattr(obj, "dim") and hasattr(obj, "apply") and hasattr(obj, "shape")
+
+
 def check_features(x: np.ndarray, n_fields: int, size: int) -> None:
     if not isinstance(x, np.ndarray) or x.ndim != 3 or x.shape[1:] != (n_fields, size):
         shape = getattr(x, "shape", None)
         raise ValueError(f"features must have shape (batch, {n_fields}, {size}), got {shape}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"features must be a float array (float64 or float32), got dtype {x.dtype}")
     if not np.all(np.isfinite(x)):
         raise ValueError("features must be finite (found NaN or inf)")
 
@@ -67,6 +73,9 @@ def check_chain(layers) -> None:
     """Consecutive layers must agree on field counts and field types."""
     if not layers:
         raise ValueError("a network needs at least one layer")
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"layer {i + 1} must be a constructions.Layer, got {type(layer).__name__}")
     for i, (a, b) in enumerate(zip(layers, layers[1:])):
         if a.n_out != b.n_in:
             raise ValueError(f"layer {i + 1} outputs {a.n_out} fields but layer {i + 2} takes {b.n_in}")
@@ -89,7 +98,8 @@ def forward(layers, x: np.ndarray, activations: bool = False):
 def random_coefficients(basis: Basis, n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     """i.i.d. Uniform[-1, 1] coefficients of shape (n_in, n_out, |B|)."""
     n_in, n_out = check_int("n_in", n_in, 1), check_int("n_out", n_out, 1)
-    return rng.uniform(-1.0, 1.0, size=(n_in, n_out, basis.dim))
+    check_memory(8 * n_in * n_out * basis.dim, f"{n_in:,} x {n_out:,} x {basis.dim:,} coefficients", "use fewer fields")
+    return check_generator("rng", rng).uniform(-1.0, 1.0, size=(n_in, n_out, basis.dim))
 
 
 def op_norm(layer: Layer, rng: np.random.Generator | None = None) -> float:
@@ -113,6 +123,13 @@ def random_network(bases, channels, rng: np.random.Generator, normalize: bool = 
     """Random target: coefficients Uniform[-1, 1], each layer rescaled to ||W_i||_op <= 1."""
     if len(channels) != len(bases) + 1:
         raise ValueError(f"need len(channels) = len(bases) + 1, got {len(channels)} and {len(bases)}")
+    rng = check_generator("rng", rng)
+    for i, b in enumerate(bases):
+        if not _is_basis(b):
+            raise ValueError(f"bases[{i}] must be a basis (constructions.basis(...)), got {type(b).__name__}")
+    channels = [check_int(f"channels[{i}]", c, 1) for i, c in enumerate(channels)]
+    check_memory(8 * sum(c * d * b.dim for c, d, b in zip(channels, channels[1:], bases)),
+                 f"the target coefficients (channels {channels})", "use fewer channels")
     layers = [Layer(b, random_coefficients(b, channels[i], channels[i + 1], rng)) for i, b in enumerate(bases)]
     if normalize:
         layers = [normalize_layer(layer)[0] for layer in layers]

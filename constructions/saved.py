@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from groups import check_real_array
+
 from .files import meta_array, read_meta, read_npz, save_npz
 
 FORMAT_VERSION = 2
@@ -136,6 +138,10 @@ def _pruned_from(arrays: dict, path) -> PrunedFile:
     return PrunedFile(target=target, random=random, masks=masks, pruned=pruned, path=str(path), **fields)
 
 
+def _raise(message):
+    raise ValueError(message)
+
+
 def _failer(path, what):
     def fail(msg):
         raise ValueError(f"{what} {str(path)!r}: {msg}")
@@ -218,14 +224,13 @@ def _natural(name: str):
 
 
 def _real(arrays, name, fail) -> np.ndarray:
-    a = arrays[name]
-    if a.dtype.kind not in "fiu":
-        fail(f"array {name!r} must hold real numbers, got dtype {a.dtype}")
-    a = a.astype(np.float64, copy=False)
+    """A coefficient array (n_in, n_out, |B|) of real, finite numbers (``groups.check_real_array``)."""
+    try:
+        a = check_real_array(f"array {name!r}", arrays[name])
+    except ValueError as exc:
+        fail(str(exc))
     if a.ndim != 3:
         fail(f"array {name!r} must be 3-dimensional (fields in, fields out, basis), got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        fail(f"array {name!r} holds NaN or inf")
     return a
 
 
@@ -283,7 +288,14 @@ def save_target(path, coeffs, specs=None, **provenance):
     """Write target coefficients (arrays ``layer_i``) and, with ``specs``, their field
     specs and channels (``meta``), atomically; creates the directory of ``path`` if needed
     (report directories). ``provenance``: more JSON fields for meta."""
-    coeffs = [np.asarray(c, dtype=np.float64) for c in coeffs]
+    coeffs = list(coeffs) if isinstance(coeffs, (list, tuple)) else coeffs
+    if not isinstance(coeffs, list) or not coeffs:
+        raise ValueError(f"coeffs must be a non-empty list of (n_in, n_out, |B|) arrays, got {coeffs!r:.80}")
+    coeffs = [_real({f"layer_{i}": c}, f"layer_{i}", _raise) for i, c in enumerate(coeffs, start=1)]
+    for i in range(len(coeffs) - 1):
+        if coeffs[i].shape[1] != coeffs[i + 1].shape[0]:
+            raise ValueError(f"layer_{i + 1} outputs {coeffs[i].shape[1]} fields but layer_{i + 2} takes "
+                             f"{coeffs[i + 1].shape[0]}")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"layer_{i}": c for i, c in enumerate(coeffs, start=1)}
     if specs is not None:

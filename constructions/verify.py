@@ -26,6 +26,8 @@ import time
 
 import numpy as np
 
+from groups import check_flag, check_generator, check_int, check_memory, check_real
+
 from .construction import PruneResult, split_input
 from .network import backward, forward, op_norm
 from .norms import basis_norm, perron_norm
@@ -160,7 +162,8 @@ def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, 
            ascent_starts: int = 8, equivariance_elements: int = 8, certify: bool = True,
            certificate_budget: float = 2e9, honest_batch: int = 2) -> dict:
     """The verification report of THEORY §5 as a flat dict (see module docstring)."""
-    rng = rng if rng is not None else np.random.default_rng(0)
+    eps, rng = check_verify_args(result, target, eps, rng, samples, ascent_steps, ascent_starts,
+                                 equivariance_elements, certify, certificate_budget, honest_batch)
     norms = [op_norm(layer) for layer in target]
     coeff_err = max(float(np.abs(e).max()) for e in result.errors)
     bounds = [layer_bound(L.basis, e) for L, e in zip(target, result.errors)]
@@ -197,6 +200,44 @@ def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, 
     if eps is not None:
         report["within_eps"] = bool(report["error_bound"] <= eps)
     return report
+
+
+def check_verify_args(result, target, eps, rng, samples, ascent_steps, ascent_starts, elements, certify,
+                      budget, honest_batch):
+    """Every argument of :func:`verify` (one-line ValueErrors), the target against the pruned
+    network, and the memory of the sampled inputs; returns (eps, rng)."""
+    from .construction import _check_pair, check_eps
+
+    if not isinstance(result, PruneResult):
+        raise ValueError(f"result must be the PruneResult of prune() or from_masks(), got {type(result).__name__}")
+    same = _check_pair(target, result.pruned) == list(result.m) and len(target) == len(result.targets)
+    if not same or any(L.coeffs.shape != t.shape[1:] or not np.array_equal(L.coeffs, t[0])
+                       for L, t in zip(target, result.targets)):
+        raise ValueError("target is not the target this network was pruned to (pass the target given to prune())")
+    for key, value, low in (("samples", samples, 1), ("ascent_steps", ascent_steps, 0),
+                            ("ascent_starts", ascent_starts, 1), ("equivariance_elements", elements, 1),
+                            ("honest_batch", honest_batch, 1)):
+        check_int(key, value, low)
+    check_flag("certify", certify)
+    check_real("certificate_budget", budget, 0, None)
+    check_verify_memory([L.basis for L in target], [target[0].n_in] + [L.n_out for L in target], result.m, samples,
+                        honest_batch)
+    return check_eps(eps), (np.random.default_rng(0) if rng is None else check_generator("rng", rng))
+
+
+def check_verify_memory(bases, channels, m, samples: int, honest_batch: int = 2) -> None:
+    """Refuse, before anything is drawn, a verification whose inputs would not fit in memory:
+    ``samples`` unit-sphere inputs (kept, plus a chunk of 64 through every layer) and the
+    honest 2l-layer forward pass of ``honest_batch`` inputs (its widest layer has n_{i-1} m_i
+    fields of X_{i-1}). ``bases``, ``channels``: the target's; ``m``: per layer (a lower
+    bound such as 1 checks the inputs before m is known)."""
+    inputs = samples * channels[0] * bases[0].shape[1]
+    widest = max(c * b.shape[1] for c, b in zip(channels, bases)) \
+        + max(c * b.shape[0] for c, b in zip(channels[1:], bases))
+    hidden = max(c * mi * b.shape[1] for c, mi, b in zip(channels, m, bases))
+    check_memory(8 * (2 * inputs + 4 * 64 * widest + 2 * honest_batch * len(bases) * hidden),
+                 f"the verification ({samples:,} unit-sphere inputs of {inputs // samples:,} numbers, an honest "
+                 f"forward pass through {hidden:,} hidden numbers)", "use fewer --samples or a smaller m")
 
 
 def _status_counts(status) -> dict:

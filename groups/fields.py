@@ -22,9 +22,9 @@ lattices, the same kernel locality): equal :attr:`FieldType.group_key`. ``cnn`` 
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, fields
 
+from .checks import check_int
 from .permutations import check_subgroup
 from .point_groups import PointGroup, point_group
 
@@ -66,15 +66,6 @@ FAMILIES = {f.name: f for f in (
     Family("perm", ("n", "order"), (("subgroup", "S"),), (), "perm", ("n", "subgroup"),
            "a subgroup of S_n on k-order tensors"),
 )}
-
-
-def check_int(key: str, value, minimum: int, maximum: int | None = None) -> int:
-    """``value`` as an int if it is an integer (not a bool) in [minimum, maximum]."""
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not ok or value < minimum or (maximum is not None and value > maximum):
-        bound = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
-        raise ValueError(f"{key} must be an integer {bound}, got {value!r}")
-    return int(value)
 
 
 def check_kernel(group: str, kernel, grid) -> int:

@@ -26,6 +26,12 @@ def _best(fn, repeat):
 
 
 def run(args) -> dict:
+    from groups import check_int, check_memory
+
+    check_int("--repeat", args.repeat, 1)
+    batch = check_int("--batch", args.batch, 1)
+    # inputs, and the activations of 3 layers of 16 D4 regular fields on 28 x 28 (float64 and float32)
+    check_memory(8 * 6 * batch * 16 * 8 * 28 * 28, f"the forward batch (--batch {batch})", "use a smaller --batch")
     with progress_bar(6, "bench basis", unit="stage", enabled=not getattr(args, "json", False)) as bar:
         return _measure(args, bar)
 

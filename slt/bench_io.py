@@ -55,8 +55,11 @@ def run(args) -> dict:
     from constructions import basis_from_specs, overparameterize, prune, random_network
     from constructions import pruned_file, save_pruned, save_target
 
-    if min(args.grid, args.fields, args.layers, args.m, args.repeat) < 1:
-        raise ValueError("--grid, --fields, --layers, --m and --repeat must be >= 1")
+    from groups import check_int
+
+    check_int("--grid", args.grid, 3)
+    for flag in ("fields", "layers", "m", "repeat"):
+        check_int(f"--{flag}", getattr(args, flag), 1)
     spec = dict(family="steerable", grid=args.grid, kernel=3, group="D4", field="regular")
     bases = [basis_from_specs(spec, spec)] * args.layers
     channels = [args.fields] * (args.layers + 1)

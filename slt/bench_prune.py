@@ -19,6 +19,16 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> dict:
+    from groups import check_int, check_real
+
+    check_int("--grid", args.grid, 3)
+    check_int("--fields", args.fields, 1)
+    check_int("--layers", args.layers, 1)
+    check_real("--eps", args.eps, 0, 1)
+    if args.m is not None:
+        check_int("--m", args.m, 1)
+    check_int("--samples", args.samples, 1)
+    check_int("--seed", args.seed, 0)
     with progress_bar(4, "bench prune", unit="stage", enabled=not getattr(args, "json", False)) as bar:
         return _measure(args, bar)
 
@@ -36,7 +46,7 @@ def _measure(args, bar) -> dict:
     target_rng, net_rng, check_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(args.seed).spawn(3))
     target = random_network(bases, channels, target_rng)
     t_target = time.perf_counter()
-    if args.m:
+    if args.m is not None:
         ms, m_source = [args.m] * args.layers, "user"
     else:
         width = network_width(layer_info(bases, channels), args.eps, 0.01)

@@ -103,11 +103,20 @@ def _peak_mb() -> float:
 
 
 def _check(args) -> None:
-    if args.n < 0:
-        raise ValueError(f"--n must be >= 0, got {args.n}")
-    if args.instances < 1:
-        raise ValueError(f"--instances must be >= 1, got {args.instances}")
+    from groups import check_int, check_memory, check_real
     from subsetsum import METHODS
+
+    check_int("--n", args.n, 0)
+    check_int("--instances", args.instances, 1)
+    check_int("--seed", args.seed, 0, 2**31 - 1)
+    for flag in ("compare_instances", "lower_bound_instances", "certificate_instances"):
+        check_int("--" + flag.replace("_", "-"), getattr(args, flag), 1)
+    if args.eps is not None:
+        check_real("--eps", args.eps, 0, None)
+    check_real("--time-limit", args.time_limit, 0, None)
+    # one chunk of problems at a time: its samples (3 arrays while drawn), masks and results
+    check_memory(40 * min(CHUNK, args.instances) * max(args.n, 1), f"a chunk of {min(CHUNK, args.instances):,} "
+                 f"problems of --n {args.n:,} samples", "use a smaller --n")
 
     for name in [args.method, *(args.compare or [])]:
         if METHODS[name].needs_eps and args.eps is None:

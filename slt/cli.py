@@ -2,8 +2,9 @@
 
 Each sub-command lives in its own module exposing ``add_parser(subparsers)`` (which
 registers the sub-command and sets ``func`` on its parser) so that this file only lists
-them. Errors the user can fix (``ValueError`` raised by the toolkit on bad input) are
-printed as one line ``slt <cmd>: error: ...`` with exit status 2, never a traceback.
+them. Errors the user can fix (``ValueError`` raised by the toolkit on bad input, and
+argparse's usage errors) are printed as one line ``slt <cmd>: error: ...`` with exit
+status 2, never a traceback. ``slt --version`` prints the installed version.
 """
 from __future__ import annotations
 
@@ -27,11 +28,31 @@ COMMANDS = [
 ]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its usage errors on ONE line (``slt <cmd>: error: ...``, exit status 2),
+    like the toolkit's own errors; ``--help`` shows the usage."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def version() -> str:
+    """The installed package version (pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("slt-equivariant")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="slt",
         description="Equivariant Strong Lottery Ticket toolkit: bases, Subset-Sum, bounds, pruning.",
     )
+    parser.add_argument("--version", action="version", version=f"slt-equivariant {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
@@ -46,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         result = args.func(args)
     except ValueError as exc:
         parser.exit(2, f"slt {args.command}: error: {exc}\n")
+    except MemoryError as exc:     # a size the up-front estimates missed: still one line, never a traceback
+        parser.exit(1, f"slt {args.command}: error: out of memory ({exc or 'MemoryError'}); use smaller sizes\n")
     except KeyboardInterrupt:
         parser.exit(130, f"slt {args.command}: interrupted\n")
     except BrokenPipeError:  # output piped into head & co.

@@ -26,8 +26,9 @@ def basis_summary(spec_in: dict, spec_out: dict, fields: int = 2, seed: int = 0)
     from constructions import (Layer, basis_from_specs, basis_norm, burnside_count, network_equivariance_error,
                                random_coefficients)
 
-    if fields < 1:
-        raise ValueError(f"--fields-per-layer must be >= 1, got {fields}")
+    from groups import check_int
+
+    fields, seed = check_int("--fields-per-layer", fields, 1), check_int("--seed", seed, 0)
     basis = basis_from_specs(spec_in, spec_out)
     rng = np.random.default_rng(seed)
     layer = Layer(basis, random_coefficients(basis, fields, fields, rng))

@@ -21,7 +21,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("name", metavar="NAME", help=f"experiment: {' | '.join(EXPERIMENTS)}")
     p.add_argument("--quick", action="store_true", help="small configuration (under 2 minutes)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
-    p.add_argument("--out", default=None, metavar="DIR", help="output directory (default reports/experiments)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output directory, checked writable before anything runs (default, relative to the working "
+                        "directory: reports/experiments for the full configuration, reports/quick/experiments with "
+                        "--quick, so a quick run never overwrites the committed full results)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
     add_executor_argument(p)
     p.add_argument("--data", default=None, metavar="DIR",
@@ -32,18 +35,21 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from constructions import check_output_dir
+    from groups import check_int
     from slt.experiments import DEFAULT_OUT, check_name, run_experiment
 
     name = check_name(args.name)
-    if args.seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    check_int("--seed", args.seed, 0)
     if args.data is not None and name != "pensia":
         raise ValueError(f"--data is only for the pensia experiment (MNIST IDX files), not {name}")
     parse_executor(args.executor)
+    quick_out = DEFAULT_OUT.parent / "quick" / DEFAULT_OUT.name      # reports/quick/experiments, like reproduce
+    out = args.out if args.out is not None else (quick_out if args.quick else DEFAULT_OUT)
+    out = check_output_dir(out, "--out", parents=args.out is None)
     with open_executor(args.executor) as executor:
-        result = run_experiment(name, quick=args.quick, seed=args.seed, out=args.out or DEFAULT_OUT,
-                                progress=not args.json, executor=executor,
-                                config=None if args.data is None else {"data": args.data})
+        result = run_experiment(name, quick=args.quick, seed=args.seed, out=out, progress=not args.json,
+                                executor=executor, config=None if args.data is None else {"data": args.data})
     if args.json:
         print(json.dumps(result, indent=1, sort_keys=True))
     else:

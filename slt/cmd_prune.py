@@ -52,12 +52,25 @@ def build_bases(specs):
 
 
 def check_channels(channels):
+    from groups import check_int
+
     if len(channels) < 2:
         raise ValueError(f"--channels needs at least 2 values (n0 n1 ... nl), got {len(channels)}")
-    for c in channels:
-        if c < 1:
-            raise ValueError(f"--channels must be integers >= 1, got {c}")
-    return list(channels)
+    return [check_int("--channels", c, 1) for c in channels]
+
+
+def check_flags(args) -> list:
+    """The flags of ``slt prune`` (named as typed), before anything is built; returns the channels."""
+    from groups import check_int, check_real
+
+    channels = check_channels(args.channels)
+    check_real("--eps", args.eps, 0, 1)
+    check_real("--delta", args.delta, 0, 1)
+    if args.C is not None:
+        check_real("--C", args.C, 0, None)
+    check_int("--seed", args.seed, 0)
+    check_int("--samples", args.samples, 1)
+    return channels
 
 
 def layer_info(bases, channels):
@@ -134,28 +147,25 @@ def report_for(result, target, info, eps, rng, samples, certify, seconds_so_far=
 
 # ---------------------------------------------------------------------------- commands
 def run_prune(args) -> int:
-    from constructions import overparameterize, prune, random_network
-    from constructions import check_writable
+    from constructions import check_verify_memory, check_writable, overparameterize, prune, random_network
     from constructions import seed_streams
 
     t0 = time.perf_counter()
-    channels = check_channels(args.channels)
-    if not 0 < args.eps < 1:
-        raise ValueError(f"--eps must be in (0, 1), got {args.eps}")
-    if args.samples < 1:
-        raise ValueError(f"--samples must be >= 1, got {args.samples}")
-    if args.save:
+    channels = check_flags(args)
+    if args.save is not None:
         check_writable(args.save, "--save")
     parse_executor(args.executor)
     specs = field_specs(args, len(channels))
     bases = build_bases(specs)
+    check_verify_memory(bases, channels, [1] * len(bases), args.samples)     # the inputs, before m is known
     target_rng, net_rng, check_rng = seed_streams(args.seed)
-    if args.target:
+    if args.target is not None:
         target, target_source = load_target(args.target, bases, channels, specs), f"file {args.target}"
     else:
         target, target_source = random_network(bases, channels, target_rng), "random, rescaled to ||W_i||_op = 1"
     info = layer_info(bases, channels)
     ms, m_source = choose_m(args, info)
+    check_verify_memory(bases, channels, ms, args.samples)
     random_layers = overparameterize(target, ms, net_rng)
     with progress_bar(len(target), "Subset-Sum", unit="layer", enabled=not args.json) as bar, \
             open_executor(args.executor) as executor:
@@ -164,7 +174,7 @@ def run_prune(args) -> int:
     rep = report_for(result, target, info, args.eps, check_rng, args.samples, args.certify)
     rep.update({"eps": args.eps, "seed": args.seed, "m": ms, "m_source": m_source, "target_source": target_source,
                 "channels": channels, "specs": specs, "seconds": time.perf_counter() - t0})
-    if args.save:
+    if args.save is not None:
         save(args, specs, channels, target, random_layers, result, rep)
         rep["saved"] = args.save
     print_report(rep, args.json)

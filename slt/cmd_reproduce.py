@@ -15,6 +15,7 @@ to stderr; OUT/README.md indexes everything.
 """
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -29,8 +30,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--preset", choices=("tiny", "quick", "full"),
                    help="size of the run (default full; --quick = --preset quick; tiny is for tests)")
     p.add_argument("--out", metavar="DIR", default=None,
-                   help="output directory (default reports for the full run, reports/quick or reports/tiny "
-                        "otherwise, so a quick run never overwrites the committed full reports)")
+                   help="output directory, checked writable before anything runs (default, relative to the working "
+                        "directory: reports for the full run, reports/quick or reports/tiny otherwise, so a quick run "
+                        "never overwrites the committed full reports)")
     p.add_argument("--jobs", type=int, metavar="N",
                    help="worker processes of --executor local, 1..1024 (default: the available cores); at most "
                         "min(N, cells to compute, cores) are started")
@@ -45,6 +47,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--no-cache", action="store_true", help="recompute everything (the cache is neither read "
                                                             "nor written)")
     p.add_argument("--list", action="store_true", help="list the studies and their cache state, run nothing")
+    p.add_argument("--json", action="store_true", help="print the summary (studies, files, failed cells, wall time) "
+                                                        "as JSON on stdout; no progress display")
     p.set_defaults(func=run)
 
 
@@ -76,6 +80,8 @@ def _command(args, preset: str) -> str:
 
 
 def run(args) -> int:
+    from constructions import check_output_dir
+    from groups import check_int
     from slt.studies.readme import write_index
     from slt.pool import check_jobs, cpu_count
     from slt.studies.runner import Cache, plan, run_studies, write_timings
@@ -85,34 +91,66 @@ def run(args) -> int:
     preset = "quick" if args.quick else (args.preset or "full")
     jobs = check_jobs(args.jobs if args.jobs is not None else cpu_count())
     parse_executor(args.executor)
-    if args.seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    check_int("--seed", args.seed, 0)
     names = _names(args)
-    out = Path(args.out if args.out is not None else ("reports" if preset == "full" else f"reports/{preset}"))
+    default = "reports" if preset == "full" else f"reports/{preset}"
+    out = check_output_dir(args.out if args.out is not None else default, "--out", parents=args.out is None)
     overrides = {}
     if args.experiments in ("quick", "full"):
         from slt.studies.experiments_summary import parameters as experiment_parameters
         overrides["experiments"] = experiment_parameters(preset, args.seed, args.experiments)
+    cache = Cache(out / ".cache", enabled=not args.no_cache)
     if args.list:
-        for r in plan(names, preset, args.seed, Cache(out / ".cache", enabled=not args.no_cache), overrides):
-            state = r.from_cache if r.tables is None else "cached (study)"
-            print(f"{r.name:18s} {len(r.cells):4d} cells   {state}")
-        return 0
+        return _list(plan(names, preset, args.seed, cache, overrides), cache, args.json)
     t0 = time.perf_counter()
-    runs = run_studies(names, preset, args.seed, out, jobs=jobs, use_cache=not args.no_cache, progress=True,
-                       overrides=overrides, executor=args.executor)
+    runs = run_studies(names, preset, args.seed, out, jobs=jobs, progress=not args.json, overrides=overrides,
+                       cache=cache, executor=args.executor)
     wall = time.perf_counter() - t0
     timings = {r.name: {"cells": len(r.cells), "cached": r.from_cache, "cell_seconds": round(r.seconds, 1)}
                for r in runs}
     timings.update({"wall_seconds": round(wall, 1), "jobs": jobs, "preset": preset})
     write_timings(runs, out, {"wall_seconds": round(wall, 1), "jobs": jobs, "preset": preset})
-    command = _command(args, preset)
-    index = write_index(out, runs, command, preset, args.seed, timings)
-    print(f"slt reproduce: {len(runs)} studies ({preset}, seed {args.seed}) in {wall:.1f} s "
-          f"({executor_label(args.executor, jobs)})")
-    for r in runs:
-        files = len(r.table_paths) * 3 + sum(len(v) for v in r.figures.values())
-        print(f"  {r.name:18s} {files:3d} files   cells from cache: {r.from_cache}")
-    print(f"index: {index}")
-    sys.stdout.flush()
+    index = write_index(out, runs, _command(args, preset), preset, args.seed, timings)
+    failed = [line for r in runs for line in r.failed]
+    summary = {"preset": preset, "seed": args.seed, "jobs": jobs, "executor": executor_label(args.executor, jobs), "out": str(out), "index": str(index),
+               "wall_seconds": round(wall, 2), "failed_cells": failed, "cache_problems": cache.problems,
+               "studies": [{"name": r.name, "cells": len(r.cells), "from_cache": r.from_cache,
+                            "figures_rendered": r.figures_rendered, "failed": r.failed,
+                            "files": [str(p) for d in r.table_paths.values() for p in d.values()]
+                            + [str(p) for d in r.figures.values() for p in d.values()]} for r in runs]}
+    _print_summary(summary, args.json)
+    return 1 if failed else 0
+
+
+def _list(runs, cache, as_json: bool) -> int:
+    rows = [{"name": r.name, "cells": len(r.cells), "state": "cached (study)" if r.tables is not None else r.from_cache}
+            for r in runs]
+    if as_json:
+        print(json.dumps({"studies": rows, "cache_problems": cache.problems}, indent=2))
+        return 0
+    for line in cache.problems:
+        print(line, file=sys.stderr)
+    for r in rows:
+        print(f"{r['name']:18s} {r['cells']:4d} cells   {r['state']}")
     return 0
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        sys.stdout.flush()
+        return
+    runs = summary["studies"]
+    print(f"slt reproduce: {len(runs)} studies ({summary['preset']}, seed {summary['seed']}) in "
+          f"{summary['wall_seconds']:.1f} s ({summary['executor']})")
+    for r in runs:
+        drawn = "" if r["figures_rendered"] else ", figures up to date"
+        print(f"  {r['name']:18s} {len(r['files']):3d} files   cells from cache: {r['from_cache']}{drawn}")
+    print(f"index: {summary['index']}")
+    for line in summary["cache_problems"]:
+        print(f"note: {line}")
+    if summary["failed_cells"]:
+        print(f"FAILED cells ({len(summary['failed_cells'])}; exit status 1, not cached, retried by the next run):")
+        for line in summary["failed_cells"]:
+            print(f"  - {line}")
+    sys.stdout.flush()

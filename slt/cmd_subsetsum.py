@@ -54,20 +54,38 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def check_flags(args) -> None:
+    """Every flag's range, named as on the command line, before anything is drawn or solved."""
+    from groups import check_int, check_real
+
+    check_int("--n", args.n, 0)
+    check_int("--seed", args.seed, 0, 2**31 - 1)
+    check_int("--workers", args.workers, 1)
+    if args.eps is not None:
+        check_real("--eps", args.eps, 0, None)
+    if args.time_limit is not None:
+        check_real("--time-limit", args.time_limit, 0, None)
+    for flag, values in (("--targets", args.targets), ("--samples", args.samples or [])):
+        for i, v in enumerate(values):
+            check_real(f"{flag} value {i + 1}", v)
+
+
 def _samples(args) -> np.ndarray:
     from subsetsum import draw
 
     if args.samples is not None:
         return np.asarray(args.samples, dtype=np.float64)
-    if args.n < 0:
-        raise ValueError(f"--n must be >= 0, got {args.n}")
-    return draw(args.distribution, (args.n,), args.seed)
+    try:
+        return draw(args.distribution, (args.n,), args.seed)
+    except ValueError as exc:      # the memory check of the draw, named after the flag
+        raise ValueError(f"--n {args.n}: {exc}") from None
 
 
 def run(args) -> int:
     from subsetsum import solve, sup_error, sup_error_bound
     from subsetsum import SUP_ERROR_MAX_N as MAX_N
 
+    check_flags(args)
     a = _samples(args)
     z = np.asarray(args.targets, dtype=np.float64)
     # methods other than exact report rows beyond meet-in-the-middle's cap as "capped"

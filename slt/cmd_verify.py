@@ -38,17 +38,19 @@ def run_verify(args) -> int:
     from constructions import from_masks, hidden_basis
     from constructions import (check_failures, meta_failures, rebuild, report_failures,
                                        resolved_mask_failures)
-    from constructions import check_dims, load_pruned, seed_streams
+    from constructions import check_dims, check_verify_memory, load_pruned, seed_streams
+    from groups import check_int
 
     from .cmd_prune import build_bases, layer_info, report_for
 
     t0 = time.perf_counter()
-    if args.samples is not None and args.samples < 1:
-        raise ValueError(f"--samples must be >= 1, got {args.samples}")
+    if args.samples is not None:
+        check_int("--samples", args.samples, 1)
     record = load_pruned(args.file)
-    samples = args.samples or record.samples or 256
+    samples = args.samples if args.samples is not None else (record.samples or 256)
     certify = args.certify or record.certify or "auto"
     bases = build_bases(record.specs)
+    check_verify_memory(bases, record.channels, record.m, samples)
     hidden = [hidden_basis(b) for b in bases]
     check_dims(record, bases, hidden)
     target, random_layers, failures = rebuild(record, bases, hidden)

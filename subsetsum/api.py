@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+from groups import check_flag
+
 from .inputs import (check_eps, check_on_cap, check_problem, check_seed, check_time_limit,
                      check_workers)
 from .parallel import concatenate_rows, map_row_chunks, rows_per_task
@@ -58,8 +60,8 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
     eps = check_eps(eps)
     entry = check_method(method)
     options = Options(time_limit=check_time_limit(time_limit), workers=check_workers(workers),
-                      seed=check_seed(seed), min_cardinality=min_cardinality,
-                      adaptive=adaptive, on_cap=check_on_cap(on_cap))
+                      seed=check_seed(seed), min_cardinality=check_flag("min_cardinality", min_cardinality),
+                      adaptive=check_flag("adaptive", adaptive), on_cap=check_on_cap(on_cap))
     if min_cardinality and (method != "cpsat" or eps is None):
         raise ValueError(f"min_cardinality=True needs method='cpsat' and an eps > 0, "
                          f"got method={method!r}, eps={eps}")

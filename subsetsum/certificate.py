@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from groups import check_flag, check_int
+
 from .compact import compact_nonzero
 from .parallel import map_chunks
 from .inputs import check_magnitude, check_samples, check_workers
@@ -151,11 +153,8 @@ def sup_error_bound(samples, max_nonzero: int = 24, *, refine: bool = True, leve
     a = check_samples(samples)
     check_magnitude(a)
     workers = check_workers(workers)
-    if isinstance(max_nonzero, bool) or not isinstance(max_nonzero, (int, np.integer)) \
-            or not 0 <= max_nonzero <= MAX_N:
-        raise ValueError(f"max_nonzero must be an integer in [0, {MAX_N}], got {max_nonzero!r}")
-    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
-        raise ValueError(f"levels must be an integer >= 0, got {levels!r}")
+    max_nonzero, levels = check_int("max_nonzero", max_nonzero, 0, MAX_N), check_int("levels", levels, 0)
+    refine = check_flag("refine", refine)
     # the max_nonzero samples of largest magnitude (stable: lower index first on ties),
     # back in their original order so that rows within the cap give sup_error exactly
     by_size = np.argsort(-np.abs(a), axis=1, kind="stable")

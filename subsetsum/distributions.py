@@ -14,7 +14,11 @@ deterministic given the Generator's state.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from groups import check_int, check_memory
 
 
 def uniform(rng: np.random.Generator, shape) -> np.ndarray:
@@ -41,7 +45,11 @@ SAMPLERS = {"uniform": uniform, "product": product, "pensia": pensia}
 
 def draw(name: str, shape, seed: int | np.random.Generator = 0) -> np.ndarray:
     """Samples of the named distribution from ``numpy.random.default_rng(seed)``."""
-    if name not in SAMPLERS:
+    if not isinstance(name, str) or name not in SAMPLERS:
         raise ValueError(f"distribution must be one of {', '.join(SAMPLERS)}, got {name!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    return SAMPLERS[name](rng, shape)
+    dims = (shape,) if not isinstance(shape, (tuple, list)) else tuple(shape)
+    dims = tuple(check_int(f"shape[{i}]", d, 0) for i, d in enumerate(dims))
+    # a sampler holds up to 3 float64 arrays of the shape at once (pensia: U V, the coin, the result)
+    check_memory(3 * 8 * math.prod(dims), f"{math.prod(dims):,} samples of the {name} distribution")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_int("seed", seed, 0))
+    return SAMPLERS[name](rng, dims)

@@ -2,24 +2,27 @@
 accepted range, so the command line can print it as one line."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from groups import check_int, check_memory, check_real, check_real_array
+
+#: bytes held per problem besides its samples: target, sum, error, bound, status, samples used
+PER_PROBLEM = 64
+#: bytes per sample of a problem: the float64 copy, its mask and the solver's per-row workspace
+PER_SAMPLE = 10
+
+
 def check_samples(samples, name: str = "samples") -> np.ndarray:
-    """float64 array of shape (P, n) with finite entries."""
-    try:
-        a = np.asarray(samples, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a rectangular (P, n) array of floats: {exc}") from None
-    if a.ndim != 2:
-        raise ValueError(f"{name} must have shape (P, n), got shape {a.shape}")
-    bad = ~np.isfinite(a)
-    if bad.any():
-        p, i = np.argwhere(bad)[0]
-        raise ValueError(f"{name}[{p}, {i}] = {a[p, i]} is not finite "
-                         f"({int(bad.sum())} non-finite entries); samples must be finite floats")
-    return a
+    """float64 array of shape (P, n) with finite real entries (complex, bool, string and
+    object arrays are refused, never cast)."""
+    return check_real_array(name, samples, ndim=2)
+
+
+def check_batch_memory(problems: int, n: int, what: str = "the Subset-Sum batch") -> None:
+    """Refuse (before anything is allocated) a batch of ``problems`` rows of ``n`` samples
+    whose arrays would not fit in memory (``groups.check_memory``)."""
+    check_memory(problems * (n * PER_SAMPLE + PER_PROBLEM), f"{what} ({problems:,} problems of {n:,} samples)",
+                 "solve it in row chunks (every method is row-separable)")
 
 
 def check_problem(samples, targets) -> tuple[np.ndarray, np.ndarray]:
@@ -27,19 +30,17 @@ def check_problem(samples, targets) -> tuple[np.ndarray, np.ndarray]:
 
     A single sample vector of shape (n,) is shared by all targets (broadcast to (P, n)).
     """
-    try:
-        z = np.asarray(targets, dtype=np.float64)
-        a = np.asarray(samples, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"samples must be a rectangular (P, n) array and targets a (P,) array of "
-                         f"floats: {exc}") from None
+    z = check_real_array("targets", targets, finite=False)
+    a = check_real_array("samples", samples, finite=False)
     if z.ndim != 1:
         raise ValueError(f"targets must have shape (P,), got shape {z.shape}")
     if a.ndim == 1:
+        check_batch_memory(z.shape[0], a.shape[0])
         a = np.broadcast_to(a, (z.shape[0], a.shape[0]))
     if a.ndim != 2 or a.shape[0] != z.shape[0]:
         raise ValueError(f"samples of shape {a.shape} and targets of shape {z.shape} do not "
                          f"match: expected samples (P, n) and targets (P,) with the same P")
+    check_batch_memory(*a.shape)
     a = check_samples(a)
     bad = ~np.isfinite(z)
     if bad.any():
@@ -62,15 +63,7 @@ def check_magnitude(a: np.ndarray, z: np.ndarray | None = None) -> None:
 
 def check_eps(eps) -> float | None:
     """None, or a float in (0, inf)."""
-    if eps is None:
-        return None
-    try:
-        e = float(eps)
-    except (TypeError, ValueError):
-        raise ValueError(f"eps must be a number > 0 (or None), got {eps!r}") from None
-    if not (e > 0 and math.isfinite(e)):
-        raise ValueError(f"eps must be > 0, i.e. a finite float in (0, inf), got {eps}")
-    return e
+    return None if eps is None else check_real("eps", eps, 0, None)
 
 
 def check_on_cap(on_cap) -> str:
@@ -80,21 +73,13 @@ def check_on_cap(on_cap) -> str:
 
 
 def check_workers(workers) -> int:
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
-    return int(workers)
+    return check_int("workers", workers, 1)
 
 
 def check_time_limit(time_limit) -> float | None:
-    if time_limit is None:
-        return None
-    t = float(time_limit)
-    if not (t > 0):
-        raise ValueError(f"time_limit must be > 0 seconds (or None), got {time_limit}")
-    return t
+    """None, or seconds in (0, inf)."""
+    return None if time_limit is None else check_real("time_limit (seconds)", time_limit, 0, None)
 
 
 def check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**31:
-        raise ValueError(f"seed must be an integer in [0, 2^31), got {seed!r}")
-    return int(seed)
+    return check_int("seed", seed, 0, 2**31 - 1)

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from groups import check_real_array
+
 OPTIMAL = "optimal"
 EPS_FEASIBLE = "eps-feasible"
 INFEASIBLE = "infeasible"
@@ -82,6 +84,11 @@ def evaluate(samples: np.ndarray, masks: np.ndarray, targets: np.ndarray):
     The canonical evaluation (NumPy pairwise summation of the masked row): every method
     and every test uses it, so "error <= eps" means the same thing everywhere.
     """
+    samples = check_real_array("samples", samples, 2, finite=False)
+    targets = check_real_array("targets", targets, 1, finite=False)
+    if not isinstance(masks, np.ndarray) or masks.dtype != bool or masks.shape != samples.shape:
+        raise ValueError(f"masks must be a bool array of the samples' shape {samples.shape}, got "
+                         f"{getattr(masks, 'dtype', type(masks).__name__)} of shape {np.shape(masks)}")
     sums = np.where(masks, samples, 0.0).sum(axis=1)
     return sums, np.abs(targets - sums)
 

@@ -176,7 +176,7 @@ def test_bad_inputs():
             prune(rand, target, eps=bad)
     with pytest.raises(ValueError, match="2 l = 4 layers"):
         prune(rand[:2], target)
-    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+    with pytest.raises(ValueError, match=r"seed must be a numpy Generator or a seed \(an integer >= 0\), got -1"):
         overparameterize(target, 3, seed=-1)
     with pytest.raises(ValueError, match="finite"):
         Layer(target[0].basis, np.full_like(target[0].coeffs, np.nan))

@@ -201,7 +201,7 @@ def test_bad_inputs_are_clear_errors():
         Layer(basis, np.zeros((1, 1, 3)))
     bad = np.zeros((1, 1, 2))
     bad[0, 0, 1] = np.nan
-    with pytest.raises(ValueError, match=r"finite; coeffs\[0, 0, 1\] = nan"):
+    with pytest.raises(ValueError, match=r"coefficients\[0, 0, 1\] = nan is not finite"):
         Layer(basis, bad)
     layer = Layer(basis, np.ones((1, 1, 2)))
     with pytest.raises(ValueError, match=r"features must have shape \(batch, 1, 3\)"):

@@ -186,7 +186,7 @@ def test_mpnn_experiment_writes_tables_figure_json_and_is_reproducible(tmp_path)
         | {f"mpnn_accuracy_vs_m_{w}.{x}" for w in ("1col", "2col") for x in ("pdf", "png")} == names
     assert set(a["files"]) == {str(tmp_path / "a" / n) for n in names}
     tex = (tmp_path / "a" / "mpnn_summary.tex").read_text()
-    assert "\\toprule" in tex and "\\bottomrule" in tex and "measured" in tex
+    assert "\\toprule" in tex and "\\bottomrule" in tex and "meas." in tex
     # the same table type as the studies: every column labelled, the CSV holds the raw numbers
     summary = json.loads((tmp_path / "a" / "mpnn_summary.json").read_text())
     labels = {c["name"]: c["label"] for c in summary["columns"]}
@@ -245,14 +245,14 @@ def test_unknown_configuration_key_is_a_clear_error():
         run_experiment("mpnn", config={"epoch": 3})
 
 
-def test_missing_scikit_learn_names_the_install_command(monkeypatch, capsys):
+def test_missing_scikit_learn_names_the_install_command(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     with pytest.raises(ValueError, match=r'pip install -e "\.\[experiments\]"'):
         D.load_digits()
     from slt.cli import main
     with pytest.raises(SystemExit) as exc:
-        main(["experiment", "digits", "--quick", "--out", "/nonexistent/never-written"])
+        main(["experiment", "digits", "--quick", "--out", str(tmp_path / "never-written")])
     assert exc.value.code == 2
     assert "scikit-learn" in capsys.readouterr().err
 

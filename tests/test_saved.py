@@ -127,9 +127,12 @@ def test_target_files(tmp_path, capsys):
     tf = load_target(tmp_path / "t.npz")
     assert tf.specs == [spec] * 3 and tf.channels == [1, 2, 1] and tf.meta["source"] == "test"
     assert all(np.array_equal(L.coeffs, c) for L, c in zip(layers, tf.coeffs))
-    save_target(tmp_path / "bad.npz", [np.zeros((1, 2, 36)), np.zeros((3, 1, 36))])
+    bad = [np.zeros((1, 2, 36)), np.zeros((3, 1, 36))]
     with pytest.raises(ValueError, match="layer_1 outputs 2 fields but layer_2 takes 3"):
-        load_target(tmp_path / "bad.npz")
+        save_target(tmp_path / "bad.npz", bad)                  # refused when written ...
+    np.savez(tmp_path / "bad.npz", layer_1=bad[0], layer_2=bad[1])
+    with pytest.raises(ValueError, match="layer_1 outputs 2 fields but layer_2 takes 3"):
+        load_target(tmp_path / "bad.npz")                       # ... and when read
     np.savez(tmp_path / "none.npz", weights=np.zeros(3))
     with pytest.raises(ValueError, match="no array 'layer_1'"):
         load_target(tmp_path / "none.npz")

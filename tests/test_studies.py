@@ -227,7 +227,7 @@ def test_table_labels_are_checked_and_latex_is_escaped():
     t = Table("t", "a_b & ||B|| <= 1", [Column("n_in", "input"), Column("v", "measured")],
               [{"n_in": 1, "v": 1.5e-7}, {"n_in": 2, "v": None}])
     tex = t.to_latex()
-    assert r"a\_b \& $\Vert$B$\Vert$ $\le$ 1" in tex and r"1.500\times 10^{-7}" in tex and "--" in tex
+    assert r"a\_b \& $\|B\|$ $\le$ 1" in tex and r"1.500\times 10^{-7}" in tex and "--" in tex
     assert t.to_csv().splitlines() == ["n_in,v", "1,1.5e-07", "2,"]
     with pytest.raises(ValueError):
         Table("t", "", [Column("a", "input")], [{"b": 1}])

@@ -27,9 +27,9 @@ def test_non_finite_target():
 
 @pytest.mark.parametrize("eps", [0, -1, -1e-9, np.inf, np.nan])
 def test_eps_must_be_positive(eps):
-    with pytest.raises(ValueError, match=r"eps must be > 0.*got"):
+    with pytest.raises(ValueError, match=r"eps must be (a number )?> 0, got"):
         solve(np.zeros((1, 3)), [0.1], eps=eps)
-    with pytest.raises(ValueError, match=r"eps must be > 0, .*got -1"):
+    with pytest.raises(ValueError, match=r"eps must be > 0, got -1"):
         solve(np.zeros((1, 3)), [0.1], eps=-1)
 
 
@@ -55,7 +55,7 @@ def test_other_bad_arguments():
         solve(a, z, method="gurobi")
     with pytest.raises(ValueError, match=r"workers must be an integer >= 1, got 0"):
         solve(a, z, workers=0)
-    with pytest.raises(ValueError, match=r"time_limit must be > 0"):
+    with pytest.raises(ValueError, match=r"time_limit \(seconds\) must be > 0"):
         solve(a, z, method="cpsat", time_limit=-1)
     with pytest.raises(ValueError, match=r"min_cardinality=True needs method='cpsat' and an eps"):
         solve(a, z, min_cardinality=True)
@@ -134,7 +134,7 @@ def test_cli_subsetsum_text_methods_and_errors(capsys):
         main(["subsetsum", "--n", "12", "--eps", "-1"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "eps must be > 0" in err and "Traceback" not in err and err.count("\n") == 1
+    assert "--eps must be > 0" in err and "Traceback" not in err and err.count("\n") == 1
 
 
 def test_bench_subsetsum_small(capsys):

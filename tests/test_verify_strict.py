@@ -166,8 +166,8 @@ def test_checks_of_the_recomputed_report():
     (dict(random_2=lambda a: a[..., :0]), "random_2 has 0 basis coefficients but target_1 has 1"),
     ({f"{k}_1": (lambda a: np.concatenate([a, a], axis=2)) for k in ("random", "mask", "pruned")},
      "random_1 has 2 basis coefficients but the field specs give |H_1| = 1"),
-    (dict(target_2=lambda a: np.full_like(a, np.nan)), "array 'target_2' holds NaN or inf"),
-    (dict(random_1=lambda a: a.astype(complex)), "array 'random_1' must hold real numbers"),
+    (dict(target_2=lambda a: np.full_like(a, np.nan)), "array 'target_2'[0, 0, 0] = nan is not finite"),
+    (dict(random_1=lambda a: a.astype(complex)), "array 'random_1' must be an array of real numbers"),
 ])
 def test_malformed_files_are_one_line_errors(files, tmp_path, capsys, change, needle):
     path = tampered(files["mlp"], tmp_path / "t.npz", **change)

@@ -92,7 +92,8 @@ def run(quick: bool = False, seed: int = 0, out=None, progress: bool = False, co
 
 
 def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
-    from constructions import basis_from_specs, basis_norm, check_memory, hidden_basis
+    from constructions import basis_from_specs, basis_norm, hidden_basis
+    from groups import check_memory
 
     start = time.perf_counter()
     data = load_data(cfg, seed)

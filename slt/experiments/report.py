@@ -75,12 +75,19 @@ def summary_row(experiment: str, study: dict) -> dict:
     return row
 
 
-def table(name: str, title: str, columns, rows, notes=(), params=None) -> Table:
+#: the columns of the LaTeX versions (all of them are in the CSV and JSON)
+LATEX_COLUMNS = {"summary": ["model", "target_accuracy", "pruned_accuracy_bound", "bound_m", "m_first_match", "eps",
+                             "output_error_max", "kept_params"],
+                 "sweep": ["model", "kind", "m", "accuracy", "agreement", "output_error_max", "error_bound",
+                           "kept_params"]}
+
+
+def table(name: str, title: str, columns, rows, notes=(), params=None, latex_columns=None) -> Table:
     """A Table of ``rows`` restricted to ``columns`` (lists written as a/b/c, as in the CSV)."""
     names = [c.name for c in columns]
     cells = [{k: ("/".join(map(str, r[k])) if isinstance(r.get(k), (list, tuple)) else r.get(k)) for k in names}
              for r in rows]
-    return Table(name, title, list(columns), cells, list(notes), dict(params or {}))
+    return Table(name, title, list(columns), cells, list(notes), dict(params or {}), latex_columns)
 
 
 def accuracy_figure(studies: list[dict], title: str, width: float):
@@ -144,14 +151,14 @@ def finish(experiment: str, result: dict, studies: list[dict], out, title: str, 
     summary = [summary_row(experiment, s) for s in studies]
     sweep = [dict(r, model=s["model"]) for s in studies for r in s["rows"]]
     tables = [table(f"{experiment}_summary", f"{title}: trained target vs pruned random network (no training of "
-                    f"the random network)", SUMMARY_COLUMNS, summary, notes, params),
+                    f"the random network)", SUMMARY_COLUMNS, summary, notes, params, LATEX_COLUMNS["summary"]),
               table(f"{experiment}_sweep", f"{title}: pruned accuracy and output error as functions of m",
-                    SWEEP_COLUMNS, sweep, notes[:1], params)]
+                    SWEEP_COLUMNS, sweep, notes[:1], params, LATEX_COLUMNS["sweep"])]
     tables += [table(f"{experiment}_{name}", caption, columns, rows, notes[:1], params)
                for rows, columns, name, caption in extra_tables]
     files = [p for t in tables for p in t.write(out).values()]
     figures = save_figure(lambda _, width: accuracy_figure(studies, title, width), f"{experiment}_accuracy_vs_m",
-                          out, None)
+                          out, None, preset="quick" if result.get("quick") else None)
     files += [p for layout in figures.values() for p in layout.values()]
     result["summary"] = summary
     result["studies"] = studies

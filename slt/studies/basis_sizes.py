@@ -119,14 +119,17 @@ def assemble(params: dict, results: list) -> list[Table]:
              "Band-limited: escnn's default rings r = 0..(k-1)/2 with maximum frequency 0 at r = 0 and "
              "min(2r, 2 if r = k//2 else 2r - (r+1) mod 2) otherwise; hexagonal groups have no band-limited "
              "count (escnn samples on square grids)."]
-    return [Table(NAME, TITLE, COLUMNS, rows, notes)]
+    return [Table(NAME, TITLE, COLUMNS, rows, notes,
+                  latex_columns=["group", "field_in", "field_out", "kernel", "n", "basis_dim_orbital",
+                                 "basis_norm_orbital", "bandlimited_dim", "bandlimited_dim_reference"])]
 
 
 def figure(tables: dict, width: float):
     import numpy as np
-    from .figures import color, panel_grid
+    from .figures import color, panel_grid, plain_log_axis
     t = tables[NAME]
-    fig, (a1, a2, a3) = panel_grid(3, width, panel_height=2.1 if width < 4 else 2.2)
+    one = width < 4
+    fig, (a1, a2, a3) = panel_grid(3, width, panel_height=2.1 if one else 2.2)
     groups = [g for g in SQUARE + HEX if t.where(group=g)]
     kernels = sorted({r["kernel"] for r in t.rows if r["family"] == "steerable"})
     x = np.arange(len(groups))
@@ -144,49 +147,37 @@ def figure(tables: dict, width: float):
                 a1.plot(xi + (2 * ki + 1 - nbar / 2 + 0.5) * w, r["bandlimited_dim_reference"], "*",
                         color="black", markersize=5, label="published escnn size (reference)")
     a1.set_yscale("log")
-    top = max((r.get("basis_dim_orbital") or 1) for r in t.rows if r["family"] == "steerable")
-    a1.set_ylim(top=top * 12)          # room for the legend above the bars
     a1.set_xticks(x, groups)
-    a1.set_ylabel("|B| (basis elements)")
-    a1.set_title("(a) regular -> regular fields")
+    a1.set_ylabel("$|B|$ (basis elements)")
+    a1.set_title("(a) regular $\\to$ regular fields")
     h, l = a1.get_legend_handles_labels()
-    uniq = dict(zip(l, h))
-    a1.legend(uniq.values(), uniq.keys(), fontsize=5.5, loc="upper left")
+    uniq = dict(zip(l, h))           # below the panels: it hides no bar
+    fig.legend(uniq.values(), uniq.keys(), loc="outside lower center", ncol=1 if one else 3, fontsize=5.5)
     for fi, (fin, fout) in enumerate(FIELD_PAIRS):
         vals = [(t.where(group=g, kernel=kernels[0], field_in=fin, field_out=fout) or [{}])[0]
                 .get("basis_norm_orbital", np.nan) for g in groups]
-        a2.plot(x, vals, marker="os^"[fi], linestyle="-", color=color(fi), label=f"{fin} -> {fout} (proven)")
+        a2.plot(x, vals, marker="os^"[fi], linestyle="-", color=color(fi), label=f"{fin} $\\to$ {fout} (proven)")
     a2.set_yscale("log")
     a2.set_ylim(top=a2.get_ylim()[1] * 3)
-    _plain_log(a2)
+    plain_log_axis(a2)
     a2.set_xticks(x, groups)
-    a2.set_ylabel(f"||B|| (operator norm), {kernels[0]}x{kernels[0]}")
+    a2.set_ylabel(f"$\\|B\\|$ (operator norm), {kernels[0]}x{kernels[0]}")
     a2.set_title("(b) basis norm")
     a2.legend()
     perm = [r for r in t.rows if r["family"] == "perm"]
-    orders = [f"{r['field_in'].split()[-1]}->{r['field_out'].split()[-1]}" for r in perm if r["n"] == perm[0]["n"]]
+    orders = [f"{r['field_in'].split()[-1]}$\\to${r['field_out'].split()[-1]}" for r in perm if r["n"] == perm[0]["n"]]
     for ni, n in enumerate(sorted({r["n"] for r in perm})):
         rows = [r for r in perm if r["n"] == n]
         a3.plot(range(len(rows)), [r["basis_dim_orbital"] for r in rows], marker="os^D"[ni % 4],
-                color=color(ni), label=f"S_{n} (proven)")
+                color=color(ni), label=f"$S_{{{n}}}$ (proven)")
     a3.set_xticks(range(len(orders)), orders)
     a3.set_yscale("log")
-    _plain_log(a3)
-    a3.set_xlabel("tensor orders k -> l")
-    a3.set_ylabel("|B| (basis elements)")
-    a3.set_title("(c) S_n on k-order tensors")
+    plain_log_axis(a3)
+    a3.set_xlabel("tensor orders $k \\to l$")
+    a3.set_ylabel("$|B|$ (basis elements)")
+    a3.set_title("(c) $S_n$ on $k$-order tensors")
     a3.legend()
     return fig
-
-
-def _plain_log(ax) -> None:
-    """Log y axis with plain integer labels and no minor labels."""
-    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    fmt = ScalarFormatter()
-    fmt.set_scientific(False)
-    ax.yaxis.set_major_formatter(fmt)
-    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def summary(tables: dict) -> dict:

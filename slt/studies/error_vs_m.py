@@ -144,7 +144,9 @@ def assemble(params: dict, results: list) -> list[Table]:
              f"{params['ascent_steps']} ascent steps; run seed {params['seed']}.",
              f"Certified bound: sup-errors exact up to {params['max_nonzero']} nonzero samples per instance, rigorous "
              f"upper bound beyond."]
-    return [Table(NAME, TITLE, COLUMNS, rows, notes),
+    return [Table(NAME, TITLE, COLUMNS, rows, notes,
+                  latex_columns=["family", "draw", "m", "sup_error_ascent_measured", "error_bound_this_target",
+                                 "certified_bound_all_targets", "kept_params_measured", "random_params"]),
             Table(f"{NAME}_fits", "Exponential decay: bits of precision gained per sample (slope of -log2 error vs m)",
                   FIT_COLUMNS, fits, ["Fitted where the median error over draws lies in (1e-13, 1), i.e. in the "
                                       "exponential regime, with at least 3 points; the certified bound only where all "
@@ -160,7 +162,7 @@ def median_by_m(rows: list, col: str) -> list:
 
 
 def figure(tables: dict, width: float):
-    from .figures import clean_log_axes, color, family_panels, kind_style, legend, shared_legend
+    from .figures import clean_log_axes, color, family_panels, math_text, kind_style, legend, shared_legend
     t = tables[NAME]
     fams, fig, axes, spare = family_panels(t, width)
     one = width < 4
@@ -181,8 +183,9 @@ def figure(tables: dict, width: float):
                 exact = {r["m"] for r in rows if r["certified_exact"]}
                 ex = [(m, v) for m, v in med if m in exact]
                 if ex:
+                    cap = t.params.get("max_nonzero")
                     ax.plot(*zip(*ex), linestyle="none", marker="o", fillstyle="none", markersize=3, color=c,
-                            label="certificate exact (no bound)")
+                            label="certificate exact" + (f" (<= {cap} nonzero)" if cap else ""))
             draws = sorted({r["draw"] for r in rows})
             if len(draws) > 1:
                 ms = sorted({r["m"] for r in rows})
@@ -191,11 +194,15 @@ def figure(tables: dict, width: float):
                 hi = [max(r[col] for r in rows if r["m"] == m) for m in ms]
                 ax.fill_between(ms, lo, hi, color=c, alpha=0.12, linewidth=0)
         ax.axhline(1.0, color="black", linewidth=0.5, linestyle=":")
+        solved = max((r["m"] for r in rows if r.get("error_bound_this_target") is not None), default=None)
+        if solved is not None and solved < max(r["m"] for r in rows):    # beyond: the certificate only
+            ax.axvline(solved, color="gray", linewidth=0.6, linestyle="-.",
+                       label="last m solved (beyond: certificate only)")
         ax.set_yscale("log")
         clean_log_axes(ax)
         ax.set_xlabel("m (samples per input field)" if not one else "m (samples / field)")
         ax.set_ylabel("sup error over unit ball" if not one else "sup error, unit ball")
-        ax.set_title(fam, fontsize=7)
+        ax.set_title(math_text(fam), fontsize=7)
     multi = len({r["draw"] for r in t.rows}) > 1
     shared_legend(fig, axes, spare, title="median over draws (band: range)" if multi else None, title_fontsize=6)
     return fig

@@ -106,13 +106,15 @@ def assemble(params: dict, results: list) -> list[Table]:
             rows.append({"experiment": c["experiment"], "status": "ok", **{k: _value(v) for k, v in x.items()}})
     notes = [f"{'Quick' if params['quick'] else 'Full'} configuration of `slt experiment NAME`, seed {params['seed']}; "
              f"each experiment's own tables and figure are under {EXPERIMENT_DIR}/."]
-    return [Table(NAME, TITLE, COLUMNS, rows, notes)]
+    return [Table(NAME, TITLE, COLUMNS, rows, notes,
+                  latex_columns=["experiment", "model", "target_accuracy", "pruned_accuracy_bound", "bound_m",
+                                 "m_first_match", "eps", "output_error_max"])]
 
 
 def figure(tables: dict, width: float):
     import matplotlib.pyplot as plt
     import numpy as np
-    from .figures import color
+    from .figures import bar_values, color
     t = tables[NAME]
     rows = [r for r in t.rows if r.get("status") == "ok"]
     fig, ax = plt.subplots(figsize=(width, 2.3 if width < 4 else 2.2))
@@ -123,16 +125,18 @@ def figure(tables: dict, width: float):
     one = width < 4
     x = np.arange(len(rows))
     w = 0.38
-    ax.bar(x - w / 2, [100 * (r.get("target_accuracy") or np.nan) for r in rows], w, color=color(0),
-           label="trained target (measured)")
-    ax.bar(x + w / 2, [100 * (r.get("pruned_accuracy_bound") or np.nan) for r in rows], w, color=color(1),
-           label="pruned random network (measured)")
+    for shift, key, c, text in ((-w / 2, "target_accuracy", color(0), "trained target (measured)"),
+                                (w / 2, "pruned_accuracy_bound", color(1), "pruned random network (measured)")):
+        bars = ax.bar(x + shift, [100 * (r.get(key) or np.nan) for r in rows], w, color=c, label=text)
+        bar_values(ax, bars, "{:.1f}", fontsize=4.5 if one else 5.5)     # near-equal bars: read the numbers
     names = [f"{r['experiment']}\n{(r.get('model') or '').split()[0] if one else r.get('model', '')}" for r in rows]
     ax.set_xticks(x, names, fontsize=6)
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 135 if one else 118)
     ax.set_yticks([0, 20, 40, 60, 80, 100])
     ax.legend(loc="upper center", ncol=1 if one else 2, fontsize=6)
+    if t.params.get("quick"):
+        ax.set_title("quick configurations of `slt experiment NAME --quick` (full: run them one by one)", fontsize=6)
     return fig
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .cache import atomic_write_text
+from .cache import write_if_changed
 from .tables import to_markdown
 
 HEADINGS = {
@@ -86,19 +86,19 @@ def write_index(out, runs, command: str, preset: str, seed: int, timings: dict |
     if timings:
         lines += ["## Timings", "",
                   "Compute time of each study's cells when they were computed (kept in the cache with the result, so "
-                  "it is shown for cached studies too), measured on this machine; not part of the results.", "",
-                  "| study | cells | cell seconds | taken from the cache in this invocation |", "| --- | --- | --- | --- |"]
+                  "it is the same for a cached rerun), measured on this machine; not part of the results. The wall "
+                  "time of each invocation and what it took from the cache are in `timings.json`.", "",
+                  "| study | cells | cell seconds |", "| --- | --- | --- |"]
         total = 0.0
         for name, t in timings.items():
             if isinstance(t, dict):
                 total += float(t.get("cell_seconds") or 0)
-                lines.append(f"| {name} | {t.get('cells', '')} | {t.get('cell_seconds', '')} | {t.get('cached', '')} |")
-        lines += ["", f"Sum of cell seconds: {total:.0f} s. This invocation took {timings.get('wall_seconds', 0):.0f} s "
-                      f"of wall time with {timings.get('jobs')} job(s) (measured timings of complete runs: "
-                      f"../README.md, section 5)."]
+                lines.append(f"| {name} | {t.get('cells', '')} | {t.get('cell_seconds', '')} |")
+        lines += ["", f"Sum of cell seconds: {total:.0f} s (measured timings of complete runs: ../README.md, "
+                      f"section 5)."]
         lines.append("")
     path = out / "README.md"
-    atomic_write_text(path, "\n".join(lines))
+    write_if_changed(path, "\n".join(lines).encode())
     return path
 
 

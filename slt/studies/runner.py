@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+import traceback
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,7 @@ import numpy as np
 from ..executors import completed, executor_label, open_executor
 from ..progress import note, progress_bar
 from . import load
-from .cache import Cache, atomic_write_text, canonical, code_version, key
-from .figures import save_figure
+from .cache import Cache, canonical, code_version, file_sha256, key, write_if_changed
 from .tables import Table
 
 
@@ -46,11 +46,17 @@ def _blas_threads(count: int):
 
 
 def _execute(task):
+    """(result, seconds) of one cell; a cell that raises becomes a failed result (not cached,
+    named in ``StudyRun.failed``, exit status 1) instead of stopping every other study."""
     name, cell, out = task
     t0 = time.perf_counter()
     mod = load(name)
-    with _blas_threads(1):
-        result = mod.compute_cell(cell, out=out) if getattr(mod, "NEEDS_OUT", False) else mod.compute_cell(cell)
+    try:
+        with _blas_threads(1):
+            result = mod.compute_cell(cell, out=out) if getattr(mod, "NEEDS_OUT", False) else mod.compute_cell(cell)
+    except Exception as exc:  # noqa: BLE001 - reported as a failed cell, the run goes on
+        reason = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        result = {"failed": True, "reason": reason, "_nocache": True}
     return result, time.perf_counter() - t0
 
 
@@ -69,6 +75,9 @@ class StudyRun:
     table_paths: dict = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
     nocache: bool = False            # a cell asked not to be cached (e.g. a failed experiment)
+    failed: list = field(default_factory=list)   # one line per failed cell (exit status 1 of slt reproduce)
+    figures_rendered: bool = True
+    preset: str = "full"
 
 
 def plan(names, preset: str, seed: int, cache: Cache, overrides: dict | None = None) -> list[StudyRun]:
@@ -81,21 +90,35 @@ def plan(names, preset: str, seed: int, cache: Cache, overrides: dict | None = N
             params = {**params, **overrides[name]}
         version = code_version(mod.__name__, "slt.studies.tables", "slt.studies.runner",
                                *getattr(mod, "CODE_MODULES", ()))
-        run = StudyRun(name, params, version)
-        hit = cache.get(key(name, params, version))
+        run = StudyRun(name, params, version, preset=preset)
+        hit = cache.get(key(name, params, version), check=_study_entry)
         if hit is not None:
-            run.tables = [Table.from_dict(t) for t in hit["tables"]]
-            run.seconds = hit.get("seconds", 0.0)
+            run.tables = _study_entry(hit)
+            run.seconds = float(hit["seconds"])
             run.from_cache = "study"
             run.cells = mod.cells(params)          # for the record only: nothing is computed
         else:
             run.cells = mod.cells(params)
             run.keys = [key(f"{name}/cell", cell, version) for cell in run.cells]
-            run.results = [cache.get(k) for k in run.keys]
+            run.results = [cache.get(k, check=_cell_entry) for k in run.keys]
             hits = sum(r is not None for r in run.results)
             run.from_cache = f"cells {hits}/{len(run.cells)}" if hits else "no"
         runs.append(run)
     return runs
+
+
+def _study_entry(value) -> list:
+    """The tables of a cached study entry {"tables": [...], "seconds": s}; raises on any other shape."""
+    if not isinstance(value, dict) or set(value) != {"tables", "seconds"} or not isinstance(value["tables"], list) \
+            or isinstance(value["seconds"], bool) or not isinstance(value["seconds"], (int, float)):
+        raise ValueError("a study entry is {tables: [...], seconds: number}")
+    return [Table.from_dict(t) for t in value["tables"]]
+
+
+def _cell_entry(value) -> None:
+    """A cached cell result is a JSON object or array (what the studies' compute_cell return)."""
+    if not isinstance(value, (dict, list)):
+        raise TypeError(f"a cell result is an object or an array, got {type(value).__name__}")
 
 
 def execute(runs: list[StudyRun], cache: Cache, executor=None, bar=None, on_study_done=None, out=None) -> None:
@@ -142,13 +165,22 @@ def _cell_label(cell: dict) -> str:
 
 
 def finalize(run: StudyRun, cache: Cache, out: Path) -> None:
-    """Assemble the tables (or take them from the cache), write tables and figures."""
+    """Assemble the tables (or take them from the cache), write tables and figures; files
+    whose bytes do not change are not rewritten, and a figure is rendered again only when
+    its tables or its code changed or one of its files is missing or altered
+    (:func:`write_figure`). Failed cells (results with ``failed: true``) are listed in
+    ``run.failed``."""
     mod = load(run.name)
     if run.tables is None:
+        run.failed = [f"{run.name}: {_cell_label(c)}: {r.get('reason', 'failed')}"
+                      for c, r in zip(run.cells, run.results) if isinstance(r, dict) and r.get("failed")]
+        if run.failed and getattr(mod, "NAME", "") != "experiments":   # only that study tabulates its failures
+            run.tables, run.figures = [], {}
+            return
         run.tables = mod.assemble(run.params, run.results)
         for t in run.tables:
             t.params = run.params
-        if not run.nocache:
+        if not run.nocache and not run.failed:
             cache.put(key(run.name, run.params, run.version),
                       {"tables": [t.to_dict() for t in run.tables], "seconds": run.seconds},
                       meta={"study": run.name})
@@ -156,19 +188,41 @@ def finalize(run: StudyRun, cache: Cache, out: Path) -> None:
     for t in run.tables:
         run.table_paths[t.name] = t.write(out)
     tables = {t.name: t for t in run.tables}
-    run.figures = save_figure(mod.figure, run.name, out, tables)
+    run.figures = write_figure(mod, run, out, tables, cache)
     run.summary = mod.summary(tables)
 
 
+def write_figure(mod, run: StudyRun, out: Path, tables: dict, cache: Cache) -> dict:
+    """The study's figure files ({layout: {format: path}}): taken as they are when the cache
+    holds the SHA-256 of every file for these tables and this code and the files on disk
+    still match, else rendered (``figures.save_figure``) and their checksums cached."""
+    from .figures import figure_paths, save_figure
+
+    version = code_version(mod.__name__, "slt.studies.figures", *getattr(mod, "CODE_MODULES", ()))
+    fig_key = key(f"{run.name}/figure", {"tables": [t.to_dict() for t in run.tables], "preset": run.preset}, version)
+    paths = figure_paths(run.name, out)
+    files = {f"{layout}.{fmt}": p for layout, fmts in paths.items() for fmt, p in fmts.items()}
+    stored = cache.get(fig_key)
+    if stored is not None and all(stored.get(name) == file_sha256(p) for name, p in files.items()):
+        run.figures_rendered = False
+        return paths
+    written = save_figure(mod.figure, run.name, out, tables, preset=run.preset)
+    cache.put(fig_key, {name: file_sha256(p) for name, p in files.items()}, meta={"study": run.name, "figure": True})
+    run.figures_rendered = True
+    return written
+
+
 def run_studies(names, preset: str, seed: int, out, jobs: int = 1, use_cache: bool = True,
-                progress: bool = True, overrides: dict | None = None, cache_dir=None,
+                progress: bool = True, overrides: dict | None = None, cache_dir=None, cache: Cache | None = None,
                 executor="local") -> list[StudyRun]:
     """Run the named studies and write their outputs under ``out``; returns the runs.
     ``executor``: a spec of ``slt.executors`` ("local": a pool of at most min(``jobs``,
     missing cells, cores) processes, or this process; "dask-local:N", "tcp://HOST:PORT")
-    or an Executor. ``progress``: draw the progress display (cells done / total) on stderr."""
+    or an Executor. ``progress``: draw the progress display (cells done / total) on stderr.
+    ``cache``: the Cache to use (its ``problems`` list the invalid entries met), default OUT/.cache."""
     out = Path(out)
-    cache = Cache(Path(cache_dir) if cache_dir else out / ".cache", enabled=use_cache)
+    if cache is None:
+        cache = Cache(Path(cache_dir) if cache_dir else out / ".cache", enabled=use_cache)
     runs = plan(names, preset, seed, cache, overrides)
     total = sum(len(r.cells) for r in runs if r.tables is None)
     done = sum(sum(x is not None for x in r.results) for r in runs if r.tables is None)
@@ -177,6 +231,8 @@ def run_studies(names, preset: str, seed: int, out, jobs: int = 1, use_cache: bo
         bar.update(done)
         note(bar, f"slt reproduce: {len(runs)} studies, {total} cells ({done} cached) -> {out}"
                   + (f", {executor_label(executor, jobs, work)}" if work else ""))
+        for line in cache.problems:
+            note(bar, f"  {line}")
 
         def study_done(run):
             finalize(run, cache, out)
@@ -215,5 +271,5 @@ def write_timings(runs, out, extra: dict | None = None) -> None:
             for r in runs}
     if extra:
         data.update(extra)
-    atomic_write_text(Path(out) / "timings.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_if_changed(Path(out) / "timings.json", (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
 

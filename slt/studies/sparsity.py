@@ -130,11 +130,14 @@ def assemble(params: dict, results: list) -> list[Table]:
              f"{params['seed']}.",
              "D4 is left out: proving minimum cardinality for its 144 instances per layer at small eps takes "
              "minutes (see width_vs_eps and error_vs_m for D4)."]
-    return [Table(NAME, TITLE, COLUMNS, rows, notes)]
+    return [Table(NAME, TITLE, COLUMNS, rows, notes,
+                  latex_columns=["family", "eps", "m", "random_params", "kept_optimal_error", "kept_first_prefix",
+                                 "kept_min_cardinality", "error_bound_min_cardinality"])]
 
 
 def figure(tables: dict, width: float):
-    from .figures import clean_log_axes, color, family_panels, kind_style, legend, shared_legend
+    from .figures import (clean_log_axes, color, family_panels, kind_style, legend, math_text, plain_log_axis,
+                          shared_legend)
     t = tables[NAME]
     fams, fig, axes, spare = family_panels(t, width)
     series = [("random_params", "random network", "input", color(6)),
@@ -147,15 +150,17 @@ def figure(tables: dict, width: float):
         x = [1 / r["eps"] for r in rows]
         for i, (col, text, kind, c) in enumerate(series):
             if kind == "input":
-                ax.plot(x, [r[col] for r in rows], color=c, linestyle="-", linewidth=0.8, label=f"{text} (m(eps))")
+                ax.plot(x, [r[col] for r in rows], color=c, linestyle="-", linewidth=0.8,
+                        label=f"{text} at $m(\\varepsilon)$ (input)")
             else:
                 ax.plot(x, [r[col] for r in rows], **kind_style(kind, c, marker="os^D"[i]), label=legend(text, kind))
         ax.set_xscale("log")
         ax.set_yscale("log")
         clean_log_axes(ax)
-        ax.set_xlabel("1/eps")
+        plain_log_axis(ax)             # the kept counts span about a decade: label 100, 200, 500, ...
+        ax.set_xlabel("$1/\\varepsilon$")
         ax.set_ylabel("parameters")
-        ax.set_title(fam, fontsize=7)
+        ax.set_title(math_text(fam), fontsize=7)
     shared_legend(fig, axes, spare)
     return fig
 

@@ -338,7 +338,8 @@ def assemble(params: dict, results: list) -> list[Table]:
         Table(f"{NAME}_fits", "Samples needed versus bits of precision: least-squares slope of n against "
                               "log2(1/eps)", FIT_COLUMNS, fits,
               ["Physical limit: about one nonzero sample per bit (2^n subset sums resolve at most n bits).",
-               cal_note]),
+               cal_note], latex_columns=["distribution", "quantity", "eps_min", "slope_measured",
+                                         "intercept_measured", "slope_calibrated"]),
         Table(f"{NAME}_reference", f"Per-target failure rate at n = {REFERENCE_N}, eps = {REFERENCE_EPS}: measured "
                                    f"versus published", REFERENCE_COLUMNS, refs,
               ["Target z ~ U[-1,1], fresh samples per trial, exact optimum (meet-in-the-middle)."]),

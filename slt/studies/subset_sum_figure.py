@@ -16,15 +16,16 @@ from .subset_sum_curve import DIST_LABEL, DISTRIBUTIONS, NAME, _calibration
 EPS_LINESTYLES = ["-", "--", ":", "-."]
 
 
-def _style_legend(ax, dists, eps_list, extra=(), loc="best"):
-    """Compact legend: colour = distribution, line style = eps (plus extra handles)."""
+def _style_legend(ax, dists, eps_list, extra=()):
+    """Compact legend to the right of the panel (it hides no curve): colour = distribution,
+    line style = eps (plus extra handles)."""
     from matplotlib.lines import Line2D
-    from .figures import color
+    from .figures import color, outside_legend
     handles = [Line2D([], [], color=color(DISTRIBUTIONS.index(d)), label=DIST_LABEL[d]) for d in dists]
-    handles += [Line2D([], [], color="gray", linestyle=EPS_LINESTYLES[j], label=f"eps = {e:g}")
+    handles += [Line2D([], [], color="gray", linestyle=EPS_LINESTYLES[j], label=f"$\\varepsilon$ = {e:g}")
                 for j, e in enumerate(eps_list)]
     handles += list(extra)
-    ax.legend(handles=handles, fontsize=5.5, loc=loc, ncol=1)
+    outside_legend(ax, handles, below=ax.figure.get_figwidth() < 4)
 
 
 def figure(tables: dict, width: float):
@@ -33,7 +34,7 @@ def figure(tables: dict, width: float):
     dists = [d for d in DISTRIBUTIONS if curve.where(distribution=d)]
     col = {d: color(DISTRIBUTIONS.index(d)) for d in dists}
     one = width < 4
-    fig, (a1, a2, a3, a4) = panel_grid(4, width, panel_height=2.3 if one else 2.4, max_cols=1 if one else 2)
+    fig, (a1, a2, a3, a4) = panel_grid(4, width, panel_height=3.4 if one else 2.4, max_cols=1 if one else 2)
     _best_error_panel(a1, tables[f"{NAME}_errors"], dists, col)
     _failure_panel(a2, curve, tables.get(f"{NAME}_reference"), dists, col)
     _sup_panel(a3, curve, dists, col)
@@ -59,8 +60,8 @@ def _best_error_panel(ax, errs, dists, col):
     ax.set_title("(a) best error vs n (measured)")
     extra = [Line2D([], [], color="gray", linestyle="-", label="median"),
              Line2D([], [], color="gray", linestyle=":", label="99th percentile"),
-             Line2D([], [], color="black", linestyle="--", linewidth=0.7, label="2^-n (1 bit per sample)")]
-    _style_legend(ax, dists, [], extra, loc="upper right")
+             Line2D([], [], color="black", linestyle="--", linewidth=0.7, label="$2^{-n}$ (1 bit per sample)")]
+    _style_legend(ax, dists, [], extra)
 
 
 def _failure_panel(ax, curve, refs, dists, col):
@@ -81,29 +82,37 @@ def _failure_panel(ax, curve, refs, dists, col):
             ax.plot(r["n"], r["failure_rate_published"], **kind_style("reference", "black"))
             ax.plot([r["n"]] * 2, [r["ci95_low_measured"], r["ci95_high_measured"]], color=col[r["distribution"]],
                     linewidth=2.5, alpha=0.6)
-        extra = [Line2D([], [], **kind_style("reference", "black"), label="published, n=15, eps=0.01"),
+        extra = [Line2D([], [], **kind_style("reference", "black"), label="published, n=15, $\\varepsilon$=0.01"),
                  Line2D([], [], color="gray", linewidth=2.5, alpha=0.6, label="measured 95% CI")]
     ax.set_yscale("log")
     ax.set_ylim(1e-3 if not refs or not refs.rows else 5e-4, 1.2)
     ax.set_xlabel("n (samples drawn)")
-    ax.set_ylabel("P(best error > eps)")
+    ax.set_ylabel("P(best error > $\\varepsilon$)")
     ax.set_title("(b) failure rate, one target (measured)")
-    _style_legend(ax, dists, show, extra, loc="lower right")
+    _style_legend(ax, dists, show, extra)
 
 
 def _sup_panel(ax, curve, dists, col):
-    """(c) P(sup-error <= eps): all targets z in [-1, 1] at once."""
+    """(c) P(sup-error <= eps): all targets z in [-1, 1] at once. A curve that stops below 1
+    stops at the enumeration cap (exact sup-error up to K nonzero samples): marked |."""
+    from .figures import cap_handle, end_marker
     show_sup = [e for e in (1e-1, 1e-2, 1e-3, 1e-4) if curve.where(eps=e)]
+    capped = False
     for d in dists:
         for j, e in enumerate(show_sup):
             rows = [r for r in curve.where(distribution=d, eps=e) if r["p_sup_measured"] is not None]
             if rows:
                 ax.plot([r["n"] for r in rows], [r["p_sup_measured"] for r in rows], color=col[d],
                         linestyle=EPS_LINESTYLES[j], linewidth=1.0)
+                if rows[-1]["p_sup_measured"] < 1 and rows[-1]["n"] < max(r["n"] for r in curve.where(distribution=d)):
+                    end_marker(ax, rows[-1]["n"], rows[-1]["p_sup_measured"], col[d])
+                    capped = True
+    cap = curve.params.get("sup_max_nonzero")
+    extra = [cap_handle(f"enumeration cap ({cap} nonzero)" if cap else "enumeration cap")] if capped else []
     ax.set_xlabel("n (samples drawn)")
-    ax.set_ylabel("P(sup-error <= eps)")
-    ax.set_title("(c) all targets z in [-1, 1] (measured)")
-    _style_legend(ax, dists, show_sup, loc="upper left")
+    ax.set_ylabel("P(sup-error $\\leq \\varepsilon$)")
+    ax.set_title("(c) all targets $z \\in [-1, 1]$ (measured)")
+    _style_legend(ax, dists, show_sup, extra)
 
 
 def _needed(curve, d, q):
@@ -144,9 +153,9 @@ def _bits_panel(ax, curve, fits, dists, col):
         bits = np.linspace(math.log2(1 / hi), math.log2(1 / lo), 20)
         style = kind_style("calibrated", col.get("pensia", "gray"))
         ax.plot(bits, c["C"] * np.log(2 / 2.0 ** -bits) + c["c0"], **style)
-        extra.append(Line2D([], [], **style, label=legend("C ln(2/eps)+c0 (D, all targets)", "calibrated")))
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.45)          # room for the legend
-    ax.set_xlabel("log2(1/eps) (bits)")
+        extra.append(Line2D([], [], **style, label=legend("$C\\,\\ln(2/\\varepsilon) + c_0$, all $z$", "calibrated")))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("$\\log_2(1/\\varepsilon)$ (bits)")
     ax.set_ylabel("n needed (samples drawn)")
     ax.set_title("(d) samples needed per bit, one target")
-    _style_legend(ax, dists, [], extra, loc="upper left")
+    _style_legend(ax, dists, [], extra)

@@ -252,12 +252,14 @@ def assemble(params: dict, results: list) -> list[Table]:
              "numbers, the same for all three curves."]
     if any(r.get("theorem_width_calibrated") is None for r in rows):
         notes.append("Empty calibrated cells: no calibrated C shipped (run `slt calibrate`).")
-    return [Table(NAME, TITLE, COLUMNS, rows, notes)]
+    return [Table(NAME, TITLE, COLUMNS, rows, notes,
+                  latex_columns=["family", "eps", "theorem_width_calibrated", "theorem_width_C1", "measured_width",
+                                 "lower_bound_width", "tightness_theorem", "tightness_measured"])]
 
 
 # ---------------------------------------------------------------- figure
 def figure(tables: dict, width: float):
-    from .figures import clean_log_axes, color, family_panels, kind_style, legend, shared_legend
+    from .figures import clean_log_axes, color, family_panels, math_text, kind_style, legend, shared_legend
     t = tables[NAME]
     fams, fig, axes, spare = family_panels(t, width)
     one = width < 4
@@ -280,7 +282,7 @@ def figure(tables: dict, width: float):
         ax.set_xscale("log")
         ax.set_yscale("log")
         clean_log_axes(ax)
-        ax.set_xlabel("1/eps")
+        ax.set_xlabel("$1/\\varepsilon$")
         ax.set_ylabel("width (fields)")
         last = rows[-1]
         ratio = []
@@ -288,9 +290,9 @@ def figure(tables: dict, width: float):
             ratio.append(f"thm/LB {last['tightness_theorem']:.3g}")
         if last.get("tightness_measured"):
             ratio.append(f"meas/LB {last['tightness_measured']:.3g}")
-        ax.set_title(fam, fontsize=7)
+        ax.set_title(math_text(fam), fontsize=7)
         if ratio:
-            txt = ax.text(0.97, 0.04, f"eps={last['eps']:g}:\n" + "\n".join(ratio), transform=ax.transAxes,
+            txt = ax.text(0.97, 0.04, f"$\\varepsilon$={last['eps']:g}:\n" + "\n".join(ratio), transform=ax.transAxes,
                           ha="right", va="bottom", fontsize=5.5 if one else 6,
                           bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
             txt.set_in_layout(False)      # inside the axes: must not shrink them
