@@ -38,11 +38,12 @@ def cpu_count() -> int:
 
 
 def check_jobs(jobs, flag: str = "--jobs") -> int:
-    """``jobs`` as an int in 1..MAX_JOBS (one-line ValueError naming ``flag`` otherwise)."""
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
-        raise ValueError(f"{flag} must be an integer from 1 to {MAX_JOBS} (worker processes; this machine "
-                         f"has {cpu_count()} cores), got {jobs!r}")
-    return jobs
+    """``jobs`` as an int in 1..MAX_JOBS (``groups.check_int``: one-line ValueError naming ``flag``)."""
+    from groups import check_int
+    try:
+        return check_int(flag, jobs, 1, MAX_JOBS)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (worker processes; this machine has {cpu_count()} cores)") from None
 
 
 def pool_size(jobs: int, work: int | None = None) -> int:

@@ -207,7 +207,7 @@ CLI = [
     ("experiment out is a file", ["experiment", "mpnn", "--quick", "--out", "{d}/afile"], ["--out", "not a directory"]),
     ("experiment out empty", ["experiment", "mpnn", "--quick", "--out", ""], ["--out", "not a directory name"]),
     # slt reproduce: output checked before anything runs
-    ("reproduce jobs 0", ["reproduce", "--preset", "tiny", "--jobs", "0"], ["--jobs", ">= 1", "got 0"]),
+    ("reproduce jobs 0", ["reproduce", "--preset", "tiny", "--jobs", "0"], ["--jobs", "1..1024", "got 0"]),
     ("reproduce seed -1", ["reproduce", "--preset", "tiny", "--seed", "-1"], ["--seed", ">= 0", "got -1"]),
     ("reproduce unknown study", ["reproduce", "--only", "foo"], ["unknown study foo", "basis_sizes"]),
     ("reproduce quick and tiny", ["reproduce", "--quick", "--preset", "tiny"], ["--quick conflicts"]),

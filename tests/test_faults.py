@@ -118,10 +118,24 @@ def test_failed_cell_makes_the_exit_status_nonzero_and_names_it(tmp_path, monkey
     code, out, _ = run(["reproduce", "--preset", "tiny", "--only", "experiments", "--experiments", "quick",
                         "--out", str(tmp_path / "r"), "--jobs", "1"], capsys)
     assert code == 1
-    assert "FAILED cells (3" in out and "experiments: experiment=mpnn" in out and "mpnn exploded" in out
+    assert "FAILED cells (4" in out and "experiments: experiment=mpnn" in out and "mpnn exploded" in out
     code, out, _ = run(["reproduce", "--preset", "tiny", "--only", "experiments", "--experiments", "quick",
                         "--out", str(tmp_path / "r"), "--jobs", "1", "--json"], capsys)
-    assert code == 1 and len(json.loads(out)["failed_cells"]) == 3     # failures are never cached
+    assert code == 1 and len(json.loads(out)["failed_cells"]) == 4     # failures are never cached
+
+
+def test_a_cell_that_raises_is_a_failed_cell_not_a_traceback(tmp_path, monkeypatch, capsys):
+    import slt.studies.basis_sizes as study
+
+    def boom(cell):
+        raise MemoryError("cell exploded")
+
+    monkeypatch.setattr(study, "compute_cell", boom)
+    code, out, err = run(["reproduce", "--preset", "tiny", "--only", "basis_sizes", "--out", str(tmp_path / "r"),
+                          "--jobs", "1"], capsys)
+    assert code == 1 and "Traceback" not in err
+    assert "FAILED cells" in out and "basis_sizes:" in out and "MemoryError: cell exploded" in out
+    assert not list((tmp_path / "r").glob("basis_sizes*.csv"))      # no table assembled from failed cells
 
 
 @pytest.mark.parametrize("argv, heavy", [
