@@ -184,7 +184,8 @@ def test_pensia_experiment_on_the_default_data_is_reproducible(tmp_path):
 def test_the_bound_network_is_checked_against_memory_before_it_is_drawn(tmp_path, monkeypatch):
     """Too little memory for the random network at the bound's m: a one-line error with the
     estimate, before any pruning (the estimate is above the arrays it counts)."""
-    from constructions import basis_from_specs, export, random_network
+    import groups.memory
+    from constructions import basis_from_specs, random_network
     from slt.experiments import run_experiment
     from slt.experiments.pensia import prune_bytes
 
@@ -192,8 +193,8 @@ def test_the_bound_network_is_checked_against_memory_before_it_is_drawn(tmp_path
     target = random_network([b, b], [784, 6, 10], np.random.default_rng(0))
     coefficients = 784 * 784 * 8 + 784 * 8 * 6 + 6 * 6 * 8 + 6 * 8 * 10
     assert prune_bytes(target, 8) >= 8 * 2 * coefficients + 8 * 2 * 784 * 6 * 8
-    monkeypatch.setattr(export, "available_memory", lambda: 1_000_000)
-    message = r"m = \[8, 8\].* GB, more than 80% of the 0.00 GB.*--quick caps m at 32"
+    monkeypatch.setattr(groups.memory, "available_memory", lambda: 1_000_000)
+    message = r"m = \[8, 8\].* GB, more than 80% of the 0.001 GB.*--quick caps m at 32"
     with pytest.raises(ValueError, match=message) as exc:
         run_experiment("pensia", seed=0, out=tmp_path, config=dict(TINY, data=str(mnist_dir(tmp_path))))
     assert "\n" not in str(exc.value) and not (tmp_path / "pensia.json").exists()
