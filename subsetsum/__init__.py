@@ -28,5 +28,5 @@ from .sums import code_sums
 __all__ = ["solve", "sup_error", "sup_error_bound", "SUP_ERROR_MAX_N", "compact_nonzero", "EXACT_CHUNK_VALUES",
            "code_sums", "METHODS", "SAMPLERS", "draw", "STATUSES",
            "SubsetSumResult", "evaluate"]
-from .prefix import balanced_subset, first_hits, first_prefixes, prefix_sup_errors, subset_bound  # noqa: E402
-__all__ += ["balanced_subset", "first_hits", "first_prefixes", "prefix_sup_errors", "subset_bound"]
+from .prefix import certified_prefixes, first_hits, layered_prefixes, prefix_sup_errors  # noqa: E402
+__all__ += ["certified_prefixes", "first_hits", "layered_prefixes", "prefix_sup_errors"]
