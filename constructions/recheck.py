@@ -8,8 +8,9 @@ A file passes only if
 3. ``pruned_j = random_j * mask_j`` exactly, and the masks are masks of the construction
    (only diagonal orbitals of the own block in layer 2i-1);
 4. the masks are those the saved solver settings give: the Subset-Sum problems are solved
-   again with the saved method and eps (skipped on request, and for format 1 files, which
-   do not record them);
+   again with the saved method and eps and the file's construction (both sign paths in
+   every layer before format 3; skipped on request, and for format 1 files, which do not
+   record the settings);
 5. ``meta`` and the saved report agree on eps, seed, m, channels and specs, and every number
    of the saved report equals the recomputed one (relative 1e-9; the sampled errors only
    when the same inputs are drawn, the certificate only when it is recomputed);
@@ -77,7 +78,7 @@ def resolved_mask_failures(record: PrunedFile, target, random_layers) -> tuple[l
     if record.version < 2:
         return [], "not re-solved: a format 1 file does not record the solver settings"
     eps = None if record.optimal else record.eps
-    res = prune(random_layers, target, eps=eps, method=record.method)
+    res = prune(random_layers, target, eps=eps, method=record.method, all_paths=record.version < 3)
     failures = [f"mask_{j}: differs from the masks the saved settings give (method {record.method}, "
                 f"{'optimal' if eps is None else f'eps {eps}'}; {_where(mk.astype(int), new.astype(int), False)})"
                 for j, (mk, new) in enumerate(zip(record.masks, res.masks), start=1) if not np.array_equal(mk, new)]

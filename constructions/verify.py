@@ -8,12 +8,15 @@
    [-1, 1], hence a certified network bound for every target with ||W_i||_op <= 1.
 3. Parameters: random and kept (the lower bound of Theorem 2 lives in ``bounds``).
 
-Layer bound. The pruned layer pair is x -> S^+ relu(x) + S^- relu(-x) and the target is
-W x = W relu(x) - W relu(-x), so the error is [E^+ E^-] applied to (relu(x), relu(-x)),
+Layer bound. The first pruned layer pair is x -> S^+ relu(x) + S^- relu(-x) and the target
+is W x = W relu(x) - W relu(-x), so the error is [E^+ E^-] applied to (relu(x), relu(-x)),
 whose norm is ||x||. Each E^± = sum e^±_{abk} E_ba ⊗ b_k is entrywise dominated by
 |E^±| (disjoint orbital supports), so ||error|| <= || [|E^+| |E^-|] ||_op, computed
-EXACTLY by the orbit reduction of ``norms.perron_norm``. (THEORY's coarser form
-sqrt(2 n_in n_out) ||B|| max|e| is reported alongside.)
+EXACTLY by the orbit reduction of ``norms.perron_norm``. A pair i >= 2 reads u = relu(z)
+>= 0 and keeps the positive path only: its error is E^+ u, ||E^+ u|| <= || |E^+| ||_op ||u||
+(THEORY §3 "Layers i >= 2"). In general the bound is the Perron norm of the |E| of the paths
+solved (``PruneResult.paths``). (THEORY's coarser form sqrt(π_i n_in n_out) ||B|| max|e| is
+reported alongside.)
 
 Network bound. With w_i >= ||W_i||_op and layer bounds e_i, the pruned layer i is
 (w_i + e_i)-Lipschitz and ReLU is 1-Lipschitz, so for ||x|| <= 1
@@ -32,8 +35,9 @@ from .norms import basis_norm, perron_norm
 
 
 def layer_bound(basis, errors: np.ndarray) -> float:
-    """|| [|E^+| |E^-|] ||_op for errors of shape (2, n_in, n_out, K) (exact)."""
-    return perron_norm(basis, np.abs(np.concatenate([errors[0], errors[1]], axis=0)))
+    """|| [|E^+| |E^-|] ||_op for errors of shape (2, n_in, n_out, K), || |E^+| ||_op for
+    (1, n_in, n_out, K) (exact)."""
+    return perron_norm(basis, np.abs(np.concatenate(list(errors), axis=0)))
 
 
 def network_bound(layer_bounds, norms) -> float:
@@ -164,7 +168,7 @@ def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, 
     norms = [op_norm(layer) for layer in target]
     coeff_err = max(float(np.abs(e).max()) for e in result.errors)
     bounds = [layer_bound(L.basis, e) for L, e in zip(target, result.errors)]
-    theorem_bounds = [float(np.sqrt(2 * L.n_in * L.n_out) * basis_norm(L.basis) * np.abs(e).max())
+    theorem_bounds = [float(np.sqrt(e.shape[0] * L.n_in * L.n_out) * basis_norm(L.basis) * np.abs(e).max())
                       for L, e in zip(target, result.errors)]
     report = {
         "eps": eps,
