@@ -4,7 +4,7 @@ The construction's Subset-Sum samples all follow Pensia's D = ½δ0 + ½Law(UV) 
 every layer), so D is the one distribution calibrated. Two axes of seeded Monte-Carlo:
 
 * precision: eps'' on a grid (default 1e-1 .. 1e-8) at a fixed delta'' (0.1);
-* confidence: delta'' on a grid (default 1e-1 .. 1e-5) at a fixed eps'' (1e-2), 10^6 trials.
+* confidence: delta'' on a grid (default 1e-1 .. 3e-6) at a fixed eps'' (1e-2), 3 10^6 trials.
 
 Per trial, ``subsetsum.layered_prefixes`` (precision) or ``subsetsum.certified_prefixes``
 (confidence) gives a rigorous upper bound m^ of the shortest prefix of one draw whose
@@ -34,14 +34,15 @@ from bounds import CALIBRATION_PATH, bonferroni_alpha, calibration_record, check
 from .progress import progress_bar
 
 FULL = {"eps_grid": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8], "delta": 0.1, "precision_trials": 400,
-        "delta_grid": [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5], "eps": 1e-2,
-        "confidence_trials": 1_000_000, "chunk": 10_000}
+        "delta_grid": [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6], "eps": 1e-2,
+        "confidence_trials": 3_000_000, "chunk": 10_000}
 QUICK = {"eps_grid": [1e-1, 1e-2, 1e-3], "delta": 0.2, "precision_trials": 60,
          "delta_grid": [1e-1, 3e-2, 1e-2], "eps": 1e-2, "confidence_trials": 3000, "chunk": 1000}
 #: samples per trial (precision / confidence axis), trials per precision chunk
 M_PRECISION, M_CONFIDENCE, PRECISION_CHUNK = 240, 160, 10
-#: the walks' settings: exact core of the confidence walk; exact part, window budget, step of the precision walk
-CORE, EXACT_MAX, BUDGET, STEP = 14, 20, 1 << 21, 2
+#: the walks' settings: exact core of the confidence walk, and the m^ above which a trial is walked
+#: again with a core of FULL_CORE; exact part, window budget, step of the precision walk
+CORE, RECHECK_ABOVE, FULL_CORE, EXACT_MAX, BUDGET, STEP = 14, 55, 20, 20, 1 << 21, 2
 DEFAULT_OUT = "calibration.json"
 
 
@@ -88,7 +89,7 @@ def run_chunk(task: dict) -> np.ndarray:
     samples = SAMPLERS["pensia"](rng, (task["size"], task["m_max"]))
     if task["axis"] == "precision":
         return layered_prefixes(samples, task["grid"], exact_max=EXACT_MAX, budget=BUDGET, step=STEP)
-    return certified_prefixes(samples, task["grid"], core=CORE)
+    return certified_prefixes(samples, task["grid"], core=CORE, recheck_above=RECHECK_ABOVE, full_core=FULL_CORE)
 
 
 def code_fingerprint() -> str:
@@ -99,7 +100,7 @@ def code_fingerprint() -> str:
     modules.add(sys.modules["subsetsum.cover"])
     modules.add(sys.modules["subsetsum.sums"])
     text = "".join(inspect.getsource(m) for m in sorted(modules, key=lambda m: m.__name__))
-    text += inspect.getsource(run_chunk) + repr((CORE, EXACT_MAX, BUDGET, STEP))
+    text += inspect.getsource(run_chunk) + repr((CORE, RECHECK_ABOVE, FULL_CORE, EXACT_MAX, BUDGET, STEP))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -229,7 +230,8 @@ def provenance(args, conf: dict, seconds: float) -> dict:
     return {"command": command, "seed": args.seed, "quick": bool(args.quick), "jobs": args.jobs,
             "samples_per_trial": {"precision": M_PRECISION, "confidence": M_CONFIDENCE},
             "walks": {"precision": f"subsetsum.layered_prefixes(exact_max={EXACT_MAX}, budget={BUDGET}, step={STEP})",
-                      "confidence": f"subsetsum.certified_prefixes(core={CORE})"},
+                      "confidence": f"subsetsum.certified_prefixes(core={CORE}, recheck_above={RECHECK_ABOVE}, "
+                                    f"full_core={FULL_CORE})"},
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "runtime_seconds": round(seconds, 1), "load_average": [round(v, 2) for v in os.getloadavg()],
             "versions": {"python": sys.version.split()[0], "numpy": np.__version__, "scipy": scipy.__version__}}

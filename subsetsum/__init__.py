@@ -20,12 +20,14 @@ from .certificate import MAX_N as SUP_ERROR_MAX_N
 from .certificate import sup_error, sup_error_bound
 from .compact import compact_nonzero
 from .exact import CHUNK_VALUES as EXACT_CHUNK_VALUES
+from .exact import MAX_N as EXACT_MAX_N
 from .distributions import SAMPLERS, draw
 from .registry import METHODS
 from .result import STATUSES, SubsetSumResult, evaluate
 from .sums import code_sums
 
 __all__ = ["solve", "sup_error", "sup_error_bound", "SUP_ERROR_MAX_N", "compact_nonzero", "EXACT_CHUNK_VALUES",
+           "EXACT_MAX_N",
            "code_sums", "METHODS", "SAMPLERS", "draw", "STATUSES",
            "SubsetSumResult", "evaluate"]
 from .prefix import certified_prefixes, first_hits, layered_prefixes, prefix_sup_errors  # noqa: E402

@@ -71,7 +71,8 @@ def _exact_walk(values, count, grid_arr, out, j_max):
             out[block[rr], gg] = j
 
 
-def certified_prefixes(samples: np.ndarray, grid, core: int = 14) -> np.ndarray:
+def certified_prefixes(samples: np.ndarray, grid, core: int = 14, recheck_above: float | None = None,
+                       full_core: int = 20) -> np.ndarray:
     """m^[t, g]: a rigorous upper bound of the shortest prefix of row t with sup-error <=
     grid[g] (np.inf if none within the row); grid descending. Batched over rows.
 
@@ -82,7 +83,9 @@ def certified_prefixes(samples: np.ndarray, grid, core: int = 14) -> np.ndarray:
     not longer than the interval reached (``cover.extended_prefixes``, THEORY §5 rule 2);
     m^ is the first prefix whose extension contains [-1, 1]. So m^ >= m* (conservative), and the
     failure count #{t : m^_t > m} is monotone in m. Cost about 2^(core + 1) subset sums
-    per row.
+    per row. With ``recheck_above``, rows whose m^ exceeds it for some eps'' (the few a short
+    core leaves far too conservative: a gap of the core's sums stops the extension) are walked
+    again with a core of ``full_core`` samples, and m^ is the smaller of the two (both rigorous).
     """
     from .cover import extended_prefixes, longest_component, zero_component
     samples = np.asarray(samples, dtype=np.float64)
@@ -108,7 +111,12 @@ def certified_prefixes(samples: np.ndarray, grid, core: int = 14) -> np.ndarray:
                 reached = ok.any(axis=1)
                 j_hit[sub[reached], g] = core + 1 + np.argmax(ok[reached], axis=1)
                 open_rows[open_rows] = ~reached
-    return _positions(j_hit, order)
+    out = _positions(j_hit, order)
+    if recheck_above is not None and full_core > core:
+        again = np.flatnonzero((out > recheck_above).any(axis=1))
+        if again.size:
+            out[again] = np.minimum(out[again], certified_prefixes(samples[again], grid, core=full_core))
+    return out
 
 
 def middle_sizes(eps: float) -> tuple[int, ...]:
