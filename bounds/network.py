@@ -155,8 +155,9 @@ def network_width(layers, eps: float, delta: float = 0.01, C: float | None = Non
     depth = len(layers)
     rows = [_layer_row(layer, i, eps, delta, depth, sep, one, floors) for i, layer in enumerate(layers, 1)]
     for r in rows:
-        r.update({"m": r[f"m_{primary}"], "width": r[f"width_{primary}"], "random_params": r[f"random_params_{primary}"],
-                  "label": r[f"label_{primary}"], "extrapolated": bool(r[f"extrapolated_{primary}"])})
+        r.update({"m": r[f"m_{primary}"], "width": r[f"width_{primary}"],
+                  "random_params": r[f"random_params_{primary}"], "label": r[f"label_{primary}"],
+                  "extrapolated": bool(r[f"extrapolated_{primary}"])})
         r["tightness_ratio"] = T2.tightness_ratio(r["random_params"], r["lower_bound_params"])
     const = sep if primary == "separable" else one
     name = f"a = {const['a']:g}, b = {const['b']:g}, c = {const['c']:g}" if primary == "separable" \

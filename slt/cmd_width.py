@@ -36,7 +36,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--C", type=float, dest="C", metavar="C",
                    help="the Subset-Sum constant C (numbers are then 'proven given C'); "
                         "default: the calibrated value shipped with the package ('calibrated')")
-    p.add_argument("--c0", type=float, metavar="C0", help="additive constant with --C: m = C ln(2/eps'') + c0 (default 0)")
+    p.add_argument("--c0", type=float, metavar="C0",
+                   help="additive constant with --C: m = C ln(2/eps'') + c0 (default 0)")
     p.add_argument("--abc", type=float, nargs=3, metavar=("A", "B", "C"),
                    help="the separable requirement m = A log2(1/eps'') + B ln(1/delta'') + C (numbers are then "
                         "'proven given a, b, c'); default: the calibrated fit")
