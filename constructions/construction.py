@@ -140,12 +140,13 @@ def layer_paths(depth: int, all_paths: bool = False) -> list[int]:
     return [2 if i == 0 or all_paths else 1 for i in range(depth)]
 
 
-def layer_eps(eps: float, target, all_paths: bool = False) -> list[float]:
+def layer_eps(eps: float, target, all_paths: bool = False, paths=None) -> list[float]:
     """eps'_i = eps / (2 l sqrt(π_i n_{i-1} n_i) ||B_i||): per-coefficient accuracy such that
-    the layer errors eps/(2l) compose to a network error <= eps (THEORY §3)."""
+    the layer errors eps/(2l) compose to a network error <= eps (THEORY §3); π_i from
+    :func:`layer_paths` unless ``paths`` gives them."""
     depth = len(target)
-    return [eps / (2 * depth * np.sqrt(p * L.n_in * L.n_out) * basis_norm(L.basis))
-            for L, p in zip(target, layer_paths(depth, all_paths))]
+    paths = layer_paths(depth, all_paths) if paths is None else paths
+    return [eps / (2 * depth * np.sqrt(p * L.n_in * L.n_out) * basis_norm(L.basis)) for L, p in zip(target, paths)]
 
 
 def check_eps(eps) -> float | None:

@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from .construction import PruneResult, split_input
+from .construction import PruneResult, layer_eps, split_input
 from .network import backward, forward, op_norm
 from .norms import basis_norm, perron_norm
 
@@ -133,7 +133,8 @@ def optimised_prefix(rows: np.ndarray, cap: int) -> np.ndarray:
     return np.where(np.cumsum(rows != 0, axis=1) <= cap, rows, 0.0)
 
 
-def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budget: float = 2e9) -> dict:
+def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budget: float = 2e9,
+                eps_layer=None) -> dict:
     """Level 2: sup-error of every instance and the certified bound for every target with
     ||W_i||_op <= 1, for the pruning that optimises each instance over the samples the exact
     solver uses: all its nonzero samples, or its first ``subsetsum.EXACT_MAX_N`` for a row with
@@ -143,9 +144,11 @@ def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budge
     (``certified_eps_mode``). Rows with at most ``exact_max`` nonzero samples get the exact
     sup-error, longer rows the rigorous refined bound ``subsetsum.sup_error_bound`` (groups
     of ``group`` samples). Skipped (with the reason) when the estimated number of subset
-    sums to enumerate exceeds ``budget``."""
+    sums to enumerate exceeds ``budget``. ``eps_layer``: the eps'_i to check (default: the
+    result's)."""
     from subsetsum import EXACT_MAX_N, sup_error, sup_error_bound
 
+    eps_layer = result.eps_layer if eps_layer is None else eps_layer
     rows = [optimised_prefix(s.reshape(-1, s.shape[-1]), EXACT_MAX_N) for s in result.samples]
     nnz = np.concatenate([np.count_nonzero(r, axis=1) for r in rows])
     work = float(np.sum(np.where(nnz <= exact_max, 2.0 ** np.minimum(nnz, exact_max),
@@ -156,7 +159,7 @@ def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budge
                                     f"(pass --certify yes to compute it anyway)"}
     t0 = time.perf_counter()
     layer_bounds, exact_rows, bound_rows, within = [], 0, 0, True
-    for r, s, L, e in zip(rows, result.samples, result.collapsed, result.eps_layer):
+    for r, s, L, e in zip(rows, result.samples, result.collapsed, eps_layer):
         k = np.count_nonzero(r, axis=1)
         sup = np.empty(r.shape[0])
         small = k <= exact_max
@@ -174,7 +177,7 @@ def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budge
     return {"certified_bound": bound, "certified_layer_bounds": layer_bounds,
             "certificate_rows_exact": exact_rows, "certificate_rows_upper_bound": bound_rows,
             "certificate_rows_prefix": capped, "certificate_prefix_nonzero": EXACT_MAX_N,
-            "certified_eps_mode": within if all(e is not None for e in result.eps_layer) else None,
+            "certified_eps_mode": within if all(e is not None for e in eps_layer) else None,
             "certificate_seconds": time.perf_counter() - t0,
             "certificate_note": (f"for every target with ||W_i||_op <= 1 (all coefficients in [-1, 1]), the optimal "
                                  f"pruning of this draw (slt prune --optimal: each Subset-Sum instance optimised over "
@@ -212,7 +215,8 @@ def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, 
                                     starts=ascent_starts))
     report.update(honest_checks(result, rng, honest_batch, equivariance_elements))
     if certify:
-        cert = certificate(result, budget=certificate_budget)
+        eps_l = layer_eps(eps, target, paths=result.paths) if eps is not None else None
+        cert = certificate(result, budget=certificate_budget, eps_layer=eps_l)
         report.update(cert)
         if eps is not None and cert.get("certified_bound") is not None:
             report["certified"] = bool(cert["certified_bound"] <= eps)

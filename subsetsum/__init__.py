@@ -31,4 +31,5 @@ __all__ = ["solve", "sup_error", "sup_error_bound", "SUP_ERROR_MAX_N", "compact_
            "code_sums", "METHODS", "SAMPLERS", "draw", "STATUSES",
            "SubsetSumResult", "evaluate"]
 from .prefix import certified_prefixes, first_hits, layered_prefixes, prefix_sup_errors  # noqa: E402
-__all__ += ["certified_prefixes", "first_hits", "layered_prefixes", "prefix_sup_errors"]
+from .cover import layered_bound  # noqa: E402
+__all__ += ["certified_prefixes", "first_hits", "layered_prefixes", "prefix_sup_errors", "layered_bound"]
