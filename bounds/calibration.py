@@ -129,6 +129,7 @@ def calibration_record(m_precision, eps_grid, delta, m_confidence, eps, delta_gr
                    "sup-error up to 20 nonzero samples, then the two-level covering certificate (Minkowski window "
                    "+ extension, subsetsum.cover) every 2nd nonzero sample. Confidence axis: exact up to 14 nonzero "
                    "samples, then the 14-sample core's covered interval extended by the later samples; trials "
-                   "left above m = 55 walked again with a 20-sample core (the smaller m^ kept). A trial not "
-                   "reaching eps within its draw counts as a failure at every m."),
+                   "left above m = 55 walked again with a 20-sample core, and above m = 85 also with the "
+                   "precision walk (the smallest m^ kept). A trial not reaching eps within its draw counts as a "
+                   "failure at every m."),
     }

@@ -40,9 +40,10 @@ QUICK = {"eps_grid": [1e-1, 1e-2, 1e-3], "delta": 0.2, "precision_trials": 60,
          "delta_grid": [1e-1, 3e-2, 1e-2], "eps": 1e-2, "confidence_trials": 3000, "chunk": 1000}
 #: samples per trial (precision / confidence axis), trials per precision chunk
 M_PRECISION, M_CONFIDENCE, PRECISION_CHUNK = 240, 160, 10
-#: the walks' settings: exact core of the confidence walk, and the m^ above which a trial is walked
-#: again with a core of FULL_CORE; exact part, window budget, step of the precision walk
-CORE, RECHECK_ABOVE, FULL_CORE, EXACT_MAX, BUDGET, STEP = 14, 55, 20, 20, 1 << 21, 2
+#: the walks' settings: exact core of the confidence walk, the m^ above which a trial is walked
+#: again with a core of FULL_CORE, and above which also with the layered walk; exact part, window
+#: budget, step of the precision walk
+CORE, RECHECK_ABOVE, FULL_CORE, LAYERED_ABOVE, EXACT_MAX, BUDGET, STEP = 14, 55, 20, 85, 20, 1 << 21, 2
 DEFAULT_OUT = "calibration.json"
 
 
@@ -89,7 +90,8 @@ def run_chunk(task: dict) -> np.ndarray:
     samples = SAMPLERS["pensia"](rng, (task["size"], task["m_max"]))
     if task["axis"] == "precision":
         return layered_prefixes(samples, task["grid"], exact_max=EXACT_MAX, budget=BUDGET, step=STEP)
-    return certified_prefixes(samples, task["grid"], core=CORE, recheck_above=RECHECK_ABOVE, full_core=FULL_CORE)
+    return certified_prefixes(samples, task["grid"], core=CORE, recheck_above=RECHECK_ABOVE, full_core=FULL_CORE,
+                              layered_above=LAYERED_ABOVE)
 
 
 def code_fingerprint() -> str:
@@ -100,7 +102,8 @@ def code_fingerprint() -> str:
     modules.add(sys.modules["subsetsum.cover"])
     modules.add(sys.modules["subsetsum.sums"])
     text = "".join(inspect.getsource(m) for m in sorted(modules, key=lambda m: m.__name__))
-    text += inspect.getsource(run_chunk) + repr((CORE, RECHECK_ABOVE, FULL_CORE, EXACT_MAX, BUDGET, STEP))
+    text += inspect.getsource(run_chunk) + repr((CORE, RECHECK_ABOVE, FULL_CORE, LAYERED_ABOVE, EXACT_MAX, BUDGET,
+                                                 STEP))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -231,7 +234,7 @@ def provenance(args, conf: dict, seconds: float) -> dict:
             "samples_per_trial": {"precision": M_PRECISION, "confidence": M_CONFIDENCE},
             "walks": {"precision": f"subsetsum.layered_prefixes(exact_max={EXACT_MAX}, budget={BUDGET}, step={STEP})",
                       "confidence": f"subsetsum.certified_prefixes(core={CORE}, recheck_above={RECHECK_ABOVE}, "
-                                    f"full_core={FULL_CORE})"},
+                                    f"full_core={FULL_CORE}, layered_above={LAYERED_ABOVE})"},
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "runtime_seconds": round(seconds, 1), "load_average": [round(v, 2) for v in os.getloadavg()],
             "versions": {"python": sys.version.split()[0], "numpy": np.__version__, "scipy": scipy.__version__}}

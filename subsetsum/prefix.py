@@ -71,8 +71,19 @@ def _exact_walk(values, count, grid_arr, out, j_max):
             out[block[rr], gg] = j
 
 
+def _exact_start(samples, grid, j_max: int):
+    """The common start of both walks: (samples, grid, j_hit, values, order, count) after the
+    exact walk up to ``j_max`` nonzero samples (j_hit in units of nonzero samples)."""
+    samples = np.asarray(samples, dtype=np.float64)
+    grid_arr = np.asarray(grid, dtype=np.float64)
+    j_hit = np.full((samples.shape[0], grid_arr.size), np.inf)
+    values, order, count = compact_nonzero(samples)
+    _exact_walk(values, count, grid_arr, j_hit, min(j_max, samples.shape[1]))
+    return samples, grid_arr, j_hit, values, order, count
+
+
 def certified_prefixes(samples: np.ndarray, grid, core: int = 14, recheck_above: float | None = None,
-                       full_core: int = 20) -> np.ndarray:
+                       full_core: int = 20, layered_above: float | None = None) -> np.ndarray:
     """m^[t, g]: a rigorous upper bound of the shortest prefix of row t with sup-error <=
     grid[g] (np.inf if none within the row); grid descending. Batched over rows.
 
@@ -85,15 +96,13 @@ def certified_prefixes(samples: np.ndarray, grid, core: int = 14, recheck_above:
     failure count #{t : m^_t > m} is monotone in m. Cost about 2^(core + 1) subset sums
     per row. With ``recheck_above``, rows whose m^ exceeds it for some eps'' (the few a short
     core leaves far too conservative: a gap of the core's sums stops the extension) are walked
-    again with a core of ``full_core`` samples, and m^ is the smaller of the two (both rigorous).
+    again with a core of ``full_core`` samples, and m^ is the smaller of the two (both rigorous);
+    with ``layered_above``, rows still above it also get :func:`layered_prefixes` (exact up to
+    ``full_core`` nonzero samples, then two-level bounds), and the smallest m^ is kept.
     """
     from .cover import extended_prefixes, longest_component, zero_component
-    samples = np.asarray(samples, dtype=np.float64)
-    P, M = samples.shape
-    grid_arr = np.asarray(grid, dtype=np.float64)
-    j_hit = np.full((P, grid_arr.size), np.inf)
-    values, order, count = compact_nonzero(samples)
-    _exact_walk(values, count, grid_arr, j_hit, min(core, M))
+    samples, grid_arr, j_hit, values, order, count = _exact_start(samples, grid, core)
+    M = samples.shape[1]
     late = np.flatnonzero(np.isinf(j_hit).any(axis=1) & (count > core))
     step = max(1, CELLS_PER_CALL >> core)
     for s in range(0, late.size, step):
@@ -116,6 +125,10 @@ def certified_prefixes(samples: np.ndarray, grid, core: int = 14, recheck_above:
         again = np.flatnonzero((out > recheck_above).any(axis=1))
         if again.size:
             out[again] = np.minimum(out[again], certified_prefixes(samples[again], grid, core=full_core))
+    if layered_above is not None:
+        deep = np.flatnonzero((out > layered_above).any(axis=1))
+        if deep.size:
+            out[deep] = np.minimum(out[deep], layered_prefixes(samples[deep], grid, exact_max=full_core))
     return out
 
 
@@ -138,12 +151,7 @@ def layered_prefixes(samples: np.ndarray, grid, exact_max: int = 20, budget: int
     bound saturates near 2R ln(budget) / budget, R the middle's radius) or at its last
     nonzero sample; the eps'' still unmet count as failures for every m."""
     from .cover import layered_bound
-    samples = np.asarray(samples, dtype=np.float64)
-    P, M = samples.shape
-    grid_arr = np.asarray(grid, dtype=np.float64)
-    j_hit = np.full((P, grid_arr.size), np.inf)
-    values, order, count = compact_nonzero(samples)
-    _exact_walk(values, count, grid_arr, j_hit, min(exact_max, M))
+    samples, grid_arr, j_hit, values, order, count = _exact_start(samples, grid, exact_max)
     for t in np.flatnonzero(np.isinf(j_hit[:, -1]) & (count > exact_max)):
         j, best, stalled = exact_max, np.inf, 0
         while np.isinf(j_hit[t, -1]) and j < count[t] and stalled < SATURATION:

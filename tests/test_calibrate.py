@@ -175,3 +175,16 @@ def test_shipped_calibration_file():
     sep = data["separable"]
     assert sep["eps_range"][0] <= 1e-6 and sep["delta_range"][0] <= 1e-5
     assert all(p["m"] is not None for p in data["points"])
+
+
+@pytest.mark.skipif(not CALIBRATION_PATH.exists(), reason="no calibration shipped yet (run slt calibrate --install)")
+def test_calibrated_requirement_is_above_the_proven_floor_on_its_box():
+    """Inside the measured ranges the shipped plane never asks for fewer samples than ANY valid
+    requirement needs (bounds.floors); the corners of the box are checked too."""
+    from bounds import calibrated_separable, subset_sum_m_separable
+    sep = calibrated_separable()
+    (e0, e1), (d0, d1) = sep["eps_range"], sep["delta_range"]
+    for eps in np.geomspace(e0, e1, 5):
+        for delta in np.geomspace(d0, d1, 4):
+            m = subset_sum_m_separable(float(eps), float(delta), sep["a"], sep["b"], sep["c"])
+            assert m >= m_floor(float(eps), float(delta)), (eps, delta)
