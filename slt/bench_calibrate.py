@@ -38,7 +38,8 @@ def run(args) -> dict:
     rows = SAMPLERS["pensia"](rng, (args.rows, 40))
     base, _ = _cpu(lambda: sup_error_bound(rows))
     trials = SAMPLERS["pensia"](rng, (args.trials, 160))
-    walk, m_hat = _cpu(lambda: certified_prefixes(trials, [0.01], core=14, recheck_above=55, full_core=20))
+    walk, m_hat = _cpu(lambda: certified_prefixes(trials, [0.01], core=14, recheck_above=55, full_core=20,
+                                                  layered_above=85))
     one, _ = _cpu(lambda: certified_prefixes(rows, [0.01], core=14))
     deep = SAMPLERS["product"](rng, (10, 60))
     layered, _ = _cpu(lambda: [layered_bound(r, 16, 60, 1 << 21) for r in deep])

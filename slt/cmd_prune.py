@@ -76,9 +76,14 @@ def choose_m(args, info):
             if v < 1:
                 raise ValueError(f"--m must be >= 1, got {v}")
         return ms, "user (--m)"
-    width = bounds.network_width(info, args.eps, args.delta, C=args.C)
-    src = f"Theorem 1 with delta = {args.delta} and {width['C_source']} C = {width['C']:.4g}" + \
-          (f", c0 = {width['c0']:.4g}" if width["c0"] else "")
+    width = bounds.network_width(info, args.eps, args.delta, C=args.C, floors=False)
+    if width["form"] == "separable":
+        sep = width["separable"]
+        src = (f"Theorem 1 with delta = {args.delta} and the {width['label']} separable requirement a = "
+               f"{sep['a']:.4g}, b = {sep['b']:.4g}, c = {sep['c']:.4g}")
+    else:
+        src = f"Theorem 1 with delta = {args.delta} and {width['C_source']} C = {width['C']:.4g}" + \
+              (f", c0 = {width['c0']:.4g}" if width["c0"] else "")
     return [r["m"] for r in width["layers"]], src
 
 
