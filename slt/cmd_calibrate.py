@@ -45,6 +45,9 @@ M_PRECISION, M_CONFIDENCE, PRECISION_CHUNK = 240, 160, 10
 #: budget, step of the precision walk
 CORE, RECHECK_ABOVE, FULL_CORE, LAYERED_ABOVE, EXACT_MAX, BUDGET, STEP = 14, 55, 20, 85, 20, 1 << 21, 2
 DEFAULT_OUT = "calibration.json"
+#: float64 arrays of a chunk's shape a confidence walk holds at once (samples, compacted values,
+#: order, cumulative sums, extension, masks): the memory estimate checked before a run
+WORK_ARRAYS = 8
 
 
 def add_parser(subparsers) -> None:
@@ -175,6 +178,12 @@ def settings(args) -> dict:
             raise ValueError(f"{flag} must be an integer >= 1, got {base[key]}")
     if args.jobs < 1:
         raise ValueError(f"--jobs must be an integer >= 1, got {args.jobs}")
+    need = base["chunk"] * M_CONFIDENCE * 8 * WORK_ARRAYS * min(args.jobs, 2)
+    free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    if need > free:
+        raise ValueError(f"--chunk {base['chunk']}: a chunk needs about {need / 2**30:.1f} GB ({M_CONFIDENCE} samples "
+                         f"per trial, {WORK_ARRAYS} working arrays, {min(args.jobs, 2)} at a time) and "
+                         f"{free / 2**30:.1f} GB are free; use a smaller --chunk")
     if args.seed < 0:
         raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
     alpha = bonferroni_alpha(args.level, len(base["eps_grid"]) + len(base["delta_grid"]))
