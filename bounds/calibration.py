@@ -1,47 +1,65 @@
-"""The constant C: the calibrated value shipped with the package, and its statistics.
+"""The calibrated random Subset-Sum requirement shipped with the package (THEORY §3).
 
-The literature proves m >= C ln(2/eps'') for a universal but unknown C (THEORY §3). The
-package ships an EMPIRICAL value in ``bounds/data/calibrated_C.json``, produced by
-``slt calibrate`` (Monte-Carlo with `subsetsum.sup_error` on Pensia's distribution D):
-for each eps'' of a grid, the smallest m whose one-sided Clopper-Pearson upper confidence
-bound on P(sup-error > eps'') is <= eps'', then a fit m = C ln(2/eps'') + c0. Numbers
-computed with it are labelled "calibrated", never "proven".
+The literature proves m >= C ln(2/eps'') for a universal but unknown C. ``slt calibrate``
+measures, on Pensia's D (the law of every sample of the construction), the smallest m with
+P(sup-error of m samples > eps) <= delta at points (eps, delta) of two axes, and fits
 
-This module only reads the file and holds the statistics (no dependency on `subsetsum`;
-the Monte-Carlo loop lives in ``slt/cmd_calibrate.py``).
+* the separable form (used by default): m(eps, delta) = a log2(1/eps) + b ln(1/delta) + c;
+* the paper's one-constant form (for comparison): m = C ln(2/min(eps, delta)) + c0;
+
+both raised to cover every measured point. They are stored in ``bounds/data/calibration.json``;
+numbers computed with them are labelled "calibrated" (inside the measured ranges) or
+"extrapolated" (outside), never "proven". This module reads the file and builds its record
+from the per-trial results (``bounds.statistics``); the Monte-Carlo lives in ``subsetsum``
+and ``slt calibrate``.
 """
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
+from .statistics import bonferroni_alpha, fit_one_constant, fit_separable, point_record
 from .validate import check_constant, check_offset
 
-DATA_PATH = Path(__file__).resolve().parent / "data" / "calibrated_C.json"
-REQUIRED_KEYS = ("C", "c0", "trials", "method", "confidence", "command")
+CALIBRATION_PATH = Path(__file__).resolve().parent / "data" / "calibration.json"
+REQUIRED_KEYS = ("separable", "one_constant", "points", "method", "confidence", "command")
 
 
-def calibrated_constant(path: str | Path | None = None) -> dict:
-    """The calibrated constants: dict with C, c0 (m = C ln(2/eps'') + c0), C_pure, trials,
-    method, confidence, command, points, eps_pp_range, seed, date (see ``slt calibrate``)."""
-    path = Path(path) if path is not None else DATA_PATH
+def calibration(path: str | Path | None = None) -> dict:
+    """The whole calibration record (see ``slt calibrate``), checked for its keys."""
+    path = Path(path) if path is not None else CALIBRATION_PATH
     if not path.exists():
-        raise ValueError(f"no calibrated constant: {path} is missing; run `slt calibrate` to produce it "
-                         f"(or pass C explicitly, e.g. --C 3)")
-    with open(path) as fh:
-        data = json.load(fh)
-    missing = [k for k in REQUIRED_KEYS if k not in data]
+        raise ValueError(f"no calibration: {path} is missing; run `slt calibrate --install` to produce it "
+                         f"(or pass the constants explicitly, e.g. --C 3)")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc.msg}); rerun `slt calibrate --install`") from None
+    missing = [k for k in REQUIRED_KEYS if not isinstance(data, dict) or k not in data]
     if missing:
-        raise ValueError(f"{path} lacks the keys {missing}; rerun `slt calibrate`")
+        raise ValueError(f"{path} lacks the keys {missing}; rerun `slt calibrate --install`")
     return data
 
 
+def calibrated_constant(path: str | Path | None = None) -> dict:
+    """The one-constant (paper's) form of the calibration: C, c0 (m = C ln(2/eps'') + c0),
+    C_pure, eps_pp_range, and the record's points, method, confidence, command."""
+    data = calibration(path)
+    out = dict(data["one_constant"])
+    out.update({k: data[k] for k in ("points", "method", "confidence", "command")})
+    return out
+
+
+def calibrated_separable(path: str | Path | None = None) -> dict:
+    """The separable form: a, b, c (m = a log2(1/eps) + b ln(1/delta) + c), eps_range, delta_range."""
+    return dict(calibration(path)["separable"])
+
+
 def resolve_constants(C=None, c0=None) -> dict:
-    """{C, c0, C_source, label, eps_pp_range}: the user's C (label 'proven given C') or the
-    calibrated fit (label 'calibrated')."""
+    """{C, c0, C_source, label, eps_pp_range} of the one-constant form: the user's C (label
+    'proven given C') or the calibrated fit (label 'calibrated')."""
     if C is None:
         if c0 is not None:
             raise ValueError(f"c0 = {c0} given without C: pass both, or neither to use the calibrated fit")
@@ -52,61 +70,66 @@ def resolve_constants(C=None, c0=None) -> dict:
             "label": "proven given C", "eps_pp_range": None}
 
 
-# ---------------------------------------------------------------- statistics
-def clopper_pearson_upper(failures: int, trials: int, alpha: float) -> float:
-    """One-sided (1 - alpha) Clopper-Pearson upper bound on a binomial probability:
-    the p with P(Bin(trials, p) <= failures) = alpha; 1 if failures == trials."""
-    from scipy.stats import beta
-    if trials < 1 or not 0 <= failures <= trials:
-        raise ValueError(f"need 0 <= failures <= trials and trials >= 1, got {failures}/{trials}")
-    if failures == trials:
-        return 1.0
-    return float(beta.ppf(1.0 - alpha, failures + 1, trials - failures))
+def resolve_separable(abc=None) -> dict:
+    """{a, b, c, source, label, eps_range, delta_range} of the separable form: the user's
+    (a, b, c) (label 'proven given a, b, c') or the calibrated fit (label 'calibrated')."""
+    if abc is None:
+        sep = calibrated_separable()
+        return {"a": float(sep["a"]), "b": float(sep["b"]), "c": float(sep["c"]), "source": "calibrated",
+                "label": "calibrated", "eps_range": sep["eps_range"], "delta_range": sep["delta_range"]}
+    if len(abc) != 3:
+        raise ValueError(f"the separable constants are three numbers a b c, got {list(abc)}")
+    a, b = check_constant(abc[0], "a"), check_constant(abc[1], "b")
+    return {"a": a, "b": b, "c": check_offset(abc[2], "c"), "source": "user", "label": "proven given a, b, c",
+            "eps_range": None, "delta_range": None}
 
 
-def smallest_m(m_star: np.ndarray, eps_pp: float, alpha: float) -> dict:
-    """Smallest m whose Clopper-Pearson upper bound on P(sup-error(m samples) > eps'') is <= eps''.
-
-    ``m_star[t]`` is, for trial t, the smallest prefix length with sup-error <= eps''
-    (np.inf if never reached). Failures at m: #{t : m_star[t] > m}, monotone in m thanks to
-    the coupling (one draw per trial, prefixes). Returns {m, failures, upper} or m = None.
-    """
-    m_star = np.asarray(m_star, dtype=float)
-    trials = len(m_star)
-    finite = np.sort(m_star[np.isfinite(m_star)])
-    for m in np.unique(finite).astype(int):
-        failures = int(trials - np.searchsorted(finite, m, side="right"))
-        upper = clopper_pearson_upper(failures, trials, alpha)
-        if upper <= eps_pp:
-            return {"m": int(m), "failures": failures, "upper": upper}
-    return {"m": None, "failures": None, "upper": None}
+def calibration_points(m_precision, eps_grid, delta, m_confidence, eps, delta_grid, level: float):
+    """(points, alpha): one point per eps'' of the precision axis (at ``delta``) and per
+    delta'' of the confidence axis (at ``eps``), all K simultaneously at ``level`` (Bonferroni)."""
+    m_precision = np.asarray(m_precision, dtype=float)
+    alpha = bonferroni_alpha(level, len(eps_grid) + len(delta_grid))
+    points = [point_record(m_precision[:, g], e, delta, alpha, "precision") for g, e in enumerate(eps_grid)]
+    points += [point_record(m_confidence, eps, d, alpha, "confidence") for d in delta_grid]
+    return points, alpha
 
 
-def fit_constants(eps_pp, m) -> dict:
-    """Least squares m = C ln(2/eps'') + c0; the cover shift making the line >= every point;
-    and the smallest pure-form C with C ln(2/eps'') >= m at every point."""
-    x = np.log(2.0 / np.asarray(eps_pp, dtype=float))
-    y = np.asarray(m, dtype=float)
-    if len(x) < 2:
-        raise ValueError(f"need at least 2 calibration points to fit, got {len(x)}")
-    A = np.stack([x, np.ones_like(x)], axis=1)
-    (C, c0), *_ = np.linalg.lstsq(A, y, rcond=None)
-    residuals = y - (C * x + c0)
-    shift = max(0.0, float(residuals.max()))
-    return {"C": float(C), "c0": float(c0), "residuals": [float(r) for r in residuals],
-            "c0_cover": float(c0) + shift, "C_pure": float(np.max(y / x))}
-
-
-def bonferroni_alpha(confidence: float, points: int) -> float:
-    """Per-point alpha so that all ``points`` statements hold simultaneously at ``confidence``."""
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    return (1.0 - confidence) / points
-
-
-def check_sorted_grid(grid) -> list[float]:
-    grid = sorted((float(g) for g in grid), reverse=True)
-    for g in grid:
-        if not 0 < g < 1 or math.isnan(g):
-            raise ValueError(f"eps'' grid values must be in (0, 1), got {g}")
-    return grid
+def calibration_record(m_precision, eps_grid, delta, m_confidence, eps, delta_grid, level: float) -> dict:
+    """The calibration record (without provenance): points, both fits, ranges, statements."""
+    points, alpha = calibration_points(m_precision, eps_grid, delta, m_confidence, eps, delta_grid, level)
+    ok = [q for q in points if q["m"] is not None]
+    if len(ok) < 3:
+        raise ValueError(f"only {len(ok)} calibration point(s) reached: cannot fit (more trials or samples needed)")
+    e, d, m = (np.array([q[k] for q in ok], dtype=float) for k in ("eps", "delta", "m"))
+    sep, one = fit_separable(e, d, m), fit_one_constant(e, d, m)
+    eps_pp = np.minimum(e, d)
+    return {
+        "model": "m(eps, delta) = ceil(a log2(1/eps) + b ln(1/delta) + c)",
+        "label": "calibrated (empirical, not proven)",
+        "distribution": "pensia: D = 1/2 delta_0 + 1/2 Law(UV), the law of every Subset-Sum sample of the "
+                        "construction (subsetsum.SAMPLERS['pensia']); no other distribution is used by it",
+        "separable": {"a": sep["a"], "b": sep["b"], "c": sep["c_cover"],
+                      "eps_range": [float(e.min()), float(e.max())], "delta_range": [float(d.min()), float(d.max())],
+                      "fit_least_squares": {"a": sep["a"], "b": sep["b"], "c": sep["c"], "residuals": sep["residuals"]},
+                      "note": "c = least-squares intercept raised by the largest positive residual: the plane is "
+                              ">= the measured m at every point"},
+        "one_constant": {"C": one["C"], "c0": one["c0_cover"], "C_pure": one["C_pure"],
+                         "eps_pp_range": [float(eps_pp.min()), float(eps_pp.max())],
+                         "fit_least_squares": {"C": one["C"], "c0": one["c0"], "residuals": one["residuals"]},
+                         "model": "m = ceil(C ln(2/eps'') + c0), eps'' = min(eps, delta) (the paper's form)"},
+        "points": points, "unreached": [q for q in points if q["m"] is None],
+        "confidence_level": level, "alpha_per_point": alpha,
+        "trials": {"precision": int(np.asarray(m_precision).shape[0]), "confidence": int(np.size(m_confidence))},
+        "confidence": (f"Simultaneously for the {len(points)} points (Bonferroni), with confidence >= {level:g}: at "
+                       f"each point's m, P(sup-error of m samples from D > eps) <= delta (one-sided Clopper-Pearson "
+                       f"upper bound at level 1 - {alpha:.3g} per point). m^ per trial is a rigorous upper bound "
+                       f"of the shortest passing prefix, so each m can only be overestimated; the fits summarise "
+                       f"the points and outside their eps and delta ranges are extrapolations, not measurements."),
+        "method": ("Monte-Carlo on D; per trial one draw evaluated at increasing prefixes. Precision axis: exact "
+                   "sup-error up to 20 nonzero samples, then the two-level covering certificate (Minkowski window "
+                   "+ extension, subsetsum.cover) every 2nd nonzero sample. Confidence axis: exact up to 14 nonzero "
+                   "samples, then the 14-sample core's covered interval extended by the later samples; trials "
+                   "left above m = 55 walked again with a 20-sample core, and above m = 85 also with the "
+                   "precision walk (the smallest m^ kept). A trial not reaching eps within its draw counts as a "
+                   "failure at every m."),
+    }

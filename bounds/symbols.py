@@ -15,6 +15,9 @@ Network and probability:
     B_norm  ||B_i||      basis norm of layer i (THEORY §1)
     B_hid   |B_{X_{i-1}}|  basis size of the first random layer X_{i-1} -> X_{i-1}
     C, c0   C, c_0       the Subset-Sum constant: m >= C ln(2/eps'') (+ c_0, calibrated fit)
+    a, b, c a, b, c      the separable requirement m >= a log2(1/eps'') + b ln(1/delta'') + c
+    delta_pp  delta''    failure probability of one random Subset-Sum instance (separable form)
+    paths   π_i          sign paths solved in layer i: 2 (relu(x), relu(-x)) for i = 1, 1 for i >= 2
     m       m_i          random samples per Subset-Sum instance (per input field)
     W       W            a width budget (inverse questions)
 
@@ -39,6 +42,11 @@ B_norm = sp.Symbol("‖B_i‖", positive=True)
 B_hid = sp.Symbol("|B_{X_{i-1}}|", positive=True)
 C = sp.Symbol("C", positive=True)
 c0 = sp.Symbol("c_0", real=True)
+a = sp.Symbol("a", positive=True)
+b = sp.Symbol("b", positive=True)
+c = sp.Symbol("c", real=True)
+delta_pp = sp.Symbol("delta''", positive=True)
+paths = sp.Symbol("π_i", positive=True, integer=True)
 m = sp.Symbol("m_i", positive=True, integer=True)
 W = sp.Symbol("W", positive=True)
 
@@ -57,6 +65,8 @@ LATEX_NAMES = {
     eps_pp: r"\varepsilon''",
     eps: r"\varepsilon",
     eps_l: r"\varepsilon_l",
+    delta_pp: r"\delta''",
+    paths: r"\pi_i",
     k_in: r"k_{\mathrm{in}}",
     k_out: r"k_{\mathrm{out}}",
 }

@@ -16,6 +16,8 @@ import math
 import sympy as sp
 
 from . import symbols as S
+from groups import check_int
+
 from .validate import check_eps, check_positive_int
 
 LABEL = "proven (Theorem 2, no constant)"
@@ -45,5 +47,11 @@ def lower_bound(n_in: int, n_out: int, basis_dim: int, eps: float) -> int:
 
 
 def tightness_ratio(random_params: int, lower: int) -> float | None:
-    """random parameters / lower bound (None when the lower bound is vacuous, i.e. 0)."""
+    """random parameters / lower bound (None when the lower bound is vacuous, i.e. 0).
+
+    >>> tightness_ratio(300, 100)
+    3.0
+    """
+    random_params = check_int("random_params", random_params, 0)
+    lower = check_int("lower bound", lower, 0)
     return random_params / lower if lower > 0 else None

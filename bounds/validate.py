@@ -53,9 +53,9 @@ def check_constant(C, name: str = "C") -> float:
     return float(C)
 
 
-def check_offset(c0) -> float:
+def check_offset(c0, name: str = "c0") -> float:
     if isinstance(c0, bool) or not isinstance(c0, numbers.Real) or not math.isfinite(c0):
-        raise ValueError(f"c0 must be a finite number, got {c0!r}")
+        raise ValueError(f"{name} must be a finite number, got {c0!r}")
     return float(c0)
 
 

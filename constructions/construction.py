@@ -15,6 +15,13 @@ and the target alpha b_k x_a = alpha b_k relu(x_a) - alpha b_k relu(-x_a) gives 
 Subset-Sum problems per (a, b, k): s^+ ≈ alpha and s^- ≈ -alpha over samples
 mu lambda^± (zero for the wrong sign of lambda, so S^+ and S^- are disjoint and the
 mask on mu is well defined). All problems of a layer are solved as one batch.
+
+Layers i >= 2 (THEORY §3 "Layers i >= 2"). Their input u = relu(z) is nonnegative, so
+relu(-u) = 0 and the negative path computes nothing: only the positive-path problems
+s^+ ≈ alpha are solved (π_i = 1 path instead of 2), the negative path is pruned entirely,
+and the layer error is E^+ u with ||E^+ u|| <= || |E^+| ||_op ||u||. Arrays of layer i
+carry a leading path axis of length π_i (2 for i = 1, 1 after). ``all_paths=True`` solves
+both paths in every layer (the construction of saved files before format 3).
 """
 from __future__ import annotations
 
@@ -71,7 +78,7 @@ def overparameterize(target, m, seed=0, hidden_bases=None) -> list[Layer]:
 @dataclass(eq=False)
 class PruneResult:
     """Masks, pruned network and Subset-Sum outcome of :func:`prune` (per target layer i:
-    arrays indexed [sign (0: +, 1: -), a, b, k] and samples [..., t])."""
+    arrays indexed [path (0: +, 1: -; only + for i >= 2), a, b, k] and samples [..., t])."""
 
     pruned: list
     masks: list
@@ -88,6 +95,7 @@ class PruneResult:
     random_params: int
     kept_params: int
     method: str
+    paths: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -124,11 +132,19 @@ def _check_pair(target, random_layers):
     return ms
 
 
-def layer_eps(eps: float, target) -> list[float]:
-    """eps'_i = eps / (2 l sqrt(2 n_{i-1} n_i) ||B_i||): per-coefficient accuracy such that
-    the layer errors eps/(2l) compose to a network error <= eps (THEORY §3)."""
+def layer_paths(depth: int, all_paths: bool = False) -> list[int]:
+    """π_i, the sign paths solved per target layer: 2 for the first (input of any sign), 1 after
+    (ReLU output, THEORY §3); 2 everywhere with ``all_paths``."""
+    return [2 if i == 0 or all_paths else 1 for i in range(depth)]
+
+
+def layer_eps(eps: float, target, all_paths: bool = False, paths=None) -> list[float]:
+    """eps'_i = eps / (2 l sqrt(π_i n_{i-1} n_i) ||B_i||): per-coefficient accuracy such that
+    the layer errors eps/(2l) compose to a network error <= eps (THEORY §3); π_i from
+    :func:`layer_paths` unless ``paths`` gives them."""
     depth = len(target)
-    return [eps / (2 * depth * np.sqrt(2 * L.n_in * L.n_out) * basis_norm(L.basis)) for L in target]
+    paths = layer_paths(depth, all_paths) if paths is None else paths
+    return [eps / (2 * depth * np.sqrt(p * L.n_in * L.n_out) * basis_norm(L.basis)) for L, p in zip(target, paths)]
 
 
 def check_eps(eps) -> float | None:
@@ -136,9 +152,10 @@ def check_eps(eps) -> float | None:
     return None if eps is None else check_real("eps", eps, 0, 1)
 
 
-def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H, m: int):
-    """Samples (2, n_in, n_out, K, m) and targets (2, n_in, n_out, K) of one target layer:
-    samples[±, a, b, k, t] = mu[a m + t, b, k] * lambda^±[a, a m + t, diag(r(k))]."""
+def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H, m: int, paths: int = 2):
+    """Samples (π, n_in, n_out, K, m) and targets (π, n_in, n_out, K) of one target layer:
+    samples[±, a, b, k, t] = mu[a m + t, b, k] * lambda^±[a, a m + t, diag(r(k))], targets
+    ±alpha; ``paths`` π = 2 (both) or 1 (the positive path only)."""
     n_in, n_out, K = target_layer.coeffs.shape
     r = target_layer.basis.input_orbit()
     diag = H.diagonal_orbits()
@@ -151,29 +168,32 @@ def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H
     mu_b = mu.reshape(n_in, m, n_out, K)
     pos = np.maximum(lam_k, 0.0)[:, :, None, :] * mu_b  # (n_in, m, n_out, K)
     neg = np.maximum(-lam_k, 0.0)[:, :, None, :] * mu_b
-    samples = np.stack([pos, neg]).transpose(0, 1, 3, 4, 2)  # (2, n_in, n_out, K, m)
-    targets = np.stack([target_layer.coeffs, -target_layer.coeffs])
+    samples = np.stack([pos, neg][:paths]).transpose(0, 1, 3, 4, 2)  # (π, n_in, n_out, K, m)
+    targets = np.stack([target_layer.coeffs, -target_layer.coeffs][:paths])
     return samples, targets
 
 
-def prune(random_layers, target, eps=None, method: str = "auto", progress=None, eps_layer=None, executor=None,
+def prune(random_layers, target, eps=None, method: str = "auto", progress=None, all_paths: bool = False,
+          eps_layer=None, executor=None,
           **solver_options) -> PruneResult:
     """Prune the random network to approximate ``target`` (THEORY §3).
 
     ``eps`` None: every Subset-Sum problem is solved to its optimum. ``eps`` in (0, 1):
     layer i's problems are solved to eps'_i (:func:`layer_eps`; adaptive exact mode stops
-    at the first prefix that reaches it). ``eps_layer``: layer i's accuracy eps'_i given
-    directly instead (e.g. Pensia et al.'s 0.01 per weight). ``method`` and ``solver_options`` go to
-    ``subsetsum.solve``; each layer's 2 n_in n_out |B| problems form one batch. Masks act
-    on coefficients only, so the pruned network is G-equivariant by construction.
-    ``executor``: None (this process) or a ``concurrent.futures.Executor`` on which
-    ``subsetsum.solve`` runs each layer's batch in row chunks (same masks either way).
+    at the first prefix that reaches it). ``method`` and ``solver_options`` go to
+    ``subsetsum.solve``; each layer's π_i n_in n_out |B| problems form one batch (π_1 = 2,
+    π_i = 1 after: the positive path only; ``all_paths``: both paths everywhere). Masks
+    act on coefficients only, so the pruned network is G-equivariant by construction.
+    ``eps_layer``: layer i's accuracy eps'_i given directly instead (e.g. Pensia et al.'s
+    0.01 per weight). ``executor``: None (this process) or a ``concurrent.futures.Executor``
+    on which ``subsetsum.solve`` runs each layer's batch in row chunks (same masks either way).
     """
     from subsetsum import solve
 
     eps = check_eps(eps)
     ms = _check_pair(target, random_layers)
-    eps_l = layer_eps(eps, target) if eps is not None else [None] * len(target)
+    paths = layer_paths(len(target), all_paths)
+    eps_l = layer_eps(eps, target, all_paths) if eps is not None else [None] * len(target)
     if eps_layer is not None:
         if len(eps_layer) != len(target):
             raise ValueError(f"eps_layer needs one accuracy per target layer ({len(target)}), got {len(eps_layer)}")
@@ -184,7 +204,7 @@ def prune(random_layers, target, eps=None, method: str = "auto", progress=None, 
     for i, layer in enumerate(target):
         first, second = random_layers[2 * i], random_layers[2 * i + 1]
         m = ms[i]
-        samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, m)
+        samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, m, paths[i])
         instances.append((samples, targets))
         t0 = time.perf_counter()
         res = solve(samples.reshape(-1, m), targets.ravel(), eps=eps_l[i], method=method, executor=executor,
@@ -196,13 +216,13 @@ def prune(random_layers, target, eps=None, method: str = "auto", progress=None, 
         if progress:
             progress(i + 1, len(target))
     return from_masks(random_layers, target, masks, statuses=statuses, eps_layer=eps_l,
-                      subset_sum_seconds=seconds, method=method, instances=instances)
+                      subset_sum_seconds=seconds, method=method, instances=instances, all_paths=all_paths)
 
 
 def _masks_from_selection(layer, first, sel, m):
-    """Masks (lambda, mu) of one layer pair from the selected samples sel (2, n_in, n_out, K, m)."""
+    """Masks (lambda, mu) of one layer pair from the selected samples sel (π, n_in, n_out, K, m)."""
     n_in, n_out, K = layer.coeffs.shape
-    mask_mu = (sel[0] | sel[1]).transpose(0, 3, 1, 2).reshape(n_in * m, n_out, K)
+    mask_mu = sel.any(axis=0).transpose(0, 3, 1, 2).reshape(n_in * m, n_out, K)
     # the diagonal orbital (a, j, diag(r)) is kept iff some kept mu of field j reads orbit r
     r = layer.basis.input_orbit()
     diag = first.basis.diagonal_orbits()
@@ -225,21 +245,29 @@ def _diagonal_positions(n_in, m, diag):
 
 
 def from_masks(random_layers, target, masks, statuses=None, eps_layer=None, subset_sum_seconds=0.0,
-               method: str = "masks", instances=None) -> PruneResult:
+               method: str = "masks", instances=None, all_paths: bool | None = None) -> PruneResult:
     """The pruned network and its exact layer-pair collapse from binary masks on the random
     coefficients (used by :func:`prune`, and by ``slt verify`` to re-check saved masks from
     scratch). Masks may keep only diagonal orbitals of the own block in the first layer of
     each pair (else the collapse does not hold and a ValueError says where). ``instances``:
-    each layer's Subset-Sum (samples, targets) when the caller has set them up (prune)."""
+    each layer's Subset-Sum (samples, targets) when the caller has set them up (prune).
+    Sums and errors are those of the paths solved (:func:`layer_paths`); ``all_paths=None``
+    reads them from the masks: a layer i >= 2 whose mask keeps a negative lambda (masks of
+    the construction before format 3, whose negative path computes nothing there) is
+    reported with both paths, as it was solved."""
     ms = _check_pair(target, random_layers)
     if len(masks) != len(random_layers):
         raise ValueError(f"need one mask per random layer ({len(random_layers)}), got {len(masks)}")
+    paths = layer_paths(len(target), bool(all_paths))
     out = dict(pruned=[], masks=[], sums=[], errors=[], samples=[], status=[], targets=[], collapsed=[])
     for i, layer in enumerate(target):
         first, second = random_layers[2 * i], random_layers[2 * i + 1]
         mask_lam, mask_mu = _checked_masks(masks[2 * i:2 * i + 2], first, second, i)
+        if all_paths is None and i > 0 and np.any(mask_lam & (first.coeffs < 0)):
+            paths[i] = 2
         if instances is None:
-            samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, ms[i])
+            samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, ms[i],
+                                                    paths[i])
         else:
             samples, targets = instances[i]
         sums = _kept_sums(layer, first.basis, mask_lam, mask_mu, samples, i)
@@ -255,7 +283,7 @@ def from_masks(random_layers, target, masks, statuses=None, eps_layer=None, subs
     kept = int(sum(mk.sum() for mk in out["masks"]))
     return PruneResult(m=ms, eps_layer=eps_layer or [None] * len(target), subset_sum_seconds=subset_sum_seconds,
                        problems=int(sum(t.size for t in out["targets"])), random_params=random_params,
-                       kept_params=kept, method=method, **out)
+                       kept_params=kept, method=method, paths=paths, **out)
 
 
 def _checked_masks(pair, first, second, i):
@@ -269,7 +297,7 @@ def _checked_masks(pair, first, second, i):
 
 
 def _kept_sums(layer, H, mask_lam, mask_mu, samples, i):
-    """s^±[a, b, k] = sum of the kept samples (2, n_in, n_out, K) of target layer i; the
+    """s^±[a, b, k] = sum of the kept samples (π, n_in, n_out, K) of target layer i; the
     lambda mask may keep only the diagonal orbitals of its own block."""
     n_in, n_out, K = layer.coeffs.shape
     m = samples.shape[-1]

@@ -1,10 +1,13 @@
 """Files of networks: the pruned network (``slt prune --save``) and the target network.
 
-Pruned-network file, format 2 (an ``.npz``; j = 1 .. 2l indexes the random layers, layer
-2i-1 = lambda, 2i = mu of target layer i, THEORY §3):
+Pruned-network file, format 3 (an ``.npz``; j = 1 .. 2l indexes the random layers, layer
+2i-1 = lambda, 2i = mu of target layer i, THEORY §3). Format 3 has the arrays and ``meta``
+of format 2; its masks come from the construction that solves only the positive path in
+layers i >= 2 (format 2 masks solved both paths everywhere; ``slt verify`` re-solves each
+file with its own construction):
 
 =============  ============================================================================
-``meta``       JSON: format 2, kind, specs (l + 1 field specs, DESIGN.md), channels
+``meta``       JSON: format 3, kind, specs (l + 1 field specs, DESIGN.md), channels
                n_0 .. n_l, eps, seed, m_1 .. m_l, method, optimal, target ("seed": drawn
                from the seed, or "file"), target_source, samples, certify, report (the
                verification report printed when it was saved)
@@ -35,7 +38,7 @@ from groups import check_real_array
 
 from .files import meta_array, read_meta, read_npz, save_npz
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 PRUNED_KIND = "slt-pruned-network"
 TARGET_KIND = "slt-target-network"
 
@@ -81,7 +84,7 @@ def pruned_file(specs, channels, target, random_layers, result, *, eps, seed, me
 
 
 def save_pruned(path, record: PrunedFile):
-    """Write ``record`` to ``path`` atomically (compressed ``.npz``, format 2)."""
+    """Write ``record`` to ``path`` atomically (compressed ``.npz``, format 3)."""
     meta = {"format": FORMAT_VERSION, "kind": PRUNED_KIND, "specs": record.specs, "channels": record.channels,
             "eps": record.eps, "seed": record.seed, "m": record.m, "method": record.method,
             "optimal": record.optimal, "target": "seed" if record.target_from_seed else "file",
@@ -156,11 +159,11 @@ def _int_list(value, name, fail, minimum=1):
 
 
 def _pruned_meta(meta: dict, fail) -> dict:
-    """The validated fields of a format 1 or 2 ``meta`` object."""
+    """The validated fields of a format 1, 2 or 3 ``meta`` object."""
     version = meta.get("format")
-    if version not in (1, FORMAT_VERSION):
-        fail(f"meta 'format' is {version!r}; this version of the toolkit reads formats 1 and {FORMAT_VERSION}")
-    if version == FORMAT_VERSION and meta.get("kind") != PRUNED_KIND:
+    if version not in (1, 2, FORMAT_VERSION):
+        fail(f"meta 'format' is {version!r}; this version of the toolkit reads formats 1 to {FORMAT_VERSION}")
+    if version >= 2 and meta.get("kind") != PRUNED_KIND:
         fail(f"meta 'kind' is {meta.get('kind')!r}, expected {PRUNED_KIND!r}")
     missing = [k for k in ("specs", "channels", "eps", "seed", "m", "report") if k not in meta]
     if missing:

@@ -8,12 +8,15 @@
    [-1, 1], hence a certified network bound for every target with ||W_i||_op <= 1.
 3. Parameters: random and kept (the lower bound of Theorem 2 lives in ``bounds``).
 
-Layer bound. The pruned layer pair is x -> S^+ relu(x) + S^- relu(-x) and the target is
-W x = W relu(x) - W relu(-x), so the error is [E^+ E^-] applied to (relu(x), relu(-x)),
+Layer bound. The first pruned layer pair is x -> S^+ relu(x) + S^- relu(-x) and the target
+is W x = W relu(x) - W relu(-x), so the error is [E^+ E^-] applied to (relu(x), relu(-x)),
 whose norm is ||x||. Each E^± = sum e^±_{abk} E_ba ⊗ b_k is entrywise dominated by
 |E^±| (disjoint orbital supports), so ||error|| <= || [|E^+| |E^-|] ||_op, computed
-EXACTLY by the orbit reduction of ``norms.perron_norm``. (THEORY's coarser form
-sqrt(2 n_in n_out) ||B|| max|e| is reported alongside.)
+EXACTLY by the orbit reduction of ``norms.perron_norm``. A pair i >= 2 reads u = relu(z)
+>= 0 and keeps the positive path only: its error is E^+ u, ||E^+ u|| <= || |E^+| ||_op ||u||
+(THEORY §3 "Layers i >= 2"). In general the bound is the Perron norm of the |E| of the paths
+solved (``PruneResult.paths``). (THEORY's coarser form sqrt(π_i n_in n_out) ||B|| max|e| is
+reported alongside.)
 
 Network bound. With w_i >= ||W_i||_op and layer bounds e_i, the pruned layer i is
 (w_i + e_i)-Lipschitz and ReLU is 1-Lipschitz, so for ||x|| <= 1
@@ -28,14 +31,15 @@ import numpy as np
 
 from groups import check_flag, check_generator, check_int, check_memory, check_real
 
-from .construction import PruneResult, split_input
+from .construction import PruneResult, layer_eps, split_input
 from .network import backward, forward, op_norm
 from .norms import basis_norm, perron_norm
 
 
 def layer_bound(basis, errors: np.ndarray) -> float:
-    """|| [|E^+| |E^-|] ||_op for errors of shape (2, n_in, n_out, K) (exact)."""
-    return perron_norm(basis, np.abs(np.concatenate([errors[0], errors[1]], axis=0)))
+    """|| [|E^+| |E^-|] ||_op for errors of shape (2, n_in, n_out, K), || |E^+| ||_op for
+    (1, n_in, n_out, K) (exact)."""
+    return perron_norm(basis, np.abs(np.concatenate(list(errors), axis=0)))
 
 
 def network_bound(layer_bounds, norms) -> float:
@@ -121,15 +125,33 @@ def honest_checks(result: PruneResult, rng, batch: int, elements: int) -> dict:
             "equivariance_worst_element": errs.elements.names[errs.worst]}
 
 
-def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budget: float = 2e9) -> dict:
+def optimised_prefix(rows: np.ndarray, cap: int) -> np.ndarray:
+    """Each row with its samples after the first ``cap`` nonzero ones zeroed: the samples the
+    exact solver optimises over (a row with more is ``capped``: optimum over this prefix).
+
+    >>> optimised_prefix(np.array([[0.5, 0.0, -0.2, 0.3]]), 2).tolist()
+    [[0.5, 0.0, -0.2, 0.0]]
+    """
+    return np.where(np.cumsum(rows != 0, axis=1) <= cap, rows, 0.0)
+
+
+def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budget: float = 2e9,
+                eps_layer=None) -> dict:
     """Level 2: sup-error of every instance and the certified bound for every target with
-    ||W_i||_op <= 1. Rows with at most ``exact_max`` nonzero samples get the exact
+    ||W_i||_op <= 1, for the pruning that optimises each instance over the samples the exact
+    solver uses: all its nonzero samples, or its first ``subsetsum.EXACT_MAX_N`` for a row with
+    more (status ``capped``). That is the --optimal pruning, literally; and an eps-mode run
+    (exact, or ktree/auto, whose misses fall back to the exact prefix search) reaches every
+    instance within eps'_i for every target if that instance's sup-error is <= eps'_i
+    (``certified_eps_mode``). Rows with at most ``exact_max`` nonzero samples get the exact
     sup-error, longer rows the rigorous refined bound ``subsetsum.sup_error_bound`` (groups
     of ``group`` samples). Skipped (with the reason) when the estimated number of subset
-    sums to enumerate exceeds ``budget``."""
-    from subsetsum import sup_error, sup_error_bound
+    sums to enumerate exceeds ``budget``. ``eps_layer``: the eps'_i to check (default: the
+    result's)."""
+    from subsetsum import EXACT_MAX_N, sup_error, sup_error_bound
 
-    rows = [s.reshape(-1, s.shape[-1]) for s in result.samples]
+    eps_layer = result.eps_layer if eps_layer is None else eps_layer
+    rows = [optimised_prefix(s.reshape(-1, s.shape[-1]), EXACT_MAX_N) for s in result.samples]
     nnz = np.concatenate([np.count_nonzero(r, axis=1) for r in rows])
     work = float(np.sum(np.where(nnz <= exact_max, 2.0 ** np.minimum(nnz, exact_max),
                                  np.ceil(nnz / group) * 2.0 ** group)))
@@ -138,8 +160,8 @@ def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budge
                 "certificate_note": f"skipped: {work:.2e} subset sums to enumerate exceed the budget {budget:.1e} "
                                     f"(pass --certify yes to compute it anyway)"}
     t0 = time.perf_counter()
-    layer_bounds, exact_rows, bound_rows = [], 0, 0
-    for r, s, L in zip(rows, result.samples, result.collapsed):
+    layer_bounds, exact_rows, bound_rows, within = [], 0, 0, True
+    for r, s, L, e in zip(rows, result.samples, result.collapsed, eps_layer):
         k = np.count_nonzero(r, axis=1)
         sup = np.empty(r.shape[0])
         small = k <= exact_max
@@ -149,13 +171,20 @@ def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budge
             sup[~small] = sup_error_bound(r[~small], max_nonzero=group, levels=int(np.ceil(k.max() / group)))
         exact_rows += int(small.sum())
         bound_rows += int((~small).sum())
+        within = within and e is not None and bool(np.all(sup <= e))
         layer_bounds.append(layer_bound(L.basis, sup.reshape(s.shape[:-1])))
     bound = network_bound(layer_bounds, np.ones(len(layer_bounds)))
+    capped = int(sum(np.sum(np.count_nonzero(s.reshape(-1, s.shape[-1]), axis=1) > EXACT_MAX_N)
+                     for s in result.samples))
     return {"certified_bound": bound, "certified_layer_bounds": layer_bounds,
             "certificate_rows_exact": exact_rows, "certificate_rows_upper_bound": bound_rows,
+            "certificate_rows_prefix": capped, "certificate_prefix_nonzero": EXACT_MAX_N,
+            "certified_eps_mode": within if all(e is not None for e in eps_layer) else None,
             "certificate_seconds": time.perf_counter() - t0,
-            "certificate_note": "for every target with ||W_i||_op <= 1 (all coefficients in [-1, 1]), the "
-                                "optimal-error pruning of this draw (slt prune --optimal) is within certified_bound"}
+            "certificate_note": (f"for every target with ||W_i||_op <= 1 (all coefficients in [-1, 1]), the optimal "
+                                 f"pruning of this draw (slt prune --optimal: each Subset-Sum instance optimised over "
+                                 f"its nonzero samples, the first {EXACT_MAX_N} for the {capped} rows with more) is "
+                                 f"within certified_bound")}
 
 
 def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, ascent_steps: int = 20,
@@ -167,7 +196,7 @@ def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, 
     norms = [op_norm(layer) for layer in target]
     coeff_err = max(float(np.abs(e).max()) for e in result.errors)
     bounds = [layer_bound(L.basis, e) for L, e in zip(target, result.errors)]
-    theorem_bounds = [float(np.sqrt(2 * L.n_in * L.n_out) * basis_norm(L.basis) * np.abs(e).max())
+    theorem_bounds = [float(np.sqrt(e.shape[0] * L.n_in * L.n_out) * basis_norm(L.basis) * np.abs(e).max())
                       for L, e in zip(target, result.errors)]
     report = {
         "eps": eps,
@@ -189,7 +218,8 @@ def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, 
                                     starts=ascent_starts))
     report.update(honest_checks(result, rng, honest_batch, equivariance_elements))
     if certify:
-        cert = certificate(result, budget=certificate_budget)
+        eps_l = layer_eps(eps, target, paths=result.paths) if eps is not None else None
+        cert = certificate(result, budget=certificate_budget, eps_layer=eps_l)
         report.update(cert)
         if eps is not None and cert.get("certified_bound") is not None:
             report["certified"] = bool(cert["certified_bound"] <= eps)

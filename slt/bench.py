@@ -10,7 +10,7 @@ import importlib
 import json
 import sys
 
-BENCHMARKS = ["basis", "subsetsum", "prune", "io"]
+BENCHMARKS = ["basis", "subsetsum", "prune", "io", "calibrate"]
 
 
 def _register(sub) -> None:

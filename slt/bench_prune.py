@@ -50,7 +50,7 @@ def _measure(args, bar) -> dict:
         ms, m_source = [args.m] * args.layers, "user"
     else:
         width = network_width(layer_info(bases, channels), args.eps, 0.01)
-        ms, m_source = [r["m"] for r in width["layers"]], f"bound, {width['C_source']} C = {width['C']:.4g}"
+        ms, m_source = [r["m"] for r in width["layers"]], f"bound, {width['label']} {width['form']} requirement"
     bar.update()
     bar.set_postfix_str("random network")
     random_layers = overparameterize(target, ms, net_rng)

@@ -1,218 +1,270 @@
-"""``slt calibrate``: measure the random Subset-Sum constant C (THEORY §3, §5 level 3).
+"""``slt calibrate``: measure the random Subset-Sum requirement m(eps, delta) (THEORY §3, §5 level 3).
 
-The requirement m >= C ln(2/eps'') has a universal but unknown C. This command measures,
-for a grid of eps'', the smallest m with P(sup-error > eps'') <= eps'' on Pensia's
-distribution D = ½δ0 + ½Law(UV), where sup-error is the exact sup over z in [-1, 1] of
-the best subset-sum error (`subsetsum.sup_error`; `subsetsum.sup_error_bound`, a rigorous
-upper bound, when a prefix has more nonzero samples than the exact routine accepts).
+The construction's Subset-Sum samples all follow Pensia's D = ½δ0 + ½Law(UV) (both paths,
+every layer), so D is the one distribution calibrated. Two axes of seeded Monte-Carlo:
 
-Design. Trial t draws one sequence of M_MAX samples; sup-error is nonincreasing when
-samples are appended, so m*_t(eps'') = the shortest prefix with sup-error <= eps'' gives
-coupled, monotone failure counts F(m) = #{t : m*_t > m}. For each eps'' the reported m is
-the smallest with a one-sided Clopper-Pearson upper bound on P(fail) <= eps'', at level
-1 - alpha/K for K grid points (Bonferroni: all points hold simultaneously with confidence
-1 - alpha; choosing the smallest passing m keeps the guarantee because F is monotone).
-Then m = C ln(2/eps'') + c0 is fitted (least squares), c0 is raised so that the line
-covers every measured point, and the smallest pure-form C (C ln(2/eps'') >= m) is kept.
-Trials are split in fixed chunks seeded by (seed, chunk index): results do not depend on
-the number of processes. Progress goes to stderr.
+* precision: eps'' on a grid (default 1e-1 .. 1e-8) at a fixed delta'' (0.1);
+* confidence: delta'' on a grid (default 1e-1 .. 3e-6) at a fixed eps'' (1e-2), 3 10^6 trials.
+
+Per trial, ``subsetsum.layered_prefixes`` (precision) or ``subsetsum.certified_prefixes``
+(confidence) gives a rigorous upper bound m^ of the shortest prefix of one draw whose
+sup-error is <= eps''; ``bounds`` turns them into points (the smallest m with a one-sided
+Clopper-Pearson bound P(m^ > m) <= delta'', all points simultaneously by Bonferroni) and
+fits m = a log2(1/eps) + b ln(1/delta) + c (and the paper's one-constant form), raised to
+cover every point. Trials run in seeded chunks (results do not depend on --jobs), each
+chunk saved atomically to the cache directory as it arrives: a killed run resumes.
 """
 from __future__ import annotations
 
 import datetime
+import hashlib
+import inspect
 import json
 import math
+import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
 
-from bounds import DATA_PATH, bonferroni_alpha, check_sorted_grid, fit_constants, smallest_m
+from bounds import CALIBRATION_PATH, bonferroni_alpha, calibration_record, check_grid, trials_needed
 
 from .progress import progress_bar
 
-FULL_GRID = [0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001]
-QUICK_GRID = [0.2, 0.1, 0.05, 0.02]
-MAX_NONZERO = 64             # a trial still above eps'' with this many nonzero samples counts as a failure
+FULL = {"eps_grid": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8], "delta": 0.1, "precision_trials": 400,
+        "delta_grid": [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6], "eps": 1e-2,
+        "confidence_trials": 3_000_000, "chunk": 10_000}
+QUICK = {"eps_grid": [1e-1, 1e-2, 1e-3], "delta": 0.2, "precision_trials": 60,
+         "delta_grid": [1e-1, 3e-2, 1e-2], "eps": 1e-2, "confidence_trials": 3000, "chunk": 1000}
+#: samples per trial (precision / confidence axis), trials per precision chunk
+M_PRECISION, M_CONFIDENCE, PRECISION_CHUNK = 240, 160, 10
+#: the walks' settings: exact core of the confidence walk, the m^ above which a trial is walked
+#: again with a core of FULL_CORE, and above which also with the layered walk; exact part, window
+#: budget, step of the precision walk
+CORE, RECHECK_ABOVE, FULL_CORE, LAYERED_ABOVE, EXACT_MAX, BUDGET, STEP = 14, 55, 20, 85, 20, 1 << 21, 2
+DEFAULT_OUT = "calibration.json"
+#: float64 arrays of a chunk's shape a confidence walk holds at once (samples, compacted values,
+#: order, cumulative sums, extension, masks): the memory estimate checked before a run
+WORK_ARRAYS = 8
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("calibrate", help="measure the Subset-Sum constant C (Monte-Carlo on Pensia's D); "
-                                                "writes bounds/data/calibrated_C.json",
+    p = subparsers.add_parser("calibrate", help="measure the random Subset-Sum requirement m(eps, delta) on "
+                                                "Pensia's D (writes --out; --install replaces the shipped one)",
                               description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true",
-                   help=f"small run for tests (grid {QUICK_GRID}, 1000 trials; seconds)")
-    p.add_argument("--grid", type=float, nargs="+", metavar="EPS",
-                   help=f"eps'' values (default {FULL_GRID})")
-    p.add_argument("--trials", type=int, metavar="T",
-                   help="trials (one draw of M_MAX samples each, shared by all eps''; "
-                        "default 30 / min(grid), 1000 with --quick)")
-    p.add_argument("--m-max", type=int, default=200, metavar="M", help="samples drawn per trial (default 200)")
-    p.add_argument("--confidence", type=float, default=0.95,
-                   help="simultaneous confidence over the grid (default 0.95)")
+    p.add_argument("--quick", action="store_true", help="CI-sized run (seconds): small grids, few trials")
+    p.add_argument("--eps-grid", type=float, nargs="+", metavar="EPS",
+                   help=f"precision axis: eps'' values (default {FULL['eps_grid']})")
+    p.add_argument("--delta", type=float, help=f"precision axis: the fixed delta'' (default {FULL['delta']})")
+    p.add_argument("--precision-trials", type=int, metavar="T",
+                   help=f"precision axis trials (default {FULL['precision_trials']})")
+    p.add_argument("--delta-grid", type=float, nargs="+", metavar="DELTA",
+                   help=f"confidence axis: delta'' values (default {FULL['delta_grid']})")
+    p.add_argument("--eps", type=float, help=f"confidence axis: the fixed eps'' (default {FULL['eps']})")
+    p.add_argument("--confidence-trials", type=int, metavar="T",
+                   help=f"confidence axis trials (default {FULL['confidence_trials']:,})")
+    p.add_argument("--level", type=float, default=0.95,
+                   help="simultaneous confidence of all points (default 0.95)")
     p.add_argument("--seed", type=int, default=20240607, help="random seed (default 20240607)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2; results do not depend on it)")
-    p.add_argument("--chunk", type=int, default=500, help="trials per seeded chunk (default 500)")
-    p.add_argument("--exact-max", type=int, metavar="J",
-                   help="exact sup-error up to J nonzero samples (default 20; 16 with --quick)")
-    p.add_argument("--bound-nonzero", type=int, metavar="J",
-                   help="above --exact-max: rigorous bound from the J largest samples (default 20; 16 with --quick)")
-    p.add_argument("--out", metavar="PATH", help=f"output JSON (default {DATA_PATH})")
-    p.add_argument("--raw", metavar="PATH", help="also save the per-trial m* array (.npz) to recompute statistics")
+    p.add_argument("--chunk", type=int, metavar="N",
+                   help=f"confidence-axis trials per seeded chunk (default {FULL['chunk']:,}; "
+                        f"precision chunks hold {PRECISION_CHUNK} trials)")
+    p.add_argument("--out", metavar="PATH", default=DEFAULT_OUT,
+                   help=f"output JSON (default ./{DEFAULT_OUT}, in the working directory)")
+    p.add_argument("--cache", metavar="DIR", help="chunk cache directory (default: OUT.cache next to --out)")
+    p.add_argument("--install", action="store_true",
+                   help=f"also replace the shipped calibration {CALIBRATION_PATH} (used by slt width and prune)")
     p.set_defaults(func=run)
 
 
-def _chunk(task):
-    """m* of one seeded chunk of trials (``subsetsum.first_prefixes``)."""
-    seed, index, size, m_max, grid, exact_max, bound_nonzero = task
-    from subsetsum import SAMPLERS, first_prefixes
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
-    samples = np.asarray(SAMPLERS["pensia"](rng, (size, m_max)), dtype=np.float64)
-    return index, first_prefixes(samples, grid, exact_max=exact_max, bound_nonzero=bound_nonzero,
-                                 max_nonzero=MAX_NONZERO)
+def chunk_executor(jobs: int, chunks: int) -> Executor:
+    """THE executor the trial chunks are submitted to: a process pool of at most ``jobs``
+    workers and never more than there are chunks (the one place to plug another executor in)."""
+    return ProcessPoolExecutor(max_workers=max(1, min(jobs, chunks)))
 
 
-def _run_chunks(tasks, jobs: int, bar) -> dict:
-    """{chunk index: m*} of every task, in ``jobs`` processes; the bar counts trials."""
-    results = {}
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+def run_chunk(task: dict) -> np.ndarray:
+    """m^ (trials, grid) of one seeded chunk: draws from D, then the axis' walk (subsetsum)."""
+    from subsetsum import SAMPLERS, certified_prefixes, layered_prefixes
+    rng = np.random.default_rng(np.random.SeedSequence(task["seed"], spawn_key=(task["axis_code"], task["index"])))
+    samples = SAMPLERS["pensia"](rng, (task["size"], task["m_max"]))
+    if task["axis"] == "precision":
+        return layered_prefixes(samples, task["grid"], exact_max=EXACT_MAX, budget=BUDGET, step=STEP)
+    return certified_prefixes(samples, task["grid"], core=CORE, recheck_above=RECHECK_ABOVE, full_core=FULL_CORE,
+                              layered_above=LAYERED_ABOVE)
+
+
+def code_fingerprint() -> str:
+    """Hash of the code a chunk runs (the walks, covering certificates, sums, sampler): a
+    cached chunk is reused only if it was computed by the same code."""
+    from subsetsum import SAMPLERS, certified_prefixes, compact_nonzero, sup_error
+    modules = {inspect.getmodule(f) for f in (certified_prefixes, sup_error, compact_nonzero, SAMPLERS["pensia"])}
+    modules.add(sys.modules["subsetsum.cover"])
+    modules.add(sys.modules["subsetsum.sums"])
+    text = "".join(inspect.getsource(m) for m in sorted(modules, key=lambda m: m.__name__))
+    text += inspect.getsource(run_chunk) + repr((CORE, RECHECK_ABOVE, FULL_CORE, LAYERED_ABOVE, EXACT_MAX, BUDGET,
+                                                 STEP))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def plan_tasks(axis: str, grid: list, trials: int, chunk: int, m_max: int, seed: int, fingerprint: str) -> list:
+    """The seeded chunks of one axis, each with its cache key."""
+    code = {"precision": 0, "confidence": 1}[axis]
+    tasks = []
+    for index in range(math.ceil(trials / chunk)):
+        size = min(chunk, trials - index * chunk)
+        key = json.dumps([axis, grid, m_max, seed, chunk, index, size, fingerprint])
+        tasks.append({"axis": axis, "axis_code": code, "grid": grid, "index": index, "size": size, "m_max": m_max,
+                      "seed": seed, "file": f"{axis}-{index:05d}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npy"})
+    return tasks
+
+
+def _save_chunk(cache: Path, task: dict, m_hat: np.ndarray) -> None:
+    from constructions import atomic_write
+    atomic_write(cache / task["file"], lambda fh: np.save(fh, m_hat, allow_pickle=False))
+
+
+def _load_chunk(cache: Path, task: dict):
+    path = cache / task["file"]
     try:
-        for index, m_star in (pool.map(_chunk, tasks) if pool else map(_chunk, tasks)):
-            results[index] = m_star
-            bar.update(len(m_star))
-    finally:
-        if pool is not None:
-            pool.shutdown()
+        m_hat = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    ok = m_hat.shape == (task["size"], len(task["grid"])) and not np.isnan(m_hat).any()
+    return m_hat if ok else None
+
+
+def run_tasks(tasks: list, cache: Path, jobs: int, progress: bool) -> dict:
+    """{task file: m^} for every task: cached chunks are read, the others computed on
+    :func:`chunk_executor` and saved as they arrive (an interrupted run keeps them)."""
+    results = {t["file"]: _load_chunk(cache, t) for t in tasks}
+    todo = [t for t in tasks if results[t["file"]] is None]
+    with progress_bar(sum(t["size"] for t in tasks), "calibrate", unit="trial", enabled=progress) as bar:
+        bar.update(sum(t["size"] for t in tasks) - sum(t["size"] for t in todo))
+        if not todo:
+            return results
+        pool = chunk_executor(jobs, len(todo))
+        try:
+            pending = {pool.submit(run_chunk, t): t for t in todo}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    task = pending.pop(future)
+                    results[task["file"]] = future.result()
+                    _save_chunk(cache, task, results[task["file"]])
+                    bar.update(task["size"])
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     return results
 
 
-def _quantile(column: np.ndarray, q: float):
-    """Empirical quantile of m* (an observed value, no interpolation); None if it is 'never reached'."""
-    value = float(np.quantile(column, q, method="higher"))
-    return value if math.isfinite(value) else None
-
-
-def calibrate(grid, trials: int, m_max: int, confidence: float, seed: int, jobs: int, chunk: int,
-              exact_max: int = 20, bound_nonzero: int = 20, progress: bool = False, raw: str | None = None) -> dict:
-    """Run the Monte-Carlo and return the calibration record (see module docstring)."""
-    grid = check_sorted_grid(grid)
-    if len(grid) < 2:
-        raise ValueError(f"--grid needs at least 2 eps'' values to fit C and c0, got {grid}")
-    for name, v, lo in (("--trials", trials, 1), ("--m-max", m_max, 2), ("--jobs", jobs, 1), ("--chunk", chunk, 1),
-                        ("--exact-max", exact_max, 1), ("--bound-nonzero", bound_nonzero, 1)):
-        if v < lo:
-            raise ValueError(f"{name} must be >= {lo}, got {v}")
-    alpha = bonferroni_alpha(confidence, len(grid))
-    needed = math.ceil(math.log(1 / alpha) / min(grid))
-    if trials < needed:
-        raise ValueError(f"--trials {trials} is too few: even with no failure the Clopper-Pearson bound "
-                         f"reaches eps'' = {min(grid)} only from {needed} trials")
-    if exact_max > 24 or bound_nonzero > 24:
-        raise ValueError(f"--exact-max {exact_max} / --bound-nonzero {bound_nonzero}: at most 24 "
-                         f"(2^24 subset sums per row already take seconds)")
-    tasks = [(seed, i, min(chunk, trials - i * chunk), m_max, grid, exact_max, bound_nonzero)
-             for i in range(math.ceil(trials / chunk))]
-    start = time.time()
-    with progress_bar(trials, "calibrate", unit="trial", enabled=progress) as bar:
-        results = _run_chunks(tasks, jobs, bar)
-    m_star = np.concatenate([results[i] for i in range(len(tasks))])
-    if raw:
-        np.savez_compressed(raw, m_star=m_star, grid=np.asarray(grid), seed=seed, m_max=m_max)
-    points, unreached = [], []
-    for g, p in enumerate(grid):
-        best = smallest_m(m_star[:, g], p, alpha)
-        column = m_star[:, g]
-        if best["m"] is None:
-            unreached.append({"eps_pp": p, "never_reached": int(np.sum(np.isinf(column))),
-                              "note": f"no m <= {m_max} passes: too many trials never reach eps'' "
-                                      f"(increase --m-max or --trials)"})
-            continue
-        points.append({"eps_pp": p, "ln_2_over_eps_pp": math.log(2 / p), "m": best["m"],
-                       "failures_at_m": best["failures"], "upper_bound_at_m": best["upper"],
-                       "failures_at_m_minus_1": int(np.sum(column > best["m"] - 1)),
-                       "median_m_star": _quantile(column, 0.5),
-                       "quantile_99_m_star": _quantile(column, 0.99),
-                       "never_reached": int(np.sum(np.isinf(column)))})
-    if len(points) < 2:
-        raise ValueError(f"only {len(points)} eps'' value(s) reached with {trials} trials and m_max {m_max}: "
-                         f"cannot fit C and c0 (increase --m-max or --trials)")
-    fit = fit_constants([q["eps_pp"] for q in points], [q["m"] for q in points])
-    return {"grid": grid, "alpha": alpha, "points": points, "unreached": unreached, "fit": fit,
-            "runtime_seconds": round(time.time() - start, 1)}
-
-
-def record(args, grid, trials, exact_max, bound_nonzero, result) -> dict:
-    import numpy
-    import scipy
-    fit, points = result["fit"], result["points"]
-    K = len(grid)
-    command = (f"slt calibrate --grid {' '.join(f'{g:g}' for g in grid)} --trials {trials} "
-               f"--m-max {args.m_max} --confidence {args.confidence:g} --seed {args.seed} --chunk {args.chunk} "
-               f"--exact-max {exact_max} --bound-nonzero {bound_nonzero}")
-    return {
-        "C": fit["C"], "c0": fit["c0_cover"],
-        "model": "m = ceil(C ln(2/eps'') + c0)",
-        "label": "calibrated (empirical, not proven)",
-        "used_by_default": "C = least-squares slope; c0 = least-squares intercept raised by the largest "
-                           "positive residual, so that C ln(2/eps'') + c0 >= the measured m at every point",
-        "fit_least_squares": {"C": fit["C"], "c0": fit["c0"], "residuals": fit["residuals"]},
-        "C_pure": fit["C_pure"],
-        "C_pure_note": "smallest C with C ln(2/eps'') >= measured m at every point (pure form, c0 = 0)",
-        "points": points,
-        "eps_pp_range": [min(q["eps_pp"] for q in points), max(q["eps_pp"] for q in points)],
-        "unreached": result["unreached"],
-        "trials": trials, "seed": args.seed, "chunk": args.chunk, "m_max": args.m_max,
-        "exact_max_nonzero": exact_max, "bound_max_nonzero": bound_nonzero, "max_nonzero": MAX_NONZERO,
-        "confidence_level": args.confidence, "alpha_per_point": result["alpha"],
-        "confidence": (f"Simultaneously for the {K} values of eps'' (Bonferroni), with confidence >= "
-                       f"{args.confidence:g}: at the listed m, P(sup-error of m samples from D > eps'') <= eps'' "
-                       f"(one-sided Clopper-Pearson upper bound at level 1 - {result['alpha']:.3g} per point, "
-                       f"from {trials} seeded trials). Choosing the smallest passing m keeps this guarantee "
-                       f"because the failure counts are coupled (prefixes of one draw) and monotone in m. The fit "
-                       f"(C, c0) summarises these points; outside eps'' in [{points[-1]['eps_pp']:g}, {points[0]['eps_pp']:g}] it is an "
-                       f"extrapolation of the theorem's form m = C ln(2/eps''), not a measurement."),
-        "method": ("Monte-Carlo on Pensia's D = 1/2 delta_0 + 1/2 Law(UV) (subsetsum.SAMPLERS['pensia']); per "
-                   "trial, one draw of m_max samples evaluated at increasing prefixes; sup-error = exact sup over "
-                   f"z in [-1, 1] of the best subset-sum error (subsetsum.sup_error) up to {exact_max} "
-                   f"nonzero samples; above it, every 2nd nonzero sample, the smaller of the exact sup-errors of two "
-                   f"subsets of {bound_nonzero} samples (subsetsum.sup_error_bound: the largest magnitudes; and a "
-                   "sign-balanced subset) -- a rigorous upper bound, so m* can only be overestimated (conservative); "
-                   f"a trial not reaching eps'' within {MAX_NONZERO} nonzero samples or m_max samples counts as a "
-                   "failure; least-squares fit of m against ln(2/eps'')"),
-        "command": command,
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "runtime_seconds": result["runtime_seconds"],
-        "jobs": args.jobs,
-        "versions": {"python": sys.version.split()[0], "numpy": numpy.__version__, "scipy": scipy.__version__},
-        "quick": bool(args.quick),
-    }
+def settings(args) -> dict:
+    """The run's settings: --quick or full defaults, overridden by flags (0 is never a default)."""
+    base = dict(QUICK if args.quick else FULL)
+    for key in ("eps_grid", "delta", "precision_trials", "delta_grid", "eps", "confidence_trials", "chunk"):
+        value = getattr(args, key)
+        if value is not None:
+            base[key] = value
+    base["eps_grid"] = check_grid(base["eps_grid"], "--eps-grid")
+    base["delta_grid"] = check_grid(base["delta_grid"], "--delta-grid")
+    check_grid([base["delta"]], "--delta")
+    check_grid([base["eps"]], "--eps")
+    for flag, key in (("--precision-trials", "precision_trials"), ("--confidence-trials", "confidence_trials"),
+                      ("--chunk", "chunk")):
+        if isinstance(base[key], bool) or base[key] < 1:
+            raise ValueError(f"{flag} must be an integer >= 1, got {base[key]}")
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be an integer >= 1, got {args.jobs}")
+    need = base["chunk"] * M_CONFIDENCE * 8 * WORK_ARRAYS * min(args.jobs, 2)
+    free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    if need > free:
+        raise ValueError(f"--chunk {base['chunk']}: a chunk needs about {need / 2**30:.1f} GB ({M_CONFIDENCE} samples "
+                         f"per trial, {WORK_ARRAYS} working arrays, {min(args.jobs, 2)} at a time) and "
+                         f"{free / 2**30:.1f} GB are free; use a smaller --chunk")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
+    alpha = bonferroni_alpha(args.level, len(base["eps_grid"]) + len(base["delta_grid"]))
+    for flag, trials, delta in (("--precision-trials", base["precision_trials"], base["delta"]),
+                                ("--confidence-trials", base["confidence_trials"], min(base["delta_grid"]))):
+        need = trials_needed(delta, alpha)
+        if trials < need:
+            raise ValueError(f"{flag} {trials} is too few: even with no failure the Clopper-Pearson bound reaches "
+                             f"delta'' = {delta:g} only from {need} trials (simultaneous level {args.level:g})")
+    base["alpha"] = alpha
+    return base
 
 
 def run(args) -> int:
-    grid = args.grid or (QUICK_GRID if args.quick else FULL_GRID)
-    grid = check_sorted_grid(grid)
-    trials = args.trials or (1000 if args.quick else math.ceil(30 / min(grid)))
-    exact_max = args.exact_max or (16 if args.quick else 20)
-    bound_nonzero = args.bound_nonzero or (16 if args.quick else 20)
-    out = Path(args.out) if args.out else DATA_PATH
-    print(f"calibrate: eps'' grid {grid}, {trials} trials, m_max {args.m_max}, "
-          f"{args.jobs} process(es), seed {args.seed}", file=sys.stderr)
-    result = calibrate(grid, trials, args.m_max, args.confidence, args.seed, args.jobs, args.chunk,
-                       exact_max, bound_nonzero, progress=True, raw=args.raw)
-    data = record(args, grid, trials, exact_max, bound_nonzero, result)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=2) + "\n")
-    print(f"{'eps_pp':>8}  {'m':>4}  {'failures':>8}  {'CP upper':>9}  {'median m*':>9}")
-    for q in data["points"]:
-        print(f"{q['eps_pp']:>8g}  {q['m']:>4}  {q['failures_at_m']:>8}  {q['upper_bound_at_m']:>9.3g}  "
-              f"{q['median_m_star']!s:>9}")
-    for u in data["unreached"]:
-        print(f"{u['eps_pp']:>8g}  not reached ({u['never_reached']} trials never reach it): {u['note']}")
-    ls = data["fit_least_squares"]
-    print(f"fit (least squares): m = {ls['C']:.4f} ln(2/eps'') + {ls['c0']:.4f}; used: C = {data['C']:.4f}, "
-          f"c0 = {data['c0']:.4f} (covers every point); pure form C = {data['C_pure']:.4f}  [calibrated]")
-    print(data["confidence"])
-    print(f"wrote {out}  ({data['runtime_seconds']} s)")
+    if args.quick and args.install:
+        raise ValueError("--install with --quick would ship a CI-sized calibration: run the full one to install")
+    conf = settings(args)
+    from constructions import check_writable
+    out = check_writable(args.out, "--out")
+    cache = Path(args.cache) if args.cache else out.with_name(out.name + ".cache")
+    if cache.exists() and not cache.is_dir():
+        raise ValueError(f"--cache {str(cache)!r} exists and is not a directory")
+    if args.install:
+        check_writable(CALIBRATION_PATH, "--install target")
+    cache.mkdir(parents=True, exist_ok=True)
+    fp = code_fingerprint()
+    precision = plan_tasks("precision", conf["eps_grid"], conf["precision_trials"], PRECISION_CHUNK,
+                           M_PRECISION, args.seed, fp)
+    confidence = plan_tasks("confidence", [conf["eps"]], conf["confidence_trials"], conf["chunk"],
+                            M_CONFIDENCE, args.seed, fp)
+    print(f"calibrate: precision axis eps'' {conf['eps_grid']} at delta'' {conf['delta']:g}, "
+          f"{conf['precision_trials']} trials; confidence axis delta'' {conf['delta_grid']} at eps'' {conf['eps']:g}, "
+          f"{conf['confidence_trials']} trials; {args.jobs} process(es), seed {args.seed}, cache {cache}",
+          file=sys.stderr)
+    start = time.time()
+    results = run_tasks(precision + confidence, cache, args.jobs, progress=True)
+    m_prec = np.concatenate([results[t["file"]] for t in precision])
+    m_conf = np.concatenate([results[t["file"]] for t in confidence])[:, 0]
+    data = calibration_record(m_prec, conf["eps_grid"], conf["delta"], m_conf, conf["eps"], conf["delta_grid"],
+                              args.level)
+    data.update(provenance(args, conf, time.time() - start))
+    write_json(out, data)
+    if args.install:
+        write_json(CALIBRATION_PATH, data)
+    print_summary(data, out, CALIBRATION_PATH if args.install else None)
     return 0
+
+
+def provenance(args, conf: dict, seconds: float) -> dict:
+    import scipy
+    command = (f"slt calibrate --eps-grid {' '.join(f'{g:g}' for g in conf['eps_grid'])} --delta {conf['delta']:g} "
+               f"--precision-trials {conf['precision_trials']} --delta-grid "
+               f"{' '.join(f'{g:g}' for g in conf['delta_grid'])} --eps {conf['eps']:g} "
+               f"--confidence-trials {conf['confidence_trials']} --chunk {conf['chunk']} --level {args.level:g} "
+               f"--seed {args.seed}")
+    return {"command": command, "seed": args.seed, "quick": bool(args.quick), "jobs": args.jobs,
+            "samples_per_trial": {"precision": M_PRECISION, "confidence": M_CONFIDENCE},
+            "walks": {"precision": f"subsetsum.layered_prefixes(exact_max={EXACT_MAX}, budget={BUDGET}, step={STEP})",
+                      "confidence": f"subsetsum.certified_prefixes(core={CORE}, recheck_above={RECHECK_ABOVE}, "
+                                    f"full_core={FULL_CORE}, layered_above={LAYERED_ABOVE})"},
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "runtime_seconds": round(seconds, 1), "load_average": [round(v, 2) for v in os.getloadavg()],
+            "versions": {"python": sys.version.split()[0], "numpy": np.__version__, "scipy": scipy.__version__}}
+
+
+def write_json(path, data: dict) -> None:
+    from constructions import atomic_write
+    atomic_write(path, lambda fh: fh.write((json.dumps(data, indent=2) + "\n").encode()))
+
+
+def print_summary(data: dict, out: Path, installed) -> None:
+    print(f"{'axis':<11} {'eps':>8} {'delta':>8} {'m':>5} {'failures':>9} {'CP upper':>9} {'trials':>8}")
+    for q in data["points"]:
+        m = "-" if q["m"] is None else q["m"]
+        upper = "-" if q["upper_bound_at_m"] is None else f"{q['upper_bound_at_m']:.3g}"
+        print(f"{q['axis']:<11} {q['eps']:>8g} {q['delta']:>8g} {m:>5} {q['failures_at_m'] or 0:>9} {upper:>9} "
+              f"{q['trials']:>8}")
+    sep, one = data["separable"], data["one_constant"]
+    print(f"separable: m = {sep['a']:.4f} log2(1/eps) + {sep['b']:.4f} ln(1/delta) + {sep['c']:.4f}  "
+          f"(covers every point; eps in [{sep['eps_range'][0]:g}, {sep['eps_range'][1]:g}], delta in "
+          f"[{sep['delta_range'][0]:g}, {sep['delta_range'][1]:g}])  [calibrated]")
+    print(f"one constant (the paper's form): m = {one['C']:.4f} ln(2/min(eps, delta)) + {one['c0']:.4f}  [calibrated]")
+    print(data["confidence"])
+    print(f"wrote {out}" + (f" and installed {installed}" if installed else "") + f"  ({data['runtime_seconds']} s)")

@@ -91,9 +91,14 @@ def choose_m(args, info):
             if v < 1:
                 raise ValueError(f"--m must be >= 1, got {v}")
         return ms, "user (--m)"
-    width = bounds.network_width(info, args.eps, args.delta, C=args.C)
-    src = f"Theorem 1 with delta = {args.delta} and {width['C_source']} C = {width['C']:.4g}" + \
-          (f", c0 = {width['c0']:.4g}" if width["c0"] else "")
+    width = bounds.network_width(info, args.eps, args.delta, C=args.C, floors=False)
+    if width["form"] == "separable":
+        sep = width["separable"]
+        src = (f"Theorem 1 with delta = {args.delta} and the {width['label']} separable requirement a = "
+               f"{sep['a']:.4g}, b = {sep['b']:.4g}, c = {sep['c']:.4g}")
+    else:
+        src = f"Theorem 1 with delta = {args.delta} and {width['C_source']} C = {width['C']:.4g}" + \
+              (f", c0 = {width['c0']:.4g}" if width["c0"] else "")
     return [r["m"] for r in width["layers"]], src
 
 
@@ -162,7 +167,8 @@ def run_prune(args) -> int:
     if args.target is not None:
         target, target_source = load_target(args.target, bases, channels, specs), f"file {args.target}"
     else:
-        target, target_source = random_network(bases, channels, target_rng), "random, rescaled to ||W_i||_op = 1"
+        target = random_network(bases, channels, target_rng)
+        target_source = "random (Uniform[-1, 1]; layers with ||W_i||_op > 1 rescaled to 1, smaller norms kept)"
     info = layer_info(bases, channels)
     ms, m_source = choose_m(args, info)
     check_verify_memory(bases, channels, ms, args.samples)
@@ -173,6 +179,7 @@ def run_prune(args) -> int:
                        progress=advance_to(bar), executor=executor)
     rep = report_for(result, target, info, args.eps, check_rng, args.samples, args.certify)
     rep.update({"eps": args.eps, "seed": args.seed, "m": ms, "m_source": m_source, "target_source": target_source,
+                "optimal": bool(args.optimal),
                 "channels": channels, "specs": specs, "seconds": time.perf_counter() - t0})
     if args.save is not None:
         save(args, specs, channels, target, random_layers, result, rep)
@@ -203,7 +210,10 @@ def print_report(rep: dict, as_json: bool) -> None:
           f"m = {rep['m']} ({rep.get('m_source', 'from file')})")
     print(f"Subset-Sum: {rep['subset_sum_problems']} problems in {rep['subset_sum_seconds']:.3f} s "
           f"({rep['method']}), status {rep['subset_sum_status']}")
-    print("Level 1 - this target, this draw")
+    pruning = ("the --optimal masks (each instance at its optimum)" if rep.get("optimal") else
+               f"the eps-mode masks of --method {rep['method']} (each instance within eps'_i, not optimal)"
+               if "optimal" in rep else f"the {rep['method']}")
+    print(f"Level 1 - this target, this draw: {pruning}")
     print(f"  max coefficient error        {rep['coefficient_error_max']:.3e}   (measured)")
     print(f"  layer error bounds           {', '.join(f'{v:.3e}' for v in rep['layer_error_bounds'])}"
           f"   (analytic, exact norm of the error envelope)")
@@ -224,8 +234,14 @@ def print_report(rep: dict, as_json: bool) -> None:
         print(f"  certified bound              {rep['certified_bound']:.3e}   certified (<= eps): "
               f"{yes(rep.get('certified'))}  (proven; exact sup-errors for {rep.get('certificate_rows_exact')} "
               f"Subset-Sum instances, rigorous refined upper bounds for {rep.get('certificate_rows_upper_bound')})")
-        print("                               the optimal-error pruning of this draw (--optimal) is within this "
-              "bound for EVERY target with ||W_i|| <= 1")
+        print(f"                               covers the --optimal pruning of this draw (each instance optimised "
+              f"over its nonzero samples, the first {rep.get('certificate_prefix_nonzero')} for the "
+              f"{rep.get('certificate_rows_prefix')} rows with more) for EVERY target with ||W_i|| <= 1")
+        if rep.get("certified_eps_mode") is not None:
+            print(f"                               eps-mode pruning for EVERY target (the solver run again per target; "
+                  f"the saved masks are for this one): every instance within eps'_i, network error <= eps: "
+                  f"{yes(rep['certified_eps_mode'])} (all sup-errors <= eps'_i; exact, and ktree/auto through "
+                  f"their exact fallback, find such a subset)")
     print("Level 3 - parameters")
     print(f"  random {rep['random_params']:,}   kept {rep['kept_params']:,}   lower bound (Theorem 2, proven) "
           f"{rep['lower_bound_params']:,}   tightness ratio random/lower "

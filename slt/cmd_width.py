@@ -4,10 +4,14 @@
     slt width --family steerable --group D4 --kernel 5 --channels 3 16 16 --eps 0.01 --C 3 --latex
     slt width --family perm --n 10 --orders 2 2 1 --channels 1 8 1 --solve-eps --width 2000 --json
 
-Prints per target layer n_in, n_out, |B|, ||B||, eps'', m (samples per input field), the
-intermediate width ñ = n_in m, the random parameters, the Theorem 2 lower bound and the
-tightness ratio; the totals; and the formula (SymPy pretty print, or LaTeX). Every number
-carries its label: "proven given C" (--C), "calibrated" (shipped constant) or "proven".
+Prints per target layer n_in, n_out, |B|, ||B||, the sign paths solved (2 in layer 1, 1
+after), the per-instance precision eps'_i and failure probability delta''_i, the proven
+floor m_floor, m (samples per input field) in the separable form and in the paper's
+one-constant form, the intermediate width ñ = n_in m, the random parameters, the Theorem 2
+lower bound and the tightness ratio; the totals of both forms; and the formula (SymPy
+pretty print, or LaTeX). Every number carries its label: "proven given C" (--C), "proven
+given a, b, c" (--abc), "calibrated" (shipped fit, inside its measured ranges),
+"extrapolated" (shipped fit, outside them) or "proven".
 """
 from __future__ import annotations
 
@@ -32,7 +36,11 @@ def add_parser(subparsers) -> None:
     p.add_argument("--C", type=float, dest="C", metavar="C",
                    help="the Subset-Sum constant C (numbers are then 'proven given C'); "
                         "default: the calibrated value shipped with the package ('calibrated')")
-    p.add_argument("--c0", type=float, metavar="C0", help="additive constant with --C: m = C ln(2/eps'') + c0 (default 0)")
+    p.add_argument("--c0", type=float, metavar="C0",
+                   help="additive constant with --C: m = C ln(2/eps'') + c0 (default 0)")
+    p.add_argument("--abc", type=float, nargs=3, metavar=("A", "B", "C"),
+                   help="the separable requirement m = A log2(1/eps'') + B ln(1/delta'') + C (numbers are then "
+                        "'proven given a, b, c'); default: the calibrated fit")
     p.add_argument("--solve-eps", action="store_true",
                    help="inverse question: the smallest eps whose required width is <= --width")
     p.add_argument("--width", type=int, metavar="W", help="width budget max_i ñ_i for --solve-eps")
@@ -68,14 +76,27 @@ def _fmt(x) -> str:
     return str(x)
 
 
+def _m_cell(row: dict, name: str) -> str:
+    if f"m_{name}" not in row:
+        return "-"
+    flag = ""
+    if name == "separable" and (row.get("extrapolated_eps") or row.get("extrapolated_delta")):
+        flag = " x" + ("e" if row.get("extrapolated_eps") else "") + ("d" if row.get("extrapolated_delta") else "")
+    elif name == "one_constant" and row.get("extrapolated_one_constant"):
+        flag = " x"
+    low = " <floor" if "m_floor" in row and row[f"m_{name}"] < row["m_floor"] else ""
+    return f"{row[f'm_{name}']}{flag}{low}"
+
+
 def _table(result: dict) -> str:
-    head = ["layer", "n_in", "n_out", "|B|", "||B||", "eps''", "m", "width ñ", "random params",
-            "lower bound", "ratio"]
-    rows = [[str(i), str(r["n_in"]), str(r["n_out"]), str(r["basis_dim"]), _fmt(r["basis_norm"]),
-             f"{r['eps_pp']:.3g}", str(r["m"]), str(r["width"]), str(r["random_params"]),
+    head = ["layer", "n_in", "n_out", "|B|", "||B||", "paths", "eps'", "delta''", "m_floor", "m separable",
+            "m one-C", "width ñ", "random params", "lower bound", "ratio"]
+    rows = [[str(i), str(r["n_in"]), str(r["n_out"]), str(r["basis_dim"]), _fmt(r["basis_norm"]), str(r["paths"]),
+             f"{r['eps_pp']:.3g}", f"{r['delta_pp']:.3g}", str(r.get("m_floor", "-")), _m_cell(r, "separable"),
+             _m_cell(r, "one_constant"), str(r["width"]), str(r["random_params"]),
              str(r["lower_bound_params"]), _fmt(r["tightness_ratio"])]
             for i, r in enumerate(result["layers"], 1)]
-    rows.append(["total", "", "", "", "", "", "", str(result["width"]) + " (max)",
+    rows.append(["total", "", "", "", "", "", "", "", "", "", "", str(result["width"]) + " (max)",
                  str(result["total_random_params"]), str(result["total_lower_bound_params"]),
                  _fmt(result["tightness_ratio"])])
     widths = [max(len(row[j]) for row in [head] + rows) for j in range(len(head))]
@@ -100,11 +121,12 @@ def run(args) -> int:
         raise ValueError("--c0 needs --C (without --C the calibrated C and c0 are used)")
     specs = field_specs(args, len(channels))
     layers = bounds.layers_from_specs(specs, channels)
-    eps = bounds.best_eps(layers, args.width, args.delta, args.C, args.c0) if args.solve_eps else args.eps
-    result = bounds.network_width(layers, eps, args.delta, args.C, args.c0)
+    eps = (bounds.best_eps(layers, args.width, args.delta, args.C, args.c0, abc=args.abc) if args.solve_eps
+           else args.eps)
+    result = bounds.network_width(layers, eps, args.delta, args.C, args.c0, abc=args.abc)
     closed = _closed_form_rows(specs)
-    affine = result["c0"] != 0.0
-    family_formula = bounds.family_formula_expr(closed, affine)
+    affine = bool(result["c0"]) and result["form"] == "one_constant"
+    family_formula = bounds.family_formula_expr(closed, affine, result["form"] == "separable")
     result.update({
         "family": args.family, "channels": channels, "specs": specs,
         "closed_forms": [{"basis_dim": str(c["basis_dim"]), "basis_norm": str(c["basis_norm"]),
@@ -120,36 +142,57 @@ def run(args) -> int:
     return 0
 
 
+def _constants_text(result: dict) -> list[str]:
+    """One line per form: its constants and where they come from."""
+    lines = []
+    sep, one = result["separable"], result["one_constant"]
+    if sep is not None:
+        where = ("given by the user (--abc)" if sep["source"] == "user" else
+                 f"calibrated by `slt calibrate` on eps'' in [{sep['eps_range'][0]:g}, {sep['eps_range'][1]:g}], "
+                 f"delta'' in [{sep['delta_range'][0]:g}, {sep['delta_range'][1]:g}]")
+        lines.append(f"separable:    m = {sep['a']:.4g} log2(1/eps') + {sep['b']:.4g} ln(1/delta'') + {sep['c']:.4g}"
+                     f"  ({where})  [{result['label_separable']}]")
+    if one is not None:
+        where = ("given by the user (--C)" if one["C_source"] == "user" else
+                 f"calibrated on min(eps'', delta'') in [{one['eps_pp_range'][0]:g}, {one['eps_pp_range'][1]:g}]")
+        lines.append(f"one constant: m = {one['C']:.4g} ln(2/min(eps', delta'')) + {one['c0']:.4g}  (the paper's "
+                     f"form; {where})  [{result['label_one_constant']}]")
+    return lines
+
+
 def _print_text(args, result: dict, closed: list[dict], family_formula, affine: bool) -> None:
-    label = result["label"]
+    label = result["layers"][0]["label"] if len(result["layers"]) == 1 else result[f"label_{result['form']}"]
     print(f"slt width: family {args.family}, channels {' '.join(map(str, result['channels']))}, "
           f"depth l = {result['depth']}, eps = {result['eps']:.6g}, delta = {result['delta']:g}")
-    if result["C_source"] == "user":
-        c = f"C = {result['C']:g}" + (f", c0 = {result['c0']:g}" if result["c0"] else "")
-        print(f"{c} (given by the user): widths and random parameters are \"proven given C\"")
-    else:
-        lo, hi = result["calibration_eps_pp_range"] or (None, None)
-        print(f"C = {result['C']:.4g}, c0 = {result['c0']:.4g} (m = C ln(2/eps'') + c0; calibrated by "
-              f"`slt calibrate` on eps'' in [{lo:g}, {hi:g}]): widths and random parameters are \"calibrated\"")
-        if any(r.get("extrapolated") for r in result["layers"]):
-            print(f"  note: eps'' below {lo:g} is an extrapolation of the fit (the theorem's form, not a measurement)")
+    for line in _constants_text(result):
+        print(line)
+    print(f"the {'separable' if result['form'] == 'separable' else 'one-constant'} form gives the widths below "
+          f"(m, width ñ, random params); x = extrapolated (xe: eps', xd: delta'' outside the calibrated range); "
+          f"m_floor = proven floor of any constant (counting and edge events at eps', delta''; proven)")
     if args.solve_eps:
         print(f"\nsmallest eps whose required width is <= {args.width}: eps = {result['eps']:.6g}  [{label}]")
     print()
     print(_table(result))
     print()
     print(f"width of the random network (max_i ñ_i): {result['width']}  [{label}]")
+    for name, title in (("separable", "separable form"), ("one_constant", "one-constant form")):
+        if f"width_{name}" in result:
+            ratio = result[f"tightness_ratio_{name}"]
+            print(f"  {title:<18} width {result[f'width_{name}']}, random parameters "
+                  f"{result[f'total_random_params_{name}']}, tightness ratio "
+                  f"{'-' if ratio is None else f'{ratio:.4g}'}  [{result[f'label_{name}']}]")
     print(f"random parameters: {result['total_random_params']}  [{label}]")
     print(f"lower bound (Theorem 2): {result['total_lower_bound_params']}  [proven per layer; total = "
           f"sum of the per-layer bounds at the same eps]")
     for warning in result["warnings"]:
         print(f"warning: {warning}")
     if result["tightness_ratio"] is not None:
-        print(f"tightness ratio (random params / lower bound): {result['tightness_ratio']:.4g}")
-    paper = ", ".join(str(r["paper_width"]) for r in result["layers"])
-    shape = "Pensia et al. (2020) Theorem 1" if args.family == "mlp" else "the paper's shorter form"
-    print(f"{shape}: ñ_i = C n_(i-1) ln(l n_(i-1) n_i max(|B_i|, ||B_i||) / min(eps, delta)) "
-          f"= {paper} with the same C")
+        print(f"tightness ratio (random params / lower bound): {result['tightness_ratio']:.4g}  [{label}]")
+    if "paper_width" in result["layers"][0]:
+        paper = ", ".join(str(r["paper_width"]) for r in result["layers"])
+        shape = "Pensia et al. (2020) Theorem 1" if args.family == "mlp" else "the paper's shorter form"
+        print(f"{shape}: ñ_i = C n_(i-1) ln(l n_(i-1) n_i max(|B_i|, ||B_i||) / min(eps, delta)) "
+              f"= {paper} with the same C")
     print("\nclosed forms (sizes: k kernel, m grid, n points, k_in/k_out tensor orders):")
     for i, c in enumerate(closed, 1):
         kind = "" if c["kind"] == "closed form" else f"  ({c['kind']})"
@@ -160,14 +203,15 @@ def _print_text(args, result: dict, closed: list[dict], family_formula, affine: 
         differ = ", ".join(f"{k} = {v}" for k, v in c["hidden_sizes"].items() if c["sizes"].get(k) != v)
         print(f"    |B_(X->X)| = {_show(c['hidden_basis_dim'], c['hidden_sizes'])}  (first random layer, "
               f"X_(i-1) -> X_(i-1){', ' + differ if differ else ''})")
-    print("\nTheorem 1, explicit constants (eps_l = eps/(2l), delta_l = delta/l; C symbolic; log = ln):")
+    print("\nTheorem 1, explicit constants (eps_l = eps/(2l), delta_l = delta/l; π_i = 2 for i = 1, 1 after; "
+          "constants symbolic; log = ln):")
     if args.latex:
         print(result["formula_latex"])
         if result["family_formula_latex"]:
             print(f"% with the closed forms of --family {args.family}:")
             print(result["family_formula_latex"])
     else:
-        print(pretty(formula_expr(affine)))
+        print(pretty(formula_expr(affine, result["form"] == "separable")))
         if family_formula is not None:
             print(f"\nwith the closed forms of --family {args.family}:")
             print(pretty(family_formula))

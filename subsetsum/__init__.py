@@ -20,13 +20,16 @@ from .certificate import MAX_N as SUP_ERROR_MAX_N
 from .certificate import sup_error, sup_error_bound
 from .compact import compact_nonzero
 from .exact import CHUNK_VALUES as EXACT_CHUNK_VALUES
+from .exact import MAX_N as EXACT_MAX_N
 from .distributions import SAMPLERS, draw
 from .registry import METHODS
 from .result import STATUSES, SubsetSumResult, evaluate
 from .sums import code_sums
 
 __all__ = ["solve", "sup_error", "sup_error_bound", "SUP_ERROR_MAX_N", "compact_nonzero", "EXACT_CHUNK_VALUES",
+           "EXACT_MAX_N",
            "code_sums", "METHODS", "SAMPLERS", "draw", "STATUSES",
            "SubsetSumResult", "evaluate"]
-from .prefix import balanced_subset, first_hits, first_prefixes, prefix_sup_errors, subset_bound  # noqa: E402
-__all__ += ["balanced_subset", "first_hits", "first_prefixes", "prefix_sup_errors", "subset_bound"]
+from .prefix import certified_prefixes, first_hits, layered_prefixes, prefix_sup_errors  # noqa: E402
+from .cover import layered_bound  # noqa: E402
+__all__ += ["certified_prefixes", "first_hits", "layered_prefixes", "prefix_sup_errors", "layered_bound"]

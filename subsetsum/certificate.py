@@ -46,22 +46,25 @@ MAX_N = 26
 CHUNK_VALUES = 1 << 17
 
 
-def _sup_error_sorted(s: np.ndarray, ws: dict | None = None) -> np.ndarray:
-    """The formula of the module docstring for rows of sorted sums s (B, m).
+def _sup_error_sorted(s: np.ndarray, ws: dict | None = None, lo=-1.0, hi=1.0) -> np.ndarray:
+    """The formula of the module docstring for rows of sorted sums s (B, m), over the
+    interval [lo, hi] instead of [-1, 1] when asked (scalars or one value per row, lo <= hi):
+    sup_{z in [lo, hi]} min_i |z - s_i|.
 
-    With c_lo = #{s < -1} and c_hi = #{s < 1}: the ends are dist(±1) = distance to the
-    neighbours s[c-1], s[c]; a gap (s_i, s_{i+1}) has its midpoint in [-1, 1] only if
-    c_lo - 1 <= i <= c_hi - 1, and for c_lo <= i <= c_hi - 2 both ends are in [-1, 1),
+    With c_lo = #{s < lo} and c_hi = #{s < hi}: the ends are dist(lo), dist(hi) = distance to
+    the neighbours s[c-1], s[c]; a gap (s_i, s_{i+1}) has its midpoint in [lo, hi] only if
+    c_lo - 1 <= i <= c_hi - 1, and for c_lo <= i <= c_hi - 2 both ends are in [lo, hi),
     so only the two boundary gaps need the midpoint test. The interior maximum is one
     ``np.maximum.reduceat`` over the per-row index ranges (no masks, no midpoints).
     """
     B, m = s.shape
     rows = np.arange(B)
+    lo_c, hi_c = np.broadcast_to(lo, (B,)), np.broadcast_to(hi, (B,))
     flag = workspace_array(ws, "flag", (B, m), np.bool_)
-    c_lo = np.count_nonzero(np.less(s, -1.0, out=flag), axis=1)
-    c_hi = np.count_nonzero(np.less(s, 1.0, out=flag), axis=1)
+    c_lo = np.count_nonzero(np.less(s, lo_c[:, None], out=flag), axis=1)
+    c_hi = np.count_nonzero(np.less(s, hi_c[:, None], out=flag), axis=1)
     out = np.zeros(B)
-    for c, x in ((c_lo, -1.0), (c_hi, 1.0)):                  # dist(x, row)
+    for c, x in ((c_lo, lo_c), (c_hi, hi_c)):                 # dist(x, row)
         below = np.abs(x - s[rows, np.maximum(c - 1, 0)])
         above = np.abs(s[rows, np.minimum(c, m - 1)] - x)
         np.maximum(out, np.minimum(below, above), out=out)
@@ -73,7 +76,7 @@ def _sup_error_sorted(s: np.ndarray, ws: dict | None = None) -> np.ndarray:
         ok = (i >= 0) & (i <= m - 2)
         ii = np.clip(i, 0, m - 2)
         mid = (s[rows, ii] + s[rows, ii + 1]) / 2.0
-        g = np.where(ok & (np.abs(mid) <= 1.0), gap[rows, ii], 0.0)
+        g = np.where(ok & (mid >= lo_c) & (mid <= hi_c), gap[rows, ii], 0.0)
         np.maximum(out, g / 2.0, out=out)
     lo, hi = c_lo, c_hi - 1                                    # interior gaps [lo, hi)
     nonempty = hi > lo

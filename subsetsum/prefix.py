@@ -10,19 +10,24 @@ prefix length ending at the j-th nonzero sample.
 * :func:`prefix_sup_errors`: sup_n of every prefix (exact up to ``max_nonzero`` nonzero
   samples, then a rigorous upper bound by Minkowski refinement); the random Subset-Sum
   studies and the smallest certified width use it.
-* :func:`first_prefixes`: for a grid of eps'', the shortest prefix with sup_n <= eps''
-  (exact, then the rigorous :func:`subset_bound`); ``slt calibrate`` uses it.
+* :func:`certified_prefixes` (batched) and :func:`layered_prefixes` (one row at a time,
+  for eps'' down to 1e-12): for a grid of eps'', a rigorous upper bound of the shortest
+  prefix with sup_n <= eps'' (exact, then the covering certificates of ``subsetsum.cover``);
+  ``slt calibrate`` uses them.
 * :func:`first_hits`: the shortest prefix with error <= eps from a table of errors.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .certificate import sup_error, sup_error_bound, sup_error_within
+from .certificate import sup_error, sup_error_within
 from .compact import compact_nonzero
+from .sums import sorted_sums
 
-#: rows x 2^j subset sums per sup_error call in first_prefixes (memory bound)
+#: rows x 2^j subset sums per call in the calibration walks (memory bound)
 CELLS_PER_CALL = 1 << 22
+#: layered_prefixes stops a row after this many evaluations without halving its best bound
+SATURATION = 8
 
 
 def first_hits(err: np.ndarray, eps) -> np.ndarray:
@@ -39,78 +44,132 @@ def first_hits(err: np.ndarray, eps) -> np.ndarray:
     return out
 
 
-def balanced_subset(block: np.ndarray, J: int) -> np.ndarray:
-    """Per row, the J//2 largest positive and J - J//2 most negative samples (the other sign
-    fills in when one runs short), zeros elsewhere: at most J nonzero samples per row.
-
-    >>> balanced_subset(np.array([[0.9, 0.5, 0.2, -0.1, -0.7]]), 2)
-    array([[ 0.9,  0. , -0.7,  0. ]])
-    """
-    pos = -np.sort(-np.where(block > 0, block, 0.0), axis=1)[:, :J]
-    neg = np.sort(np.where(block < 0, block, 0.0), axis=1)[:, :J]
-    n_pos, n_neg = (block > 0).sum(axis=1), (block < 0).sum(axis=1)
-    k_pos = np.minimum(n_pos, np.maximum(J // 2, J - n_neg))
-    k_neg = np.minimum(n_neg, J - k_pos)
-    cols = np.arange(pos.shape[1])
-    return np.concatenate([np.where(cols < k_pos[:, None], pos, 0.0),
-                           np.where(cols < k_neg[:, None], neg, 0.0)], axis=1)
-
-
-def subset_bound(block: np.ndarray, J: int) -> np.ndarray:
-    """Rigorous upper bound of the sup-error of each row from two subsets of <= J samples.
-
-    The sup-error of any subset of the samples bounds that of the whole row (fewer subset
-    sums); we take the smaller of the J largest-magnitude samples (``sup_error_bound``,
-    first group only) and the sign-balanced subset :func:`balanced_subset` (better when
-    one sign is short of mass near z = +-1).
-    """
-    # refine=False: the first-group bound the shipped calibration was computed with, so that
-    # `slt calibrate` reproduces bounds/data/calibrated_C.json (the refined bound is tighter)
-    return np.minimum(sup_error_bound(block, max_nonzero=J, refine=False), sup_error(balanced_subset(block, J)))
-
-
-def first_prefixes(samples: np.ndarray, grid, exact_max: int = 20, bound_nonzero: int = 20,
-                   max_nonzero: int = 40, bound_step: int = 2) -> np.ndarray:
-    """m*[t, g]: shortest prefix of row t with sup-error <= grid[g] (np.inf if none); grid descending.
-
-    The rows are walked by the number j of nonzero samples; a row stops once it meets the
-    smallest eps''. Up to ``exact_max`` nonzero samples the exact sup-error is computed
-    at every j; above, every ``bound_step``-th j, the rigorous upper bound
-    :func:`subset_bound` of ``bound_nonzero`` samples (dropping samples can only increase
-    the sup-error). So m* can only be overestimated (conservative); a row still above
-    eps'' at ``max_nonzero`` nonzero samples (or at the end of the draw) counts as a
-    failure for every m. Rows that cannot yet meet their loosest unmet eps'' are skipped
-    without computing: sup-error <= p needs 2^j >= 1/p subset sums, max sum >= 1 - p and
-    min sum <= -1 + p.
-    """
-    P = samples.shape[0]
-    grid_arr = np.asarray(grid)
-    out = np.full((P, len(grid)), np.inf)
-    values, order, count = compact_nonzero(samples)
-    pos_sum = np.cumsum(np.maximum(values, 0.0), axis=1)
-    neg_sum = np.cumsum(np.minimum(values, 0.0), axis=1)
+def _exact_walk(values, count, grid_arr, out, j_max):
+    """Rows of compacted nonzero ``values``: at j = 1 .. j_max nonzero samples the exact
+    sup-error of the first j, writing the first hit of every eps'' into ``out`` (in units of
+    nonzero samples: out[t, g] = j). Rows that cannot yet meet their loosest unmet eps''
+    are skipped without computing: sup-error <= p needs 2^j >= 1/p subset sums, max sum
+    >= 1 - p and min sum <= -1 + p."""
+    P = values.shape[0]
+    pos_sum = np.cumsum(np.maximum(values[:, :j_max], 0.0), axis=1)
+    neg_sum = np.cumsum(np.minimum(values[:, :j_max], 0.0), axis=1)
     active = np.arange(P)
-    for j in range(1, max_nonzero + 1):
-        active = active[count[active] >= j]
+    for j in range(1, j_max + 1):
+        active = active[(count[active] >= j) & np.isinf(out[active, -1])]
         if active.size == 0:
             break
-        exact = j <= exact_max
-        if not exact and (j - exact_max) % bound_step and j != max_nonzero:
-            continue
-        loosest = grid_arr[np.argmax(np.isinf(out[active]), axis=1)]      # largest unmet eps''
+        loosest = grid_arr[np.argmax(np.isinf(out[active]), axis=1)]
         possible = ((2.0 ** j) * loosest >= 1) & (pos_sum[active, j - 1] >= 1 - loosest) \
             & (neg_sum[active, j - 1] <= -1 + loosest)
         rows = active[possible]
-        errs = np.empty(rows.size)
-        rows_per_call = max(1, CELLS_PER_CALL >> min(j, exact_max if exact else bound_nonzero))
-        for s in range(0, rows.size, rows_per_call):
-            block = values[rows[s:s + rows_per_call], :j]
-            errs[s:s + rows_per_call] = sup_error(block) if exact else subset_bound(block, bound_nonzero)
-        position = order[rows, j - 1] + 1                 # prefix length m ending at this sample
-        hit = (errs[:, None] <= grid_arr[None, :]) & np.isinf(out[rows])
-        rr, gg = np.nonzero(hit)
-        out[rows[rr], gg] = position[rr]
-        active = active[np.isinf(out[active, -1])]
+        step = max(1, CELLS_PER_CALL >> j)
+        for s in range(0, rows.size, step):
+            block = rows[s:s + step]
+            err = sup_error(values[block, :j])
+            hit = (err[:, None] <= grid_arr[None, :]) & np.isinf(out[block])
+            rr, gg = np.nonzero(hit)
+            out[block[rr], gg] = j
+
+
+def _exact_start(samples, grid, j_max: int):
+    """The common start of both walks: (samples, grid, j_hit, values, order, count) after the
+    exact walk up to ``j_max`` nonzero samples (j_hit in units of nonzero samples)."""
+    samples = np.asarray(samples, dtype=np.float64)
+    grid_arr = np.asarray(grid, dtype=np.float64)
+    j_hit = np.full((samples.shape[0], grid_arr.size), np.inf)
+    values, order, count = compact_nonzero(samples)
+    _exact_walk(values, count, grid_arr, j_hit, min(j_max, samples.shape[1]))
+    return samples, grid_arr, j_hit, values, order, count
+
+
+def certified_prefixes(samples: np.ndarray, grid, core: int = 14, recheck_above: float | None = None,
+                       full_core: int = 20, layered_above: float | None = None) -> np.ndarray:
+    """m^[t, g]: a rigorous upper bound of the shortest prefix of row t with sup-error <=
+    grid[g] (np.inf if none within the row); grid descending. Batched over rows.
+
+    Up to ``core`` nonzero samples the sup-error is exact (so m^ = m* there). Beyond, the
+    first ``core`` nonzero samples are kept as a core: the interval around 0 they cover
+    within eps'', and the longest interval they cover (``cover.zero_component``,
+    ``cover.longest_component``), are extended by the later samples in order, each one
+    not longer than the interval reached (``cover.extended_prefixes``, THEORY §5 rule 2);
+    m^ is the first prefix whose extension contains [-1, 1]. So m^ >= m* (conservative), and the
+    failure count #{t : m^_t > m} is monotone in m. Cost about 2^(core + 1) subset sums
+    per row. With ``recheck_above``, rows whose m^ exceeds it for some eps'' (the few a short
+    core leaves far too conservative: a gap of the core's sums stops the extension) are walked
+    again with a core of ``full_core`` samples, and m^ is the smaller of the two (both rigorous);
+    with ``layered_above``, rows still above it also get :func:`layered_prefixes` (exact up to
+    ``full_core`` nonzero samples, then two-level bounds), and the smallest m^ is kept.
+    """
+    from .cover import extended_prefixes, longest_component, zero_component
+    samples, grid_arr, j_hit, values, order, count = _exact_start(samples, grid, core)
+    M = samples.shape[1]
+    late = np.flatnonzero(np.isinf(j_hit).any(axis=1) & (count > core))
+    step = max(1, CELLS_PER_CALL >> core)
+    for s in range(0, late.size, step):
+        rows = late[s:s + step]
+        sums = sorted_sums(values[rows, :core])
+        rest = np.where(np.arange(core, M)[None, :] < count[rows, None], values[rows, core:], 0.0)
+        for g in range(grid_arr.size):
+            open_rows = np.isinf(j_hit[rows, g])
+            if not open_rows.any():
+                continue
+            for component in (zero_component, longest_component):
+                sub = rows[open_rows]
+                L, U = component(sums[open_rows], grid_arr[g])
+                ok = extended_prefixes(L, U, rest[open_rows])
+                reached = ok.any(axis=1)
+                j_hit[sub[reached], g] = core + 1 + np.argmax(ok[reached], axis=1)
+                open_rows[open_rows] = ~reached
+    out = _positions(j_hit, order)
+    if recheck_above is not None and full_core > core:
+        again = np.flatnonzero((out > recheck_above).any(axis=1))
+        if again.size:
+            out[again] = np.minimum(out[again], certified_prefixes(samples[again], grid, core=full_core))
+    if layered_above is not None:
+        deep = np.flatnonzero((out > layered_above).any(axis=1))
+        if deep.size:
+            out[deep] = np.minimum(out[deep], layered_prefixes(samples[deep], grid, exact_max=full_core))
+    return out
+
+
+def middle_sizes(eps: float) -> tuple[int, ...]:
+    """Middle-level sizes tried for a target eps'' (``cover.layered_bound`` keeps the best):
+    about half the bits of eps'' (measured on D: 13 at 1e-6, 16 at 1e-8), and 3 fewer / 2 more."""
+    j = int(np.clip(round(np.log2(1.0 / eps) / 2.0) + 3, 8, 20))
+    return (j - 3, j, min(j + 2, 22))
+
+
+def layered_prefixes(samples: np.ndarray, grid, exact_max: int = 20, budget: int = 1 << 21,
+                     step: int = 2) -> np.ndarray:
+    """m^[t, g] like :func:`certified_prefixes`, for eps'' far below what 2^exact_max sums
+    resolve: exact up to ``exact_max`` nonzero samples (batched), then, row by row, the
+    rigorous two-level bound ``cover.layered_bound`` of the first j nonzero samples at
+    j = exact_max + step, + 2 step, ... (so m^ is rounded up to that grid: conservative)
+    with middle levels sized for the loosest unmet eps'' (:func:`middle_sizes`) and a
+    bottom window of at most ``budget`` points. A row stops after
+    :data:`SATURATION` evaluations in a row without halving its best bound (the two-level
+    bound saturates near 2R ln(budget) / budget, R the middle's radius) or at its last
+    nonzero sample; the eps'' still unmet count as failures for every m."""
+    from .cover import layered_bound
+    samples, grid_arr, j_hit, values, order, count = _exact_start(samples, grid, exact_max)
+    for t in np.flatnonzero(np.isinf(j_hit[:, -1]) & (count > exact_max)):
+        j, best, stalled = exact_max, np.inf, 0
+        while np.isinf(j_hit[t, -1]) and j < count[t] and stalled < SATURATION:
+            p = grid_arr[int(np.argmax(np.isinf(j_hit[t])))]
+            j = min(max(j + step, int(np.ceil(np.log2(1.0 / p)))), int(count[t]))
+            bound = min(layered_bound(values[t, :j], size, j, budget)["bound"] for size in middle_sizes(p))
+            stalled = 0 if bound < best / 2 else stalled + 1
+            best = min(best, bound)
+            j_hit[t, (bound <= grid_arr) & np.isinf(j_hit[t])] = j
+    return _positions(j_hit, order)
+
+
+def _positions(j_hit: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Prefix lengths from counts of nonzero samples: the j-th nonzero sample of row t sits at
+    column order[t, j - 1], so the prefix ending there has length order[t, j - 1] + 1."""
+    out = np.full(j_hit.shape, np.inf)
+    t, g = np.nonzero(np.isfinite(j_hit))
+    out[t, g] = order[t, j_hit[t, g].astype(np.int64) - 1] + 1
     return out
 
 

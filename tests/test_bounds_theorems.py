@@ -26,16 +26,23 @@ def steer(group, field="regular", k=3, m=8):
 # ------------------------------------------------------------------ hand-computed values
 def test_mlp_pensia_shape_by_hand():
     r = bounds.network_width(layers(MLP, [784, 500, 10]), eps=0.01, delta=0.01, C=1.0)
-    # layer 1: l = 2, eps'' = min(0.01/(4 sqrt(2*784*500)), 0.01/(4*784*500)) = 6.3776e-9 (delta term)
-    assert r["layers"][0]["eps_pp"] == pytest.approx(0.01 / (4 * 784 * 500))
-    assert r["layers"][0]["m"] == 20                      # ceil(ln(2/6.3776e-9)) = ceil(19.56)
-    assert r["layers"][0]["width"] == 15680
-    assert r["layers"][0]["random_params"] == 784 * 15680 + 15680 * 500
-    assert r["layers"][0]["lower_bound_params"] == 2212391   # ceil(392000 log2(50) - 1)
-    # layer 2: eps'' = min(0.01/(4 sqrt(10000)), 0.01/(4*5000)) = 5e-7, m = ceil(ln(4e6)) = 16
-    assert r["layers"][1]["m"] == 16 and r["layers"][1]["width"] == 8000
+    # layer 1 (2 paths): l = 2, eps'' = min(0.01/(4 sqrt(2*784*500)), 0.01/(4*784*500)) = 6.3776e-9 (delta)
+    row = r["layers"][0]
+    assert row["eps_pp_one_constant"] == pytest.approx(0.01 / (4 * 784 * 500))
+    assert row["eps_pp"] == pytest.approx(0.01 / (4 * math.sqrt(2 * 784 * 500)))      # eps'_1
+    assert row["delta_pp"] == pytest.approx(0.01 / (2 * 2 * 784 * 500))               # delta''_1
+    assert (row["paths"], row["problems"]) == (2, 2 * 784 * 500)
+    assert row["m"] == 20                                 # ceil(ln(2/6.3776e-9)) = ceil(19.56)
+    assert row["width"] == 15680
+    assert row["random_params"] == 784 * 15680 + 15680 * 500
+    assert row["lower_bound_params"] == 2212391           # ceil(392000 log2(50) - 1)
+    # layer 2 (positive path only): eps'' = min(0.01/(4 sqrt(5000)), 0.01/(2*5000)) = 1e-6, m = ceil(ln(2e6)) = 15
+    row = r["layers"][1]
+    assert (row["paths"], row["problems"]) == (1, 5000)
+    assert row["m"] == 15 and row["width"] == 7500
     assert r["width"] == 15680 and r["C_source"] == "user" and r["label"] == "proven given C"
-    assert r["total_random_params"] == 784 * 15680 + 15680 * 500 + 500 * 8000 + 8000 * 10
+    assert r["form"] == "one_constant"
+    assert r["total_random_params"] == 784 * 15680 + 15680 * 500 + 500 * 7500 + 7500 * 10
 
 
 def test_cnn_by_hand():
@@ -43,11 +50,13 @@ def test_cnn_by_hand():
     r = bounds.network_width(layers([spec] * 3, [3, 16, 10]), eps=0.1, delta=0.05, C=2.0)
     l1, l2 = r["layers"]
     assert (l1["basis_dim"], l1["basis_norm"], l1["hidden_basis_dim"]) == (9, 9.0, 9)
-    assert l1["eps_pp"] == pytest.approx(0.05 / (4 * 3 * 16 * 9))     # delta term 2.89e-5
+    assert l1["eps_pp_one_constant"] == pytest.approx(0.05 / (4 * 3 * 16 * 9))     # delta term 2.89e-5
     assert (l1["m"], l1["width"], l1["random_params"], l1["lower_bound_params"]) == (23, 69, 11799, 1003)
-    assert (l2["m"], l2["width"], l2["random_params"], l2["lower_bound_params"]) == (25, 400, 93600, 3343)
-    assert r["total_random_params"] == 11799 + 93600
-    assert r["tightness_ratio"] == pytest.approx((11799 + 93600) / (1003 + 3343))
+    # layer 2, positive path: eps'' = 0.05/(2*16*10*9) = 1.736e-5, m = ceil(2 ln(115200)) = 24
+    assert l2["eps_pp_one_constant"] == pytest.approx(0.05 / (2 * 16 * 10 * 9))
+    assert (l2["m"], l2["width"], l2["random_params"], l2["lower_bound_params"]) == (24, 384, 89856, 3343)
+    assert r["total_random_params"] == 11799 + 89856
+    assert r["tightness_ratio"] == pytest.approx((11799 + 89856) / (1003 + 3343))
 
 
 @pytest.mark.parametrize("group, dim, m, width, params, lower", [
@@ -86,7 +95,7 @@ def test_paper_form_and_affine_constant():
        delta=st.floats(1e-6, 0.99), depth=st.integers(1, 12), C=st.floats(0.5, 6))
 def test_symbolic_formulas_match_numbers(n_in, n_out, B, norm, hid, eps, delta, depth, C):
     sub = {S.n_in: n_in, S.n_out: n_out, S.B: B, S.B_norm: norm, S.B_hid: hid, S.eps: eps,
-           S.delta: delta, S.l: depth, S.C: C}
+           S.delta: delta, S.l: depth, S.C: C, S.paths: 2}
     row = bounds.theorem1_layer(n_in, n_out, B, norm, hid, eps, delta, depth, C)
     assert float(theorem1_eps_pp_expr().subs(sub)) == pytest.approx(row["eps_pp"], rel=1e-9)
     m_real = float(bounds.theorem1_m_expr().args[0].subs(sub))   # inside the ceiling
@@ -171,10 +180,13 @@ def test_lower_bound_below_upper_bound(specs, eps, n0, n1, C):
 
 def test_too_small_constant_is_flagged():
     L = [{"n_in": 4, "n_out": 4, "basis_dim": 9, "basis_norm": 9.0, "hidden_basis_dim": 9}]
-    assert bounds.network_width(L, 1e-6, 0.01, C=2.0)["warnings"] == []
+    assert bounds.network_width(L, 1e-6, 0.01, C=6.0)["warnings"] == []
     r = bounds.network_width(L, 1e-6, 0.01, C=0.05)
     assert r["layers"][0]["random_params"] < r["layers"][0]["lower_bound_params"]
     assert "layer 1" in r["warnings"][0] and "C = 0.05" in r["warnings"][0]
+    # C = 2 passes Theorem 2 but not the proven Subset-Sum floor (counting: 2^K sums need K >= 27)
+    r = bounds.network_width(L, 1e-6, 0.01, C=2.0)
+    assert r["layers"][0]["m"] < r["layers"][0]["m_floor"] and "below the proven floor" in r["warnings"][0]
 
 
 def test_lower_bound_vacuous_from_half():

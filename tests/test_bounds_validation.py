@@ -100,7 +100,7 @@ def test_layers_must_chain():
 
 
 def test_missing_calibration_file_says_run_calibrate(tmp_path):
-    with pytest.raises(ValueError, match="run `slt calibrate`"):
+    with pytest.raises(ValueError, match="run `slt calibrate --install`"):
         calibrated_constant(tmp_path / "nope.json")
 
 

@@ -1,5 +1,6 @@
-"""``slt calibrate``: statistics helpers, the quick run, the shipped data file (the prefix walk it
-runs, ``subsetsum.first_prefixes``, is tested in test_prefix.py)."""
+"""``slt calibrate``: statistics and fits (bounds.statistics), the quick run, the cache and resume,
+bad input, and the shipped calibration (bounds/data/calibration.json) against the proven floors.
+The walks it runs are tested in test_cover.py."""
 from __future__ import annotations
 
 import json
@@ -9,11 +10,10 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from bounds.calibration import (DATA_PATH, calibrated_constant, clopper_pearson_upper, fit_constants,
-                                smallest_m)
+from bounds import (CALIBRATION_PATH, calibration, calibration_points, clopper_pearson_upper, fit_one_constant,
+                    fit_separable, smallest_m)
+from bounds.floors import m_floor
 from slt.cli import main
-
-LN_4_3 = math.log(4 / 3)
 
 
 # ------------------------------------------------------------------ statistics
@@ -40,72 +40,152 @@ def test_smallest_m_uses_monotone_failure_counts():
     assert best["m"] == 9 and best["failures"] == 0
 
 
-def test_fit_constants_recovers_a_line_and_covers_points():
-    eps = np.array([0.1, 0.01, 0.001])
-    m = 3.0 * np.log(2 / eps) + 7.0
-    fit = fit_constants(eps, m)
-    assert fit["C"] == pytest.approx(3.0) and fit["c0"] == pytest.approx(7.0) and fit["c0_cover"] == pytest.approx(7.0)
-    m2 = m + np.array([0.0, 2.0, 0.0])
-    fit = fit_constants(eps, m2)
-    assert np.all(fit["C"] * np.log(2 / eps) + fit["c0_cover"] >= m2 - 1e-9)
-    assert np.all(fit["C_pure"] * np.log(2 / eps) >= m2 - 1e-9)
-    assert np.isclose(fit["C_pure"] * np.log(2 / eps), m2).any()
+def test_separable_fit_recovers_a_plane_and_covers_points():
+    eps = np.array([0.1, 0.01, 1e-3, 0.1, 0.1])
+    delta = np.array([0.1, 0.1, 0.1, 1e-3, 1e-5])
+    m = 2.0 * np.log2(1 / eps) + 4.0 * np.log(1 / delta) + 7.0
+    fit = fit_separable(eps, delta, m)
+    assert (fit["a"], fit["b"], fit["c"], fit["c_cover"]) == pytest.approx((2.0, 4.0, 7.0, 7.0))
+    m2 = m + np.array([0.0, 3.0, 0.0, 1.0, 0.0])
+    fit = fit_separable(eps, delta, m2)
+    pred = fit["a"] * np.log2(1 / eps) + fit["b"] * np.log(1 / delta) + fit["c_cover"]
+    assert np.all(pred >= m2 - 1e-9) and np.isclose(pred, m2).any()
+    with pytest.raises(ValueError, match="vary in both"):
+        fit_separable([0.1, 0.01, 0.001], [0.1, 0.1, 0.1], [1, 2, 3])      # delta never varies
+
+
+def test_one_constant_fit_uses_min_of_eps_and_delta():
+    eps, delta = np.array([0.1, 0.01, 0.1]), np.array([0.1, 0.1, 0.001])
+    m = 3.0 * np.log(2 / np.minimum(eps, delta)) + 5.0
+    fit = fit_one_constant(eps, delta, m)
+    assert (fit["C"], fit["c0"], fit["c0_cover"]) == pytest.approx((3.0, 5.0, 5.0))
+    assert np.all(fit["C_pure"] * np.log(2 / np.minimum(eps, delta)) >= m - 1e-9)
+
+
+def test_points_are_simultaneous_and_name_their_axis():
+    rng = np.random.default_rng(0)
+    prec = rng.integers(20, 60, size=(500, 2)).astype(float)
+    conf = rng.integers(20, 80, size=5000).astype(float)
+    points, alpha = calibration_points(prec, [0.1, 0.01], 0.2, conf, 0.01, [0.1, 0.01], 0.9)
+    assert alpha == pytest.approx(0.1 / 4)
+    assert [p["axis"] for p in points] == ["precision"] * 2 + ["confidence"] * 2
+    for p in points:
+        column = prec[:, 0 if p["eps"] == 0.1 else 1] if p["axis"] == "precision" else conf
+        assert p["failures_at_m"] == int(np.sum(column > p["m"]))
+        assert clopper_pearson_upper(p["failures_at_m"], p["trials"], alpha) <= p["delta"]
+        assert clopper_pearson_upper(p["failures_at_m_minus_1"], p["trials"], alpha) > p["delta"]
 
 
 # ------------------------------------------------------------------ the command
 def check_record(data):
-    for key in ("C", "c0", "C_pure", "trials", "method", "confidence", "command", "points", "seed", "date",
-                "eps_pp_range", "fit_least_squares"):
+    for key in ("separable", "one_constant", "points", "method", "confidence", "command", "seed", "date",
+                "distribution", "runtime_seconds", "walks"):
         assert key in data, key
     assert "not proven" in data["label"]
-    points = data["points"]
-    assert [p["eps_pp"] for p in points] == sorted((p["eps_pp"] for p in points), reverse=True)
-    ms = [p["m"] for p in points]
-    assert ms == sorted(ms)                                   # smaller eps'' needs more samples
-    for p in points:
-        assert p["upper_bound_at_m"] <= p["eps_pp"]
-        # provable: P(fail) >= P(no positive sample) = (3/4)^m, so m >= ln(1/eps'')/ln(4/3)
-        assert p["m"] >= math.log(1 / p["eps_pp"]) / LN_4_3
-        assert data["C"] * math.log(2 / p["eps_pp"]) + data["c0"] >= p["m"] - 1e-9
-        assert data["C_pure"] * math.log(2 / p["eps_pp"]) >= p["m"] - 1e-9
+    sep, one = data["separable"], data["one_constant"]
+    for p in data["points"]:
+        if p["m"] is None:
+            continue
+        assert p["upper_bound_at_m"] <= p["delta"]
+        # every measured point is covered by both fits
+        assert sep["a"] * math.log2(1 / p["eps"]) + sep["b"] * math.log(1 / p["delta"]) + sep["c"] >= p["m"] - 1e-9
+        assert one["C"] * math.log(2 / min(p["eps"], p["delta"])) + one["c0"] >= p["m"] - 1e-9
+        # and no measured m is below the proven floor (the floor is a lower bound of the truth)
+        assert p["m"] >= m_floor(p["eps"], p["delta"])
+    for axis, key in (("precision", "eps"), ("confidence", "delta")):
+        col = [p for p in data["points"] if p["axis"] == axis and p["m"] is not None]
+        col.sort(key=lambda p: -p[key])
+        assert [p["m"] for p in col] == sorted(p["m"] for p in col)      # tighter needs more samples
+    assert sep["eps_range"] == [min(p["eps"] for p in data["points"] if p["m"] is not None),
+                                max(p["eps"] for p in data["points"] if p["m"] is not None)]
 
 
-def test_quick_run_writes_a_complete_record(tmp_path, capsys):
-    out = tmp_path / "c.json"
-    assert main(["calibrate", "--quick", "--out", str(out), "--jobs", "1"]) == 0
+def test_quick_run_writes_in_the_working_directory_and_resumes(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["calibrate", "--quick", "--jobs", "1"]) == 0
     captured = capsys.readouterr()
-    assert "calibrate:" in captured.err and "1000 trials" in captured.err       # what runs, on stderr
-    assert "wrote" in captured.out and "\r" not in captured.err                  # no bar outside a terminal
-    data = json.loads(out.read_text())
+    assert "calibrate:" in captured.err and "3000 trials" in captured.err       # what runs, on stderr
+    assert "wrote calibration.json" in captured.out and "\r" not in captured.err
+    data = json.loads((tmp_path / "calibration.json").read_text())
     check_record(data)
-    assert data["quick"] and data["trials"] == 1000
-    assert calibrated_constant(out)["C"] == data["C"]
-    # reproducible and independent of the number of processes
-    out2 = tmp_path / "c2.json"
-    assert main(["calibrate", "--quick", "--out", str(out2), "--jobs", "2"]) == 0
-    assert json.loads(out2.read_text())["points"] == data["points"]
+    assert data["quick"] and data["trials"] == {"precision": 60, "confidence": 3000}
+    chunks = sorted((tmp_path / "calibration.json.cache").iterdir())
+    assert len(chunks) == 6 + 3                                  # 60/10 precision + 3000/1000 confidence
+    # a killed run keeps its finished chunks: remove one, the rerun recomputes only it, same numbers
+    stamps = {c.name: c.stat().st_mtime_ns for c in chunks}
+    chunks[0].unlink()
+    assert main(["calibrate", "--quick", "--jobs", "2", "--out", "again.json"]) == 0   # other --out: cold cache
+    assert main(["calibrate", "--quick", "--jobs", "2", "--cache", "calibration.json.cache",
+                 "--out", "resumed.json"]) == 0
+    again = json.loads((tmp_path / "again.json").read_text())
+    resumed = json.loads((tmp_path / "resumed.json").read_text())
+    assert again["points"] == data["points"] == resumed["points"]        # independent of --jobs and resume
+    after = {c.name: c.stat().st_mtime_ns for c in (tmp_path / "calibration.json.cache").iterdir()}
+    assert [k for k, v in stamps.items() if after[k] != v] == [chunks[0].name]      # only that one recomputed
 
 
-def test_bad_calibrate_arguments(capsys, tmp_path):
+def test_a_corrupt_chunk_is_recomputed(tmp_path, capsys):
+    out = tmp_path / "c.json"
+    small = ["calibrate", "--quick", "--jobs", "1", "--out", str(out), "--precision-trials", "30"]
+    assert main(small) == 0
+    first = json.loads(out.read_text())["points"]
+    chunk = sorted((tmp_path / "c.json.cache").iterdir())[-1]
+    chunk.write_bytes(b"not an npy file")
+    assert main(small) == 0
+    assert json.loads(out.read_text())["points"] == first
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--precision-trials", "0"], "--precision-trials must be an integer >= 1, got 0"),
+    (["--confidence-trials", "0"], "--confidence-trials must be an integer >= 1, got 0"),
+    (["--chunk", "0"], "--chunk must be an integer >= 1, got 0"),
+    (["--jobs", "0"], "--jobs must be an integer >= 1, got 0"),
+    (["--eps-grid", "0.1", "0.1", "0.01"], "--eps-grid lists 0.1 twice"),
+    (["--delta-grid", "0.1", "1.5"], "--delta-grid must be in (0, 1), got 1.5"),
+    (["--eps", "0"], "--eps must be in (0, 1), got 0"),
+    (["--confidence-trials", "100"], "is too few"),
+    (["--install"], "--install with --quick"),
+    (["--level", "1.5"], "confidence must be in (0, 1)"),
+])
+def test_bad_calibrate_arguments(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit) as info:
-        main(["calibrate", "--grid", "0.1", "0.001", "--trials", "100", "--out", str(tmp_path / "x.json")])
-    assert info.value.code == 2 and "too few" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["calibrate", "--grid", "0.1", "1.5", "--out", str(tmp_path / "x.json")])
-    assert "(0, 1), got 1.5" in capsys.readouterr().err
+        main(["calibrate", "--quick", "--out", str(tmp_path / "x.json")] + argv)
+    assert info.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
 
 
-@pytest.mark.skipif(not DATA_PATH.exists(), reason="no calibrated constant shipped yet (run slt calibrate)")
+def test_unwritable_out_is_refused_before_the_run(capsys, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        main(["calibrate", "--quick", "--out", str(tmp_path / "missing" / "x.json")])
+    assert info.value.code == 2 and "does not exist" in capsys.readouterr().err
+
+
+def test_chunk_executor_is_bounded_by_jobs_and_chunks():
+    from slt.cmd_calibrate import chunk_executor
+    for jobs, chunks, want in ((2, 1, 1), (4, 3, 3), (1, 10, 1)):
+        with chunk_executor(jobs, chunks) as pool:
+            assert pool._max_workers == want
+
+
+# ------------------------------------------------------------------ the shipped calibration
+@pytest.mark.skipif(not CALIBRATION_PATH.exists(), reason="no calibration shipped yet (run slt calibrate --install)")
 def test_shipped_calibration_file():
-    data = calibrated_constant()
+    data = calibration()
     check_record(data)
-    assert not data["quick"] and data["trials"] >= 10000
-    assert data["eps_pp_range"][0] <= 1e-3
+    assert not data["quick"] and data["trials"]["confidence"] >= 10 ** 6
+    sep = data["separable"]
+    assert sep["eps_range"][0] <= 1e-6 and sep["delta_range"][0] <= 1e-5
+    assert all(p["m"] is not None for p in data["points"])
 
 
-def test_unreachable_eps_is_reported_not_fitted():
-    from slt.cmd_calibrate import calibrate
-    result = calibrate([0.3, 0.2, 0.005], trials=1000, m_max=45, confidence=0.95, seed=1, jobs=1, chunk=500)
-    assert [p["eps_pp"] for p in result["points"]] == [0.3, 0.2]
-    assert [u["eps_pp"] for u in result["unreached"]] == [0.005]
-    assert result["unreached"][0]["never_reached"] > 5       # > 0.5 % of the trials need more than 45 samples
+@pytest.mark.skipif(not CALIBRATION_PATH.exists(), reason="no calibration shipped yet (run slt calibrate --install)")
+def test_calibrated_requirement_is_above_the_proven_floor_on_its_box():
+    """Inside the measured ranges the shipped plane never asks for fewer samples than ANY valid
+    requirement needs (bounds.floors); the corners of the box are checked too."""
+    from bounds import calibrated_separable, subset_sum_m_separable
+    sep = calibrated_separable()
+    (e0, e1), (d0, d1) = sep["eps_range"], sep["delta_range"]
+    for eps in np.geomspace(e0, e1, 5):
+        for delta in np.geomspace(d0, d1, 4):
+            m = subset_sum_m_separable(float(eps), float(delta), sep["a"], sep["b"], sep["c"])
+            assert m >= m_floor(float(eps), float(delta)), (eps, delta)

@@ -4,8 +4,9 @@ import pytest
 
 from constructions import (Layer, basis_from_specs, forward, from_masks, hidden_basis, network_equivariance_error,
                            overparameterize, prune, random_network, verify)
-from constructions.construction import layer_eps, split_input
-from constructions.verify import collapse_error, layer_bound, network_bound, unit_sphere
+from constructions.construction import layer_eps, layer_paths, split_input
+from constructions.verify import (certificate, collapse_error, layer_bound, network_bound, optimised_prefix,
+                                  unit_sphere)
 
 
 def steer(group, field, grid=4, kernel=3):
@@ -130,9 +131,53 @@ def test_network_bound_formula():
 def test_layer_eps_composes_to_eps():
     target = build("mlp")
     eps = 0.1
-    e_l = layer_eps(eps, target)
-    layer_bounds = [np.sqrt(2 * L.n_in * L.n_out) * 1.0 * e for L, e in zip(target, e_l)]
-    assert network_bound(layer_bounds, [1.0] * len(target)) <= eps
+    for all_paths in (False, True):
+        e_l = layer_eps(eps, target, all_paths)
+        paths = layer_paths(len(target), all_paths)
+        layer_bounds = [np.sqrt(p * L.n_in * L.n_out) * 1.0 * e for L, e, p in zip(target, e_l, paths)]
+        assert layer_bounds == pytest.approx([eps / (2 * len(target))] * len(target))
+        assert network_bound(layer_bounds, [1.0] * len(target)) <= eps
+
+
+@pytest.mark.parametrize("name", ["mlp", "S_n 2->2->1", "C4 regular"])
+def test_layers_after_the_first_solve_only_the_positive_path(name):
+    """THEORY §3 "Layers i >= 2": their input is a ReLU output, so only s^+ is solved; no negative
+    lambda is kept; the pruned network equals its collapse and the analytic bound holds."""
+    target = build(name)
+    rand = overparameterize(target, 24, seed=3)
+    new, old = prune(rand, target, eps=0.05), prune(rand, target, eps=0.05, all_paths=True)
+    assert new.paths == [2] + [1] * (len(target) - 1) and old.paths == [2] * len(target)
+    for i in range(1, len(target)):
+        assert new.samples[i].shape[0] == 1 and not np.any(new.masks[2 * i] & (rand[2 * i].coeffs < 0))
+    assert new.problems == sum(p * L.coeffs.size for p, L in zip(new.paths, target))
+    assert new.kept_params < old.kept_params
+    assert np.array_equal(new.masks[0], old.masks[0]) and np.array_equal(new.masks[1], old.masks[1])
+    rep = verify(new, target, eps=0.05, rng=np.random.default_rng(1), samples=64, ascent_steps=10, certify=False)
+    assert rep["sup_error_ascent"] <= rep["error_bound"] * (1 + 1e-9) + 1e-15 and rep["collapse_check"] < 1e-10
+    # the layer bound of a positive-path layer is the exact norm of |E^+| (checked against dense matrices)
+    for L, e in zip(target[1:], new.errors[1:]):
+        dense = L.basis.dense(np.abs(e[0]))
+        assert layer_bound(L.basis, e) == pytest.approx(np.linalg.norm(dense, 2), rel=1e-9)
+    # masks of the both-path construction are read back with both paths (format 2 files)
+    back = from_masks(rand, target, old.masks)
+    assert back.paths == old.paths and all(np.array_equal(a, b) for a, b in zip(back.errors, old.errors))
+
+
+def test_level2_certificate_uses_the_prefix_the_solver_optimises(monkeypatch):
+    """A row with more nonzero samples than the exact solver takes is optimised over its first
+    EXACT_MAX_N: the certificate is the sup-error of that prefix, not of the whole row."""
+    import subsetsum
+    from subsetsum import sup_error
+    monkeypatch.setattr(subsetsum, "EXACT_MAX_N", 6)
+    target = build("mlp")
+    rand = overparameterize(target, 30, seed=2)
+    result = prune(rand, target)
+    cert = certificate(result)
+    assert cert["certificate_prefix_nonzero"] == 6 and cert["certificate_rows_prefix"] > 0
+    rows = optimised_prefix(result.samples[0].reshape(-1, 30), 6)
+    assert np.all(np.count_nonzero(rows, axis=1) <= 6)
+    sup = sup_error(rows).reshape(result.samples[0].shape[:-1])
+    assert cert["certified_layer_bounds"][0] == pytest.approx(layer_bound(target[0].basis, sup), rel=1e-12)
 
 
 def test_same_seed_same_masks():

@@ -7,7 +7,7 @@ import pytest
 
 from bounds_oracles import pensia_samples, sup_error_reference
 from constructions import basis_from_specs, from_masks, overparameterize, prefix_network, random_network
-from subsetsum import balanced_subset, first_hits, first_prefixes, prefix_sup_errors, sup_error, subset_bound
+from subsetsum import first_hits, prefix_sup_errors
 
 
 def brute_prefix_sup(row) -> list[float]:
@@ -48,50 +48,9 @@ def test_prefix_sup_errors_stop_once_below_the_threshold():
     assert done.any()
 
 
-def test_first_prefixes_equal_direct_prefix_evaluation():
-    rng = np.random.default_rng(7)
-    samples = pensia_samples(rng, (40, 30))
-    grid = [0.3, 0.1, 0.03]
-    got = first_prefixes(samples, grid, exact_max=14, max_nonzero=14)
-    for r in range(len(samples)):
-        row = capped(samples[r:r + 1], 14)[0]
-        errs = [e if np.count_nonzero(samples[r, :m]) <= 14 else np.inf for m, e in enumerate(brute_prefix_sup(row))]
-        want = [next((m for m, e in enumerate(errs) if e <= p), np.inf) for p in grid]
-        assert list(got[r]) == want, r
-
-
-def test_first_prefixes_beyond_the_exact_range_are_conservative():
-    """Above exact_max the walk uses a rigorous upper bound: m* can only be later, never earlier."""
-    rng = np.random.default_rng(9)
-    samples = pensia_samples(rng, (30, 36))
-    grid = [0.2, 0.05]
-    exact = first_prefixes(samples, grid, exact_max=18, max_nonzero=18)
-    bounded = first_prefixes(samples, grid, exact_max=6, bound_nonzero=6, max_nonzero=18)
-    assert np.all(bounded >= exact) and np.isfinite(exact).any()
-
-
 def test_first_hits_is_the_shortest_prefix_within_eps():
     err = np.array([[1.0, 0.4, 0.2, 0.05], [1.0, 1.0, 1.0, 0.9]])
     assert first_hits(err, [0.5, 0.1]).tolist() == [[1, 3], [np.inf, np.inf]]
-
-
-def test_subset_bounds_are_rigorous():
-    rng = np.random.default_rng(11)
-    samples = pensia_samples(rng, (40, 44))
-    samples = np.array([row for row in samples if 17 <= np.count_nonzero(row) <= 22])
-    exact = sup_error(samples)
-    for J in (8, 12, 16):
-        sub = balanced_subset(samples, J)
-        assert np.all(np.count_nonzero(sub, axis=1) <= J)
-        for row, s in zip(samples, sub):
-            assert set(s[s != 0]) <= set(row[row != 0])
-        assert np.all(subset_bound(samples, J) >= exact - 1e-15)
-        assert np.all(subset_bound(samples, J) <= sup_error(sub) + 1e-15)
-
-
-def test_balanced_subset_keeps_both_signs():
-    block = np.array([[0.9, 0.8, 0.7, -0.1], [0.9, 0.8, 0.7, 0.6]])
-    assert balanced_subset(block, 2).tolist() == [[0.9, 0.0, -0.1, 0.0], [0.9, 0.8, 0.0, 0.0]]
 
 
 def test_prefix_network_samples_are_prefixes_of_the_wide_draw():

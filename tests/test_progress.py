@@ -57,15 +57,16 @@ def test_prune_callback_moves_the_bar_to_done(monkeypatch):
         assert bar.n == 3 and bar.total == 3
 
 
-def test_progress_changes_no_number_calibrate(monkeypatch):
+def test_progress_changes_no_number_calibrate(monkeypatch, tmp_path):
     stream = terminal(monkeypatch)
-    from slt.cmd_calibrate import calibrate
-    args = dict(grid=[0.3, 0.1], trials=400, m_max=60, confidence=0.95, seed=3, jobs=1, chunk=150)
-    shown = calibrate(**args, progress=True)
+    import numpy as np
+    from slt.cmd_calibrate import code_fingerprint, plan_tasks, run_tasks
+    tasks = plan_tasks("confidence", [0.3, 0.1], 400, 150, 60, 3, code_fingerprint())
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    shown = run_tasks(tasks, tmp_path / "a", jobs=1, progress=True)
     assert "calibrate" in stream.getvalue() and "/400" in stream.getvalue()
-    hidden = calibrate(**args, progress=False)
-    shown.pop("runtime_seconds"), hidden.pop("runtime_seconds")
-    assert shown == hidden
+    hidden = run_tasks(tasks, tmp_path / "b", jobs=1, progress=False)
+    assert shown.keys() == hidden.keys() and all(np.array_equal(shown[k], hidden[k]) for k in shown)
 
 
 def test_progress_changes_no_file_reproduce(tmp_path, monkeypatch):

@@ -37,7 +37,7 @@ def test_round_trip(tmp_path):
         (rec.specs, rec.channels, rec.eps, rec.seed, rec.m, rec.method, rec.optimal)
     for name in ("target", "random", "masks", "pruned"):
         assert all(np.array_equal(a, b) for a, b in zip(getattr(rec, name), getattr(back, name)))
-    assert back.version == 2 and back.target_from_seed and back.report == {"eps": 0.1}
+    assert back.version == 3 and back.target_from_seed and back.report == {"eps": 0.1}
     assert [p.name for p in tmp_path.iterdir()] == ["p.npz"]  # no temporary left behind
 
 

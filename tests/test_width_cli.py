@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import bounds
-from bounds.calibration import DATA_PATH
+from bounds.calibration import CALIBRATION_PATH as DATA_PATH
 from slt.cli import main
 
 MLP = ["width", "--family", "mlp", "--channels", "784", "500", "10", "--eps", "0.01"]
@@ -27,8 +27,8 @@ def run_json(argv, capsys):
 def test_mlp_json_reproduces_pensia_shape(capsys):
     r = run_json(MLP + ["--C", "1"], capsys)
     assert KEYS <= set(r) and all(LAYER_KEYS <= set(row) for row in r["layers"])
-    assert [row["m"] for row in r["layers"]] == [20, 16]
-    assert [row["width"] for row in r["layers"]] == [15680, 8000]
+    assert [row["m"] for row in r["layers"]] == [20, 15]                   # layer 2: positive path only
+    assert [row["width"] for row in r["layers"]] == [15680, 7500]
     assert r["C"] == 1.0 and r["C_source"] == "user" and r["label"] == "proven given C"
     assert r["family_formula_latex"] is not None and "B_i" not in r["family_formula_latex"]   # |B| = ||B|| = 1
 
@@ -45,11 +45,20 @@ def test_mlp_text_prints_width_formula_and_labels(capsys):
 @pytest.mark.skipif(not DATA_PATH.exists(), reason="no calibrated constant shipped yet (run slt calibrate)")
 def test_default_constant_is_the_calibrated_one(capsys):
     r = run_json(MLP, capsys)
-    cal = bounds.calibrated_constant()
-    assert r["C_source"] == "calibrated" and r["label"] == "calibrated"
-    assert r["C"] == cal["C"] and r["c0"] == cal["c0"]
+    cal, sep = bounds.calibrated_constant(), bounds.calibrated_separable()
+    assert r["form"] == "separable" and r["separable"]["source"] == "calibrated"
+    assert (r["separable"]["a"], r["separable"]["b"], r["separable"]["c"]) == (sep["a"], sep["b"], sep["c"])
+    assert r["C_source"] == "calibrated" and r["C"] == cal["C"] and r["c0"] == cal["c0"]
+    for row in r["layers"]:
+        a, b, c = sep["a"], sep["b"], sep["c"]
+        assert row["m_separable"] == math.ceil(a * math.log2(1 / row["eps_pp"]) + b * math.log(1 / row["delta_pp"]) + c)
+        assert row["m_one_constant"] == math.ceil(cal["C"] * math.log(2 / row["eps_pp_one_constant"]) + cal["c0"])
+        assert row["m"] == row["m_separable"] >= row["m_floor"]
+        assert row["extrapolated_eps"] == (not sep["eps_range"][0] <= row["eps_pp"] <= sep["eps_range"][1])
+        assert row["extrapolated_delta"] == (not sep["delta_range"][0] <= row["delta_pp"] <= sep["delta_range"][1])
     assert main(MLP) == 0
-    assert '"calibrated"' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "separable:" in out and "one constant:" in out and "m_floor" in out
 
 
 def test_latex_output(capsys):

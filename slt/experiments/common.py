@@ -97,12 +97,14 @@ def bound_widths(layers: list[dict], eps: float, delta: float = DELTA) -> dict:
             "lower_bound_params": int(r["total_lower_bound_params"]),
             "extrapolated": any(bool(row.get("extrapolated", False)) for row in r["layers"]),
             "calibration_range": r.get("calibration_eps_pp_range"),
-            "note": (f"m_i = ceil(C ln(2/eps''_i) + c0), C = {r['C']:.4g}, c0 = {r['c0']:.4g} ({r['label']}), "
+            "note": (f"m_i = ceil(a log2(1/eps'_i) + b ln(1/delta''_i) + c), a, b, c = "
+                     f"{r['separable']['a']:.4g}, {r['separable']['b']:.4g}, {r['separable']['c']:.4g} "
+                     f"({r['label']}), delta = {delta}") if r["form"] == "separable" else
+                    (f"m_i = ceil(C ln(2/eps''_i) + c0), C = {r['C']:.4g}, c0 = {r['c0']:.4g} ({r['label']}), "
                      f"delta = {delta}")}
     if out["extrapolated"]:
-        lo, hi = out["calibration_range"]
-        out["note"] += (f"; eps''_i = {min(out['eps_pp']):.1e}..{max(out['eps_pp']):.1e} lies below the calibrated "
-                        f"range [{lo:g}, {hi:g}]: the calibrated C is EXTRAPOLATED there")
+        out["note"] += (f"; eps'_i = {min(out['eps_pp']):.1e}..{max(out['eps_pp']):.1e} or delta''_i lies outside the "
+                        f"calibrated ranges: the calibrated requirement is EXTRAPOLATED there")
     return out
 
 

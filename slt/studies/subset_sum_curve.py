@@ -249,7 +249,7 @@ FIT_COLUMNS = [
     Column("slope_per_nonzero_measured", "measured", "nonzero samples per bit",
            "slope times the fraction of nonzero samples (1/2 for pensia)"),
     Column("slope_calibrated", "calibrated", "samples per bit",
-           "C ln 2 of the calibrated m = C ln(2/eps) + c0 (slt calibrate, on D; all-target criterion)"),
+           "a of the calibrated m = a log2(1/eps) + b ln(1/delta) + c (slt calibrate, on D; all-target criterion)"),
 ]
 REFERENCE_COLUMNS = [
     Column("distribution", "input"), Column("n", "input", "samples"), Column("eps", "input"),
@@ -311,11 +311,14 @@ def assemble(params: dict, results: list) -> list[Table]:
         errors += errors_d
         fits += _fit_rows(d, tgt, sup, eps)
     cal = _calibration()
+    if cal is not None:
+        from bounds import calibrated_separable
+        sep = calibrated_separable()
     if cal is not None and "pensia" in params["distributions"]:
-        lo, hi = (cal.get("eps_pp_range") or [None, None])
-        fits.append({"distribution": "pensia", "quantity": "calibrated m = C ln(2/eps) + c0",
+        lo, hi = sep["eps_range"]
+        fits.append({"distribution": "pensia", "quantity": "calibrated m = a log2(1/eps) + b ln(1/delta) + c",
                      "eps_min": lo, "eps_max": hi, "points": len(cal.get("points", [])) or None,
-                     "slope_calibrated": float(cal["C"]) * math.log(2)})
+                     "slope_calibrated": float(sep["a"])})
     for d in REFERENCE:
         r = by.get(("reference", d))
         if r is None:
@@ -328,9 +331,10 @@ def assemble(params: dict, results: list) -> list[Table]:
                    f"the sup-error (exact enumeration up to {K} nonzero samples: 2^{K} sums); seed {params['seed']}.",
                    "Empty cells are not determined by the measurement (beyond the enumeration cap, or after the "
                    "walk stopped at eps = 1e-8); nothing is extrapolated."]
-    cal_note = (f"Calibrated constant (slt calibrate): C = {cal['C']:.4g}, c0 = {cal['c0']:.4g} "
-                f"({cal.get('trials')} trials, {cal.get('method', '')})." if cal is not None
-                else "No calibrated constant found (bounds/data/calibrated_C.json): run `slt calibrate`.")
+    cal_note = (f"Calibrated requirement (slt calibrate): separable a = {sep['a']:.4g} samples per bit, b = "
+                f"{sep['b']:.4g} per nat of ln(1/delta), c = {sep['c']:.4g}; the paper's form C = {cal['C']:.4g}, "
+                f"c0 = {cal['c0']:.4g} ({cal.get('method', '')})." if cal is not None
+                else "No calibration found (bounds/data/calibration.json): run `slt calibrate --install`.")
     return [
         Table(NAME, TITLE, CURVE_COLUMNS, curve, notes_curve),
         Table(f"{NAME}_errors", "Best error (one target) and sup-error (all targets) versus n: quantiles over trials",
@@ -391,8 +395,8 @@ def summary(tables: dict) -> dict:
     out[f"{NAME}_errors"] = f"The median best error decays exponentially in n: {decay} bits per sample drawn " \
                             f"(Pensia's D: half its samples are zero)."
     cal = [r for r in fits.rows if r.get("slope_calibrated") is not None]
-    cal_txt = (f"; the calibrated C of `slt calibrate` (all targets, on D) corresponds to "
-               f"{cal[0]['slope_calibrated']:.2f} samples per bit") if cal else ""
+    cal_txt = (f"; the calibrated requirement of `slt calibrate` (all targets, on D, rigorous certificates) has "
+               f"a = {cal[0]['slope_calibrated']:.2f} samples per bit") if cal else ""
     out[f"{NAME}_fits"] = (f"Slope of n99 (one target) against log2(1/eps), in samples drawn per bit: {slopes} "
                            f"(physical limit about 1 per nonzero sample){cal_txt}.")
     out[f"{NAME}_reference"] = f"Reference points: {ref_txt}."
