@@ -24,13 +24,16 @@ import math
 import os
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
 
 from bounds import CALIBRATION_PATH, bonferroni_alpha, calibration_record, check_grid, trials_needed
 
+from groups import check_int, check_memory
+
+from .executors import add_executor_argument, completed, executor_label, open_executor, parse_executor
+from .pool import check_jobs
 from .progress import progress_bar
 
 FULL = {"eps_grid": [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8], "delta": 0.1, "precision_trials": 400,
@@ -68,22 +71,20 @@ def add_parser(subparsers) -> None:
     p.add_argument("--level", type=float, default=0.95,
                    help="simultaneous confidence of all points (default 0.95)")
     p.add_argument("--seed", type=int, default=20240607, help="random seed (default 20240607)")
-    p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2; results do not depend on it)")
+    p.add_argument("--jobs", type=int, default=2,
+                   help="worker processes of --executor local, 1..1024 (default 2; at most min(N, chunks, cores) are "
+                        "started; results do not depend on it)")
+    add_executor_argument(p)
     p.add_argument("--chunk", type=int, metavar="N",
                    help=f"confidence-axis trials per seeded chunk (default {FULL['chunk']:,}; "
                         f"precision chunks hold {PRECISION_CHUNK} trials)")
     p.add_argument("--out", metavar="PATH", default=DEFAULT_OUT,
                    help=f"output JSON (default ./{DEFAULT_OUT}, in the working directory)")
     p.add_argument("--cache", metavar="DIR", help="chunk cache directory (default: OUT.cache next to --out)")
+    p.add_argument("--json", action="store_true", help="print the calibration record as JSON on stdout; no progress")
     p.add_argument("--install", action="store_true",
                    help=f"also replace the shipped calibration {CALIBRATION_PATH} (used by slt width and prune)")
     p.set_defaults(func=run)
-
-
-def chunk_executor(jobs: int, chunks: int) -> Executor:
-    """THE executor the trial chunks are submitted to: a process pool of at most ``jobs``
-    workers and never more than there are chunks (the one place to plug another executor in)."""
-    return ProcessPoolExecutor(max_workers=max(1, min(jobs, chunks)))
 
 
 def run_chunk(task: dict) -> np.ndarray:
@@ -137,27 +138,20 @@ def _load_chunk(cache: Path, task: dict):
     return m_hat if ok else None
 
 
-def run_tasks(tasks: list, cache: Path, jobs: int, progress: bool) -> dict:
-    """{task file: m^} for every task: cached chunks are read, the others computed on
-    :func:`chunk_executor` and saved as they arrive (an interrupted run keeps them)."""
+def run_tasks(tasks: list, cache: Path, jobs: int, progress: bool, executor="local") -> dict:
+    """{task file: m^} for every task: cached chunks are read, the others computed on the
+    executor (``slt.executors``: a local pool of at most min(``jobs``, chunks, cores)
+    processes, or Dask workers) and saved as they arrive (an interrupted run keeps them)."""
     results = {t["file"]: _load_chunk(cache, t) for t in tasks}
     todo = [t for t in tasks if results[t["file"]] is None]
     with progress_bar(sum(t["size"] for t in tasks), "calibrate", unit="trial", enabled=progress) as bar:
         bar.update(sum(t["size"] for t in tasks) - sum(t["size"] for t in todo))
-        if not todo:
-            return results
-        pool = chunk_executor(jobs, len(todo))
-        try:
-            pending = {pool.submit(run_chunk, t): t for t in todo}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    task = pending.pop(future)
-                    results[task["file"]] = future.result()
-                    _save_chunk(cache, task, results[task["file"]])
-                    bar.update(task["size"])
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        with open_executor(executor if todo else None, jobs=jobs, work=len(todo)) as pool:
+            for index, m_hat in completed(pool, run_chunk, todo):
+                task = todo[index]
+                results[task["file"]] = m_hat
+                _save_chunk(cache, task, m_hat)
+                bar.update(task["size"])
     return results
 
 
@@ -176,16 +170,12 @@ def settings(args) -> dict:
                       ("--chunk", "chunk")):
         if isinstance(base[key], bool) or base[key] < 1:
             raise ValueError(f"{flag} must be an integer >= 1, got {base[key]}")
-    if args.jobs < 1:
-        raise ValueError(f"--jobs must be an integer >= 1, got {args.jobs}")
-    need = base["chunk"] * M_CONFIDENCE * 8 * WORK_ARRAYS * min(args.jobs, 2)
-    free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    if need > free:
-        raise ValueError(f"--chunk {base['chunk']}: a chunk needs about {need / 2**30:.1f} GB ({M_CONFIDENCE} samples "
-                         f"per trial, {WORK_ARRAYS} working arrays, {min(args.jobs, 2)} at a time) and "
-                         f"{free / 2**30:.1f} GB are free; use a smaller --chunk")
-    if args.seed < 0:
-        raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
+    check_jobs(args.jobs)
+    parse_executor(args.executor)
+    check_memory(base["chunk"] * M_CONFIDENCE * 8 * WORK_ARRAYS * min(args.jobs, 2),
+                 f"--chunk {base['chunk']}: {M_CONFIDENCE} samples per trial, {WORK_ARRAYS} working arrays, "
+                 f"{min(args.jobs, 2)} chunk(s) at a time", "use a smaller --chunk")
+    check_int("--seed", args.seed, 0)
     alpha = bonferroni_alpha(args.level, len(base["eps_grid"]) + len(base["delta_grid"]))
     for flag, trials, delta in (("--precision-trials", base["precision_trials"], base["delta"]),
                                 ("--confidence-trials", base["confidence_trials"], min(base["delta_grid"]))):
@@ -216,10 +206,10 @@ def run(args) -> int:
                             M_CONFIDENCE, args.seed, fp)
     print(f"calibrate: precision axis eps'' {conf['eps_grid']} at delta'' {conf['delta']:g}, "
           f"{conf['precision_trials']} trials; confidence axis delta'' {conf['delta_grid']} at eps'' {conf['eps']:g}, "
-          f"{conf['confidence_trials']} trials; {args.jobs} process(es), seed {args.seed}, cache {cache}",
+          f"{conf['confidence_trials']} trials; {executor_label(args.executor, args.jobs)}, seed {args.seed}, cache {cache}",
           file=sys.stderr)
     start = time.time()
-    results = run_tasks(precision + confidence, cache, args.jobs, progress=True)
+    results = run_tasks(precision + confidence, cache, args.jobs, progress=not args.json, executor=args.executor)
     m_prec = np.concatenate([results[t["file"]] for t in precision])
     m_conf = np.concatenate([results[t["file"]] for t in confidence])[:, 0]
     data = calibration_record(m_prec, conf["eps_grid"], conf["delta"], m_conf, conf["eps"], conf["delta_grid"],
@@ -228,7 +218,11 @@ def run(args) -> int:
     write_json(out, data)
     if args.install:
         write_json(CALIBRATION_PATH, data)
-    print_summary(data, out, CALIBRATION_PATH if args.install else None)
+    if args.json:
+        print(json.dumps({**data, "out": str(out), "installed": str(CALIBRATION_PATH) if args.install else None},
+                         indent=2))
+    else:
+        print_summary(data, out, CALIBRATION_PATH if args.install else None)
     return 0
 
 

@@ -139,7 +139,8 @@ def test_a_corrupt_chunk_is_recomputed(tmp_path, capsys):
     (["--precision-trials", "0"], "--precision-trials must be an integer >= 1, got 0"),
     (["--confidence-trials", "0"], "--confidence-trials must be an integer >= 1, got 0"),
     (["--chunk", "0"], "--chunk must be an integer >= 1, got 0"),
-    (["--jobs", "0"], "--jobs must be an integer >= 1, got 0"),
+    (["--jobs", "0"], "--jobs must be an integer in 1..1024, got 0"),
+    (["--executor", "spark"], "--executor"),
     (["--eps-grid", "0.1", "0.1", "0.01"], "--eps-grid lists 0.1 twice"),
     (["--delta-grid", "0.1", "1.5"], "--delta-grid must be in (0, 1), got 1.5"),
     (["--eps", "0"], "--eps must be in (0, 1), got 0"),
@@ -160,11 +161,23 @@ def test_unwritable_out_is_refused_before_the_run(capsys, tmp_path):
     assert info.value.code == 2 and "does not exist" in capsys.readouterr().err
 
 
-def test_chunk_executor_is_bounded_by_jobs_and_chunks():
-    from slt.cmd_calibrate import chunk_executor
-    for jobs, chunks, want in ((2, 1, 1), (4, 3, 3), (1, 10, 1)):
-        with chunk_executor(jobs, chunks) as pool:
-            assert pool._max_workers == want
+def test_calibrate_pool_is_bounded_by_jobs_chunks_and_cores(monkeypatch, tmp_path):
+    """The local pool of slt calibrate starts min(--jobs, chunks to compute, cores) processes."""
+    import slt.executors
+    from slt.cmd_calibrate import plan_tasks, run_tasks
+    from slt.pool import cpu_count
+
+    started = []
+    monkeypatch.setattr(slt.executors, "local_pool", lambda n: started.append(n) or None)
+    monkeypatch.setattr(slt.executors, "close_pool", lambda pool, interrupted=False: None)
+    import slt.cmd_calibrate
+    monkeypatch.setattr(slt.cmd_calibrate, "completed", lambda pool, fn, items: iter(()))   # nothing computed
+    for jobs, chunks in ((2, 1), (4, 3), (1, 10), (8, 8)):
+        started.clear()
+        tasks = plan_tasks("confidence", [0.05], 100 * chunks, 100, 64, 7, f"t{jobs}{chunks}")
+        run_tasks(tasks, tmp_path, jobs, progress=False, executor="local")
+        want = min(jobs, chunks, cpu_count())
+        assert started == ([want] if want > 1 else []), (jobs, chunks, started)
 
 
 # ------------------------------------------------------------------ the shipped calibration

@@ -259,3 +259,15 @@ def test_an_existing_scheduler_as_the_readme_starts_it(tmp_path, capsys):
         for proc in started:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
+
+
+def test_calibrate_chunks_are_the_same_on_dask(tmp_path, dask2):
+    """slt calibrate's trial chunks through a Dask executor give the in-process m^, chunk by chunk."""
+    from slt.cmd_calibrate import plan_tasks, run_tasks
+
+    tasks = plan_tasks("confidence", [0.05], 400, 100, 64, 7, "test")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    here = run_tasks(tasks, tmp_path / "a", 1, progress=False, executor=None)
+    there = run_tasks(tasks, tmp_path / "b", 2, progress=False, executor=dask2)
+    assert len(here) == 4 and all(np.array_equal(here[k], there[k]) for k in here)
