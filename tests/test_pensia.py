@@ -157,7 +157,7 @@ def test_pensia_experiment_end_to_end_on_mnist_files(tmp_path):
     keys = ("target_params", "subset_sum_problems", "fraction_within_eps", "kept_params", "random_params",
             "target_accuracy", "pruned_accuracy", "output_error_max", "subset_sum_seconds", "seconds")
     assert all(k in res and k in res["bound_run"] for k in keys)
-    assert res["target_params"] == 784 * 6 + 6 * 10 and res["subset_sum_problems"] == 2 * res["target_params"]
+    assert res["target_params"] == 784 * 6 + 6 * 10 and res["subset_sum_problems"] == 2 * 784 * 6 + 6 * 10  # both paths in layer 1, the positive one after
     assert res["random_params"] == random_params(784, 6, 10, 12, 12)
     assert res["bound_run"]["m"] == [8, 8] and res["bound_run"]["random_params"] == random_params(784, 6, 10, 8, 8)
     assert 0 < res["kept_params"] < res["random_params"]

@@ -162,11 +162,12 @@ def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, ba
 
 
 def within_eps(errors, eps_layer) -> dict:
-    """Subset-Sum problems and target coefficients (both of their problems; errors
-    (2, n_in, n_out, K) per layer) within layer i's accuracy eps_layer[i]."""
+    """Subset-Sum problems and target coefficients within layer i's accuracy eps_layer[i]:
+    a coefficient is within eps when every one of its problems is (errors (pi_i, n_in, n_out, K)
+    per layer: pi_1 = 2 paths, pi_i = 1 for i >= 2, THEORY §3)."""
     ok = [np.abs(e) <= ep for e, ep in zip(errors, eps_layer)]
     weights = sum(o[0].size for o in ok)
-    good = sum(int((o[0] & o[1]).sum()) for o in ok)
+    good = sum(int(o.all(axis=0).sum()) for o in ok)
     return {"coefficient_eps": [float(ep) for ep in eps_layer], "target_params": weights,
             "problems_within_eps": int(sum(o.sum() for o in ok)), "weights_within_eps": good,
             "fraction_within_eps": good / max(weights, 1)}

@@ -12,7 +12,8 @@ upsampled, by default; real MNIST with ``--data DIR``), rescaled to ||W_i||_op <
 random network is pruned to it twice with the construction of THEORY §3:
 
 (a) Pensia-style: eps = 0.01 per weight. The construction solves two problems per weight
-    w_ab (s+ ~ w on relu(x), s- ~ -w on relu(-x)) from the m products mu_{j,b} lambda_j of its
+    w_ab of layer 1 (s+ ~ w on relu(x), s- ~ -w on relu(-x)) and one (s+) per weight of layer 2,
+    whose input is a ReLU output (THEORY §3), from the m products mu_{j,b} lambda_j of its
     input's block, split by the sign of lambda (so each problem's samples come from Pensia's
     own D = ½ δ0 + ½ Law(UV)). m = 2 x 21 = 42 would give each problem Pensia's 21 usable
     (nonzero) samples on average, but the count is Binomial(42, ½) and, measured (seed 0),

@@ -316,7 +316,7 @@ def assemble(params: dict, results: list) -> list[Table]:
         sep = calibrated_separable()
     if cal is not None and "pensia" in params["distributions"]:
         lo, hi = sep["eps_range"]
-        fits.append({"distribution": "pensia", "quantity": "calibrated m = a log2(1/eps) + b ln(1/delta) + c",
+        fits.append({"distribution": "pensia", "quantity": "calibrated a",
                      "eps_min": lo, "eps_max": hi, "points": len(cal.get("points", [])) or None,
                      "slope_calibrated": float(sep["a"])})
     for d in REFERENCE:
