@@ -15,6 +15,7 @@ computed by :func:`bandlimited_dim` (square lattice only: escnn samples on squar
 It reproduces the published counts for C4 regular fields, 24 on 3x3 and 44 on 5x5
 (``reference`` column), against 36 and 100 exact orbitals.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,12 +47,15 @@ def bandlimited_dim(group: str, field_in: str, field_out: str, kernel: int) -> i
         raise ValueError(f"kernel must be odd and >= 1, got {kernel}")
     els = elements(group)
     total = 0.0
-    for r, F in escnn_rings(kernel):
+    for _r, F in escnn_rings(kernel):
         acc = 0.0
         for h in els:
             i, j = h
-            chi = 1.0 if (j == 1 or F == 0) else 1.0 + 2.0 * sum(math.cos(2 * math.pi * i * mu / N)
-                                                                for mu in range(1, F + 1))
+            chi = (
+                1.0
+                if (j == 1 or F == 0)
+                else 1.0 + 2.0 * sum(math.cos(2 * math.pi * i * mu / N) for mu in range(1, F + 1))
+            )
             acc += chi * field_fix(group, field_in, h) * field_fix(group, field_out, h)
         total += acc / len(els)
     value = round(total)

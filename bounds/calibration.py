@@ -13,6 +13,7 @@ numbers computed with them are labelled "calibrated" (inside the measured ranges
 from the per-trial results (``bounds.statistics``); the Monte-Carlo lives in ``subsetsum``
 and ``slt calibrate``.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,10 @@ def calibration(path: str | Path | None = None) -> dict:
     """The whole calibration record (see ``slt calibrate``), checked for its keys."""
     path = Path(path) if path is not None else CALIBRATION_PATH
     if not path.exists():
-        raise ValueError(f"no calibration: {path} is missing; run `slt calibrate --install` to produce it "
-                         f"(or pass the constants explicitly, e.g. --C 3)")
+        raise ValueError(
+            f"no calibration: {path} is missing; run `slt calibrate --install` to produce it "
+            f"(or pass the constants explicitly, e.g. --C 3)"
+        )
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
@@ -64,10 +67,20 @@ def resolve_constants(C=None, c0=None) -> dict:
         if c0 is not None:
             raise ValueError(f"c0 = {c0} given without C: pass both, or neither to use the calibrated fit")
         cal = calibrated_constant()
-        return {"C": float(cal["C"]), "c0": float(cal["c0"]), "C_source": "calibrated",
-                "label": "calibrated", "eps_pp_range": cal.get("eps_pp_range")}
-    return {"C": check_constant(C), "c0": 0.0 if c0 is None else check_offset(c0), "C_source": "user",
-            "label": "proven given C", "eps_pp_range": None}
+        return {
+            "C": float(cal["C"]),
+            "c0": float(cal["c0"]),
+            "C_source": "calibrated",
+            "label": "calibrated",
+            "eps_pp_range": cal.get("eps_pp_range"),
+        }
+    return {
+        "C": check_constant(C),
+        "c0": 0.0 if c0 is None else check_offset(c0),
+        "C_source": "user",
+        "label": "proven given C",
+        "eps_pp_range": None,
+    }
 
 
 def resolve_separable(abc=None) -> dict:
@@ -75,13 +88,27 @@ def resolve_separable(abc=None) -> dict:
     (a, b, c) (label 'proven given a, b, c') or the calibrated fit (label 'calibrated')."""
     if abc is None:
         sep = calibrated_separable()
-        return {"a": float(sep["a"]), "b": float(sep["b"]), "c": float(sep["c"]), "source": "calibrated",
-                "label": "calibrated", "eps_range": sep["eps_range"], "delta_range": sep["delta_range"]}
+        return {
+            "a": float(sep["a"]),
+            "b": float(sep["b"]),
+            "c": float(sep["c"]),
+            "source": "calibrated",
+            "label": "calibrated",
+            "eps_range": sep["eps_range"],
+            "delta_range": sep["delta_range"],
+        }
     if len(abc) != 3:
         raise ValueError(f"the separable constants are three numbers a b c, got {list(abc)}")
     a, b = check_constant(abc[0], "a"), check_constant(abc[1], "b")
-    return {"a": a, "b": b, "c": check_offset(abc[2], "c"), "source": "user", "label": "proven given a, b, c",
-            "eps_range": None, "delta_range": None}
+    return {
+        "a": a,
+        "b": b,
+        "c": check_offset(abc[2], "c"),
+        "source": "user",
+        "label": "proven given a, b, c",
+        "eps_range": None,
+        "delta_range": None,
+    }
 
 
 def calibration_points(m_precision, eps_grid, delta, m_confidence, eps, delta_grid, level: float):
@@ -107,29 +134,44 @@ def calibration_record(m_precision, eps_grid, delta, m_confidence, eps, delta_gr
         "model": "m(eps, delta) = ceil(a log2(1/eps) + b ln(1/delta) + c)",
         "label": "calibrated (empirical, not proven)",
         "distribution": "pensia: D = 1/2 delta_0 + 1/2 Law(UV), the law of every Subset-Sum sample of the "
-                        "construction (subsetsum.SAMPLERS['pensia']); no other distribution is used by it",
-        "separable": {"a": sep["a"], "b": sep["b"], "c": sep["c_cover"],
-                      "eps_range": [float(e.min()), float(e.max())], "delta_range": [float(d.min()), float(d.max())],
-                      "fit_least_squares": {"a": sep["a"], "b": sep["b"], "c": sep["c"], "residuals": sep["residuals"]},
-                      "note": "c = least-squares intercept raised by the largest positive residual: the plane is "
-                              ">= the measured m at every point"},
-        "one_constant": {"C": one["C"], "c0": one["c0_cover"], "C_pure": one["C_pure"],
-                         "eps_pp_range": [float(eps_pp.min()), float(eps_pp.max())],
-                         "fit_least_squares": {"C": one["C"], "c0": one["c0"], "residuals": one["residuals"]},
-                         "model": "m = ceil(C ln(2/eps'') + c0), eps'' = min(eps, delta) (the paper's form)"},
-        "points": points, "unreached": [q for q in points if q["m"] is None],
-        "confidence_level": level, "alpha_per_point": alpha,
+        "construction (subsetsum.SAMPLERS['pensia']); no other distribution is used by it",
+        "separable": {
+            "a": sep["a"],
+            "b": sep["b"],
+            "c": sep["c_cover"],
+            "eps_range": [float(e.min()), float(e.max())],
+            "delta_range": [float(d.min()), float(d.max())],
+            "fit_least_squares": {"a": sep["a"], "b": sep["b"], "c": sep["c"], "residuals": sep["residuals"]},
+            "note": "c = least-squares intercept raised by the largest positive residual: the plane is "
+            ">= the measured m at every point",
+        },
+        "one_constant": {
+            "C": one["C"],
+            "c0": one["c0_cover"],
+            "C_pure": one["C_pure"],
+            "eps_pp_range": [float(eps_pp.min()), float(eps_pp.max())],
+            "fit_least_squares": {"C": one["C"], "c0": one["c0"], "residuals": one["residuals"]},
+            "model": "m = ceil(C ln(2/eps'') + c0), eps'' = min(eps, delta) (the paper's form)",
+        },
+        "points": points,
+        "unreached": [q for q in points if q["m"] is None],
+        "confidence_level": level,
+        "alpha_per_point": alpha,
         "trials": {"precision": int(np.asarray(m_precision).shape[0]), "confidence": int(np.size(m_confidence))},
-        "confidence": (f"Simultaneously for the {len(points)} points (Bonferroni), with confidence >= {level:g}: at "
-                       f"each point's m, P(sup-error of m samples from D > eps) <= delta (one-sided Clopper-Pearson "
-                       f"upper bound at level 1 - {alpha:.3g} per point). m^ per trial is a rigorous upper bound "
-                       f"of the shortest passing prefix, so each m can only be overestimated; the fits summarise "
-                       f"the points and outside their eps and delta ranges are extrapolations, not measurements."),
-        "method": ("Monte-Carlo on D; per trial one draw evaluated at increasing prefixes. Precision axis: exact "
-                   "sup-error up to 20 nonzero samples, then the two-level covering certificate (Minkowski window "
-                   "+ extension, subsetsum.cover) every 2nd nonzero sample. Confidence axis: exact up to 14 nonzero "
-                   "samples, then the 14-sample core's covered interval extended by the later samples; trials "
-                   "left above m = 55 walked again with a 20-sample core, and above m = 85 also with the "
-                   "precision walk (the smallest m^ kept). A trial not reaching eps within its draw counts as a "
-                   "failure at every m."),
+        "confidence": (
+            f"Simultaneously for the {len(points)} points (Bonferroni), with confidence >= {level:g}: at "
+            f"each point's m, P(sup-error of m samples from D > eps) <= delta (one-sided Clopper-Pearson "
+            f"upper bound at level 1 - {alpha:.3g} per point). m^ per trial is a rigorous upper bound "
+            f"of the shortest passing prefix, so each m can only be overestimated; the fits summarise "
+            f"the points and outside their eps and delta ranges are extrapolations, not measurements."
+        ),
+        "method": (
+            "Monte-Carlo on D; per trial one draw evaluated at increasing prefixes. Precision axis: exact "
+            "sup-error up to 20 nonzero samples, then the two-level covering certificate (Minkowski window "
+            "+ extension, subsetsum.cover) every 2nd nonzero sample. Confidence axis: exact up to 14 nonzero "
+            "samples, then the 14-sample core's covered interval extended by the later samples; trials "
+            "left above m = 55 walked again with a 20-sample core, and above m = 85 also with the "
+            "precision walk (the smallest m^ kept). A trial not reaching eps within its draw counts as a "
+            "failure at every m."
+        ),
     }

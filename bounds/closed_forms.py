@@ -19,6 +19,7 @@ exactly (S^T S 1 = r c 1 with a positive eigenvector: Perron-Frobenius).
 expressions in the sizes (k, m, n, k_in, k_out; see `symbols`), with `sizes(...)` the
 substitution that turns them into the numbers (call ``.doit()`` for the perm sums).
 """
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,10 @@ def _kind(spec_in, spec_out):
 def _lattice_dim(group: str, f_in: str, f_out: str, k):
     """(1/|H|) sum_h Fix_Fout(h) Fix_Fin(h) Fix_K(h); K dropped if a field is a point."""
     local = "point" not in (f_in, f_out)
-    terms = [PG.field_fix(group, f_out, h) * PG.field_fix(group, f_in, h)
-             * (PG.kernel_fix(group, h, k) if local else 1) for h in PG.elements(group)]
+    terms = [
+        PG.field_fix(group, f_out, h) * PG.field_fix(group, f_in, h) * (PG.kernel_fix(group, h, k) if local else 1)
+        for h in PG.elements(group)
+    ]
     order = len(PG.elements(group))
     if isinstance(k, sp.Basic):
         return sp.factor(sp.expand(sp.Add(*terms) / order))

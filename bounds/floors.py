@@ -19,6 +19,7 @@ is a rigorous lower bound of P(fail), and ANY m with failure_lower_bound(m) > de
 the requirement P(fail) <= delta: ``m_floor`` is the smallest m it does not rule out.
 (The bound is nonincreasing in m: adding a sample can only raise K+, K-, S+ and |S-|.)
 """
+
 from __future__ import annotations
 
 import math
@@ -52,12 +53,12 @@ def _edge_table(cells: int) -> np.ndarray:
     by exact truncated convolution."""
     j = np.arange(cells)
     pmf = magnitude_cdf(np.minimum(j * GRID, 1.0)) - magnitude_cdf(np.minimum(np.maximum(j - 1, 0) * GRID, 1.0))
-    pmf[0] = 0.0                                    # ceil(X / h) >= 1 for X > 0
+    pmf[0] = 0.0  # ceil(X / h) >= 1 for X > 0
     out = []
     dist = np.zeros(cells)
-    dist[0] = 1.0                                   # k = 0: the sum is 0
+    dist[0] = 1.0  # k = 0: the sum is 0
     while len(out) <= K_MAX:
-        out.append(float(dist.sum()))               # P(rounded sum <= (cells - 1) h) = P(< 1 - eps)
+        out.append(float(dist.sum()))  # P(rounded sum <= (cells - 1) h) = P(< 1 - eps)
         if out[-1] == 0.0:
             break
         dist = np.convolve(dist, pmf)[:cells]
@@ -75,17 +76,23 @@ def failure_lower_bound(m: int, eps: float) -> float:
     """
     m = check_positive_int(m, "m")
     eps = check_open_unit(eps, "eps")
-    need = math.ceil(math.log2(1.0 / eps))          # K < log2(1/eps)  <=>  K < need (K integer)
+    need = math.ceil(math.log2(1.0 / eps))  # K < log2(1/eps)  <=>  K < need (K integer)
     table = _edge_table(math.ceil((1.0 - eps) / GRID))
     k = np.arange(min(m, K_MAX) + 1)
     G = np.zeros(k.size)
-    G[:min(k.size, table.size)] = table[:k.size]
+    G[: min(k.size, table.size)] = table[: k.size]
     kp, km = np.meshgrid(k, k, indexing="ij")
     k0 = m - kp - km
     valid = k0 >= 0
     k0 = np.maximum(k0, 0)
-    log_p = (gammaln(m + 1) - gammaln(kp + 1) - gammaln(km + 1) - gammaln(k0 + 1)
-             + (kp + km) * math.log(0.25) + k0 * math.log(0.5))
+    log_p = (
+        gammaln(m + 1)
+        - gammaln(kp + 1)
+        - gammaln(km + 1)
+        - gammaln(k0 + 1)
+        + (kp + km) * math.log(0.25)
+        + k0 * math.log(0.5)
+    )
     prob = np.where(valid, np.exp(np.where(valid, log_p, -np.inf)), 0.0)
     edge = G[kp] + G[km] - G[kp] * G[km]
     fail = np.where(kp + km < need, 1.0, edge)
@@ -110,7 +117,7 @@ def m_floor(eps: float, delta: float) -> int:
             raise ValueError(f"m_floor: no m <= {M_MAX} reaches delta'' = {delta:g} at eps'' = {eps:g}")
     if failure_lower_bound(lo, eps) <= delta:
         return lo
-    while hi - lo > 1:                              # failure_lower_bound(lo) > delta >= failure_lower_bound(hi)
+    while hi - lo > 1:  # failure_lower_bound(lo) > delta >= failure_lower_bound(hi)
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if failure_lower_bound(mid, eps) > delta else (lo, mid)
     return hi

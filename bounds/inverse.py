@@ -13,6 +13,7 @@ a_i = 2 l sqrt(π_i n_{i-1} n_i) ||B_i||, and delta''_i = delta / b_i, b_i = l �
 The smallest reachable eps is the max over layers (it must be < 1). Symbolically (one
 constant, eps term, no rounding): eps = 4 l sqrt(2 n_{i-1} n_i) ||B_i|| exp(-(W/n_{i-1} - c_0)/C).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,9 @@ from .network import _forms, check_layers, network_width
 from .validate import check_delta, check_positive_int
 
 
-def min_width(layers, eps: float, delta: float = 0.01, C: float | None = None,
-              c0: float | None = None, abc=None) -> int:
+def min_width(
+    layers, eps: float, delta: float = 0.01, C: float | None = None, c0: float | None = None, abc=None
+) -> int:
     """Smallest width max_i ñ_i of the random network for accuracy eps (Theorem 1, primary form)."""
     return network_width(layers, eps, delta, C, c0, abc=abc, floors=False)["width"]
 
@@ -34,6 +36,7 @@ def min_width(layers, eps: float, delta: float = 0.01, C: float | None = None,
 def min_width_expr(affine: bool = False) -> sp.Expr:
     """ñ_i = n_{i-1} ⌈C ln(max(4 l sqrt(2 n_{i-1} n_i) ||B_i|| / eps, 4 l n_{i-1} n_i |B_i| / delta)) (+ c_0)⌉."""
     from .theorem1 import theorem1_width_expr
+
     return theorem1_width_expr(affine)
 
 
@@ -47,6 +50,7 @@ def _log_eps_layer(layer: dict, i: int, M: int, delta: float, depth: int, form: 
     """ln of the smallest eps layer i reaches with M samples (module docstring); ValueError
     when delta cannot be met."""
     from .theorem1 import paths
+
     pi = paths(i)
     n_in, n_out = layer["n_in"], layer["n_out"]
     log_a = math.log(2 * depth * math.sqrt(pi * n_in * n_out) * layer["basis_norm"])
@@ -54,20 +58,25 @@ def _log_eps_layer(layer: dict, i: int, M: int, delta: float, depth: int, form: 
     if form == "separable":
         bits = (M - const["c"] - const["b"] * (log_b - math.log(delta))) / const["a"]
         if bits <= log_a / math.log(2):
-            raise ValueError(f"at width W = {M * n_in}, layer {i} (m = {M} samples) reaches no eps < 1 at delta = "
-                             f"{delta}: the delta term alone needs "
-                             f"{const['b'] * (log_b - math.log(delta)) + const['c']:.1f} samples; increase the "
-                             f"width or delta")
+            raise ValueError(
+                f"at width W = {M * n_in}, layer {i} (m = {M} samples) reaches no eps < 1 at delta = "
+                f"{delta}: the delta term alone needs "
+                f"{const['b'] * (log_b - math.log(delta)) + const['c']:.1f} samples; increase the "
+                f"width or delta"
+            )
         return log_a - bits * math.log(2)
     log_t = math.log(2.0) - (M - const["c0"]) / const["C"]
-    if log_b + log_t > math.log(delta):                       # delta / b_i < t_i
-        raise ValueError(f"at width W = {M * n_in}, layer {i} cannot reach delta = {delta}: m = {M} samples give "
-                         f"failure probability >= {math.exp(min(log_b + log_t, 700)):.3g}; increase the width or delta")
+    if log_b + log_t > math.log(delta):  # delta / b_i < t_i
+        raise ValueError(
+            f"at width W = {M * n_in}, layer {i} cannot reach delta = {delta}: m = {M} samples give "
+            f"failure probability >= {math.exp(min(log_b + log_t, 700)):.3g}; increase the width or delta"
+        )
     return log_a + log_t
 
 
-def best_eps(layers, width: int, delta: float = 0.01, C: float | None = None,
-             c0: float | None = None, abc=None) -> float:
+def best_eps(
+    layers, width: int, delta: float = 0.01, C: float | None = None, c0: float | None = None, abc=None
+) -> float:
     """Smallest eps in (0, 1) whose required width (max_i ñ_i, primary form) is <= ``width``.
 
     ValueError if no eps < 1 is reachable at this width and delta (the message says what
@@ -78,19 +87,25 @@ def best_eps(layers, width: int, delta: float = 0.01, C: float | None = None,
     delta = check_delta(delta)
     sep, one, form = _forms(C, c0, abc)
     const = sep if form == "separable" else one
-    log_eps = -math.inf                      # log of the smallest reachable eps (log space: no underflow)
+    log_eps = -math.inf  # log of the smallest reachable eps (log space: no underflow)
     for i, layer in enumerate(layers, 1):
         M = width // layer["n_in"]
         if M < 1:
-            raise ValueError(f"width W = {width} is below n_{i - 1} = {layer['n_in']} of layer {i}: "
-                             f"the construction needs at least one block of n_{i - 1} fields")
+            raise ValueError(
+                f"width W = {width} is below n_{i - 1} = {layer['n_in']} of layer {i}: "
+                f"the construction needs at least one block of n_{i - 1} fields"
+            )
         log_eps = max(log_eps, _log_eps_layer(layer, i, M, delta, len(layers), form, const))
     if log_eps >= 0:
-        raise ValueError(f"at width W = {width} no eps < 1 is reachable (the bound gives eps >= "
-                         f"{math.exp(min(log_eps, 700)):.3g}); increase the width")
+        raise ValueError(
+            f"at width W = {width} no eps < 1 is reachable (the bound gives eps >= "
+            f"{math.exp(min(log_eps, 700)):.3g}); increase the width"
+        )
     if log_eps < math.log(sys.float_info.min):
-        raise ValueError(f"at width W = {width} the reachable eps is about 1e{log_eps / math.log(10):.0f}, "
-                         f"below the float range; use a smaller width or best_eps_expr()")
+        raise ValueError(
+            f"at width W = {width} the reachable eps is about 1e{log_eps / math.log(10):.0f}, "
+            f"below the float range; use a smaller width or best_eps_expr()"
+        )
     eps_star = math.exp(log_eps)
     # guard the rounding of ⌈·⌉: move up to the first float whose forward width fits
     for _ in range(64):

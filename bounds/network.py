@@ -12,6 +12,7 @@ construction approximates each layer within eps/(2l) <= eps with probability >= 
 >= 1/2, a valid C can never give fewer random parameters than the lower bound: when it
 does, ``warnings`` says that this C is too small.
 """
+
 from __future__ import annotations
 
 import sympy as sp
@@ -24,13 +25,14 @@ from . import theorem2 as T2
 from .calibration import CALIBRATION_PATH, resolve_constants, resolve_separable
 from .closed_forms import basis_dim, basis_norm
 from .floors import m_floor
-from .validate import (check_channels, check_delta, check_eps, check_positive_int,
-                       check_positive_real)
+from .validate import check_channels, check_delta, check_eps, check_positive_int, check_positive_real
 
 LAYER_KEYS = ("n_in", "n_out", "basis_dim", "basis_norm", "hidden_basis_dim")
-TOTAL_LOWER_LABEL = ("sum over layers of the per-layer Theorem 2 bound at the same eps "
-                     "(each target layer approximated to eps on its own); proven per layer, "
-                     "not a lower bound for the whole network")
+TOTAL_LOWER_LABEL = (
+    "sum over layers of the per-layer Theorem 2 bound at the same eps "
+    "(each target layer approximated to eps on its own); proven per layer, "
+    "not a lower bound for the whole network"
+)
 WIDTH_DEFINITION = "width of the random network = max_i ñ_i (its widest layer)"
 
 
@@ -38,15 +40,21 @@ def layers_from_specs(specs: list[dict], channels: list[int]) -> list[dict]:
     """Layers for `network_width` from one field spec and one channel count per boundary."""
     channels = check_channels(channels)
     if len(specs) != len(channels):
-        raise ValueError(f"need one field spec per channel entry: {len(specs)} specs for "
-                         f"{len(channels)} channels {channels}")
+        raise ValueError(
+            f"need one field spec per channel entry: {len(specs)} specs for {len(channels)} channels {channels}"
+        )
     layers = []
     for i in range(1, len(specs)):
         check_compatible(specs[i - 1], specs[i], where=f"layer {i}: boundary {i - 1} -> {i}")
-        layers.append({"n_in": channels[i - 1], "n_out": channels[i],
-                       "basis_dim": basis_dim(specs[i - 1], specs[i]),
-                       "basis_norm": basis_norm(specs[i - 1], specs[i]),
-                       "hidden_basis_dim": basis_dim(specs[i - 1], specs[i - 1])})
+        layers.append(
+            {
+                "n_in": channels[i - 1],
+                "n_out": channels[i],
+                "basis_dim": basis_dim(specs[i - 1], specs[i]),
+                "basis_norm": basis_norm(specs[i - 1], specs[i]),
+                "hidden_basis_dim": basis_dim(specs[i - 1], specs[i - 1]),
+            }
+        )
     return layers
 
 
@@ -62,8 +70,9 @@ def check_layers(layers) -> list[dict]:
             check_positive_int(layer[key], f"layer {i} {key}")
         check_positive_real(layer["basis_norm"], f"layer {i} basis_norm")
         if i > 1 and layers[i - 2]["n_out"] != layer["n_in"]:
-            raise ValueError(f"layer {i - 1} has n_out = {layers[i - 2]['n_out']} but layer {i} "
-                             f"has n_in = {layer['n_in']}")
+            raise ValueError(
+                f"layer {i - 1} has n_out = {layers[i - 2]['n_out']} but layer {i} has n_in = {layer['n_in']}"
+            )
     return layers
 
 
@@ -99,8 +108,16 @@ def _outside(value: float, bounds_range) -> bool | None:
 
 def _layer_row(layer: dict, i: int, eps: float, delta: float, depth: int, sep, one, floors: bool) -> dict:
     """One layer of `network_width`: both forms, the proven floor, the ranges."""
-    args = (layer["n_in"], layer["n_out"], layer["basis_dim"], layer["basis_norm"], layer["hidden_basis_dim"],
-            eps, delta, depth)
+    args = (
+        layer["n_in"],
+        layer["n_out"],
+        layer["basis_dim"],
+        layer["basis_norm"],
+        layer["hidden_basis_dim"],
+        eps,
+        delta,
+        depth,
+    )
     split = T1.theorem1_split(*args[:4], eps, delta, depth, T1.paths(i))
     row = {key: layer[key] for key in LAYER_KEYS}
     row.update(split)
@@ -118,8 +135,15 @@ def _layer_row(layer: dict, i: int, eps: float, delta: float, depth: int, sep, o
             r = T1.theorem1_layer(*args, const["C"], const["c0"], paths=split["paths"])
             out = _outside(row["eps_pp_one_constant"], const["eps_pp_range"])
             row["paper_width"] = T1.paper_width(*args[:4], eps, delta, depth, const["C"])
-        row.update({f"m_{name}": r["m"], f"width_{name}": r["width"], f"random_params_{name}": r["random_params"],
-                    f"label_{name}": "extrapolated" if out else const["label"], f"extrapolated_{name}": out})
+        row.update(
+            {
+                f"m_{name}": r["m"],
+                f"width_{name}": r["width"],
+                f"random_params_{name}": r["random_params"],
+                f"label_{name}": "extrapolated" if out else const["label"],
+                f"extrapolated_{name}": out,
+            }
+        )
     if floors:
         row["m_floor"] = m_floor(split["eps_pp"], split["delta_pp"])
     return row
@@ -130,14 +154,23 @@ def _totals(rows: list, name: str) -> dict:
         return {}
     random = sum(r[f"random_params_{name}"] for r in rows)
     lower = sum(r["lower_bound_params"] for r in rows)
-    return {f"width_{name}": max(r[f"width_{name}"] for r in rows), f"total_random_params_{name}": random,
-            f"tightness_ratio_{name}": T2.tightness_ratio(random, lower),
-            f"label_{name}": ("extrapolated" if any(r[f"extrapolated_{name}"] for r in rows)
-                              else rows[0][f"label_{name}"])}
+    return {
+        f"width_{name}": max(r[f"width_{name}"] for r in rows),
+        f"total_random_params_{name}": random,
+        f"tightness_ratio_{name}": T2.tightness_ratio(random, lower),
+        f"label_{name}": ("extrapolated" if any(r[f"extrapolated_{name}"] for r in rows) else rows[0][f"label_{name}"]),
+    }
 
 
-def network_width(layers, eps: float, delta: float = 0.01, C: float | None = None,
-                  c0: float | None = None, abc=None, floors: bool = True) -> dict:
+def network_width(
+    layers,
+    eps: float,
+    delta: float = 0.01,
+    C: float | None = None,
+    c0: float | None = None,
+    abc=None,
+    floors: bool = True,
+) -> dict:
     """Theorem 1 widths (both forms), random parameters, proven floors and Theorem 2 lower bounds.
 
     Per target layer i (l = depth, π_i = 2 for i = 1 and 1 after): eps'_i = eps / (2 l
@@ -155,31 +188,59 @@ def network_width(layers, eps: float, delta: float = 0.01, C: float | None = Non
     depth = len(layers)
     rows = [_layer_row(layer, i, eps, delta, depth, sep, one, floors) for i, layer in enumerate(layers, 1)]
     for r in rows:
-        r.update({"m": r[f"m_{primary}"], "width": r[f"width_{primary}"],
-                  "random_params": r[f"random_params_{primary}"], "label": r[f"label_{primary}"],
-                  "extrapolated": bool(r[f"extrapolated_{primary}"])})
+        r.update(
+            {
+                "m": r[f"m_{primary}"],
+                "width": r[f"width_{primary}"],
+                "random_params": r[f"random_params_{primary}"],
+                "label": r[f"label_{primary}"],
+                "extrapolated": bool(r[f"extrapolated_{primary}"]),
+            }
+        )
         r["tightness_ratio"] = T2.tightness_ratio(r["random_params"], r["lower_bound_params"])
     const = sep if primary == "separable" else one
-    name = f"a = {const['a']:g}, b = {const['b']:g}, c = {const['c']:g}" if primary == "separable" \
+    name = (
+        f"a = {const['a']:g}, b = {const['b']:g}, c = {const['c']:g}"
+        if primary == "separable"
         else f"C = {const['C']:g} (c0 = {const['c0']:g})"
-    warnings = [f"layer {i}: {r['random_params']} random parameters < the Theorem 2 lower bound "
-                f"{r['lower_bound_params']}: {name} cannot be a valid Subset-Sum requirement at this eps"
-                for i, r in enumerate(rows, 1) if r["random_params"] < r["lower_bound_params"]]
-    warnings += [f"layer {i}: m = {r['m']} is below the proven floor m_floor = {r['m_floor']} ({name})"
-                 for i, r in enumerate(rows, 1) if floors and r["m"] < r["m_floor"]]
+    )
+    warnings = [
+        f"layer {i}: {r['random_params']} random parameters < the Theorem 2 lower bound "
+        f"{r['lower_bound_params']}: {name} cannot be a valid Subset-Sum requirement at this eps"
+        for i, r in enumerate(rows, 1)
+        if r["random_params"] < r["lower_bound_params"]
+    ]
+    warnings += [
+        f"layer {i}: m = {r['m']} is below the proven floor m_floor = {r['m_floor']} ({name})"
+        for i, r in enumerate(rows, 1)
+        if floors and r["m"] < r["m_floor"]
+    ]
     total_random = sum(r["random_params"] for r in rows)
     total_lower = sum(r["lower_bound_params"] for r in rows)
-    out = {"eps": eps, "delta": delta, "depth": depth, "form": primary, "label": const["label"],
-           "separable": sep, "one_constant": one,
-           "C": one["C"] if one else None, "c0": one["c0"] if one else None,
-           "C_source": one["C_source"] if one else None,
-           "calibration_eps_pp_range": one["eps_pp_range"] if one else None,
-           "layers": rows, "width": max(r["width"] for r in rows), "width_definition": WIDTH_DEFINITION,
-           "total_random_params": total_random, "total_lower_bound_params": total_lower,
-           "lower_bound_label": T2.LABEL, "total_lower_bound_label": TOTAL_LOWER_LABEL,
-           "tightness_ratio": T2.tightness_ratio(total_random, total_lower),
-           "formula_latex": formula_latex(bool(one and one["c0"]), primary == "separable"),
-           "warnings": warnings, "paper_formula_latex": r"\tilde n_i = " + S.latex(T1.paper_width_expr())}
+    out = {
+        "eps": eps,
+        "delta": delta,
+        "depth": depth,
+        "form": primary,
+        "label": const["label"],
+        "separable": sep,
+        "one_constant": one,
+        "C": one["C"] if one else None,
+        "c0": one["c0"] if one else None,
+        "C_source": one["C_source"] if one else None,
+        "calibration_eps_pp_range": one["eps_pp_range"] if one else None,
+        "layers": rows,
+        "width": max(r["width"] for r in rows),
+        "width_definition": WIDTH_DEFINITION,
+        "total_random_params": total_random,
+        "total_lower_bound_params": total_lower,
+        "lower_bound_label": T2.LABEL,
+        "total_lower_bound_label": TOTAL_LOWER_LABEL,
+        "tightness_ratio": T2.tightness_ratio(total_random, total_lower),
+        "formula_latex": formula_latex(bool(one and one["c0"]), primary == "separable"),
+        "warnings": warnings,
+        "paper_formula_latex": r"\tilde n_i = " + S.latex(T1.paper_width_expr()),
+    }
     out.update(_totals(rows, "separable"))
     out.update(_totals(rows, "one_constant"))
     return out

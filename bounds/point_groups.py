@@ -13,9 +13,10 @@ size, r = (k-1)/2):
   quotient H/K: #{c in H : c^-1 h c in K} / |K| cosets.
 The `k` arguments accept an int (numbers) or a SymPy symbol (closed forms).
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -46,7 +47,7 @@ def field_size(group: str, field: str) -> int:
     return point_group(group).order // len(_subgroup(group, field))
 
 
-@lru_cache(maxsize=None)
+@cache
 def field_fix(group: str, field: str, h: tuple[int, int]) -> int:
     """|Fix_F(h)|: the number of points of the H-set F fixed by h."""
     H = point_group(group)
@@ -66,8 +67,8 @@ def _floor_div(x, q: int):
 def kernel_size(group: str, k):
     """|K|: k^2 (square lattice) or 3r(r+1)+1 = (3k^2+1)/4 with r = (k-1)/2 (hexagonal)."""
     if point_group(group).lattice == "square":
-        return k ** 2
-    return (3 * k ** 2 + 1) / 4 if isinstance(k, sp.Basic) else (3 * k * k + 1) // 4
+        return k**2
+    return (3 * k**2 + 1) / 4 if isinstance(k, sp.Basic) else (3 * k * k + 1) // 4
 
 
 def kernel_fix(group: str, h: tuple[int, int], k):
@@ -80,7 +81,7 @@ def kernel_fix(group: str, h: tuple[int, int], k):
         return 1
     if lattice == "square":
         return k
-    r = (k - 1) / 2 if isinstance(k, sp.Basic) else (k - 1) // 2   # k is odd
-    if (180 * i) % (60 * N) == 0:       # axis along lattice vectors (0°, 60°, 120°)
+    r = (k - 1) / 2 if isinstance(k, sp.Basic) else (k - 1) // 2  # k is odd
+    if (180 * i) % (60 * N) == 0:  # axis along lattice vectors (0°, 60°, 120°)
         return 2 * r + 1
-    return 2 * _floor_div(r, 2) + 1       # axis through edge midpoints (30°, 90°, 150°)
+    return 2 * _floor_div(r, 2) + 1  # axis through edge midpoints (30°, 90°, 150°)

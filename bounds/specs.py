@@ -3,6 +3,7 @@
 `check_spec` and `check_compatible` are the names `bounds` has always offered; the closed
 forms take the validated `groups.FieldType` objects they return.
 """
+
 from __future__ import annotations
 
 from groups import check_compatible, field_type

@@ -13,6 +13,7 @@ Two fits of the points, both raised to cover every point:
 * one constant (the paper's form, for comparison): m = C ln(2/min(eps, delta)) + c0, and
   the smallest pure-form C with C ln(2/min(eps, delta)) >= m.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,6 +27,7 @@ def clopper_pearson_upper(failures: int, trials: int, alpha: float) -> float:
     """One-sided (1 - alpha) Clopper-Pearson upper bound on a binomial probability:
     the p with P(Bin(trials, p) <= failures) = alpha; 1 if failures == trials."""
     from scipy.stats import beta
+
     if trials < 1 or not 0 <= failures <= trials:
         raise ValueError(f"need 0 <= failures <= trials and trials >= 1, got {failures}/{trials}")
     if failures == trials:
@@ -81,10 +83,17 @@ def point_record(m_star: np.ndarray, eps: float, delta: float, alpha: float, axi
     column = np.asarray(m_star, dtype=float)
     best = smallest_m(column, delta, alpha)
     finite = column[np.isfinite(column)]
-    rec = {"axis": axis, "eps": eps, "delta": delta, "trials": int(column.size), "m": best["m"],
-           "failures_at_m": best["failures"], "upper_bound_at_m": best["upper"],
-           "never_reached": int(np.sum(~np.isfinite(column))),
-           "median_m_hat": float(np.median(finite)) if finite.size * 2 > column.size else None}
+    rec = {
+        "axis": axis,
+        "eps": eps,
+        "delta": delta,
+        "trials": int(column.size),
+        "m": best["m"],
+        "failures_at_m": best["failures"],
+        "upper_bound_at_m": best["upper"],
+        "never_reached": int(np.sum(~np.isfinite(column))),
+        "median_m_hat": float(np.median(finite)) if finite.size * 2 > column.size else None,
+    }
     if best["m"] is not None:
         rec["failures_at_m_minus_1"] = int(np.sum(column > best["m"] - 1))
     return rec
@@ -104,13 +113,17 @@ def fit_separable(eps, delta, m) -> dict:
     y = np.asarray(m, dtype=float)
     A = np.stack([x1, x2, np.ones_like(x1)], axis=1)
     if len(y) < 3 or np.linalg.matrix_rank(A) < 3:
-        raise ValueError(f"the separable fit needs points that vary in both eps and delta (3 or more), "
-                         f"got {len(y)}")
+        raise ValueError(f"the separable fit needs points that vary in both eps and delta (3 or more), got {len(y)}")
     (a, b, c), *_ = np.linalg.lstsq(A, y, rcond=None)
     residuals = y - A @ np.array([a, b, c])
     shift = max(0.0, float(residuals.max()))
-    return {"a": float(a), "b": float(b), "c": float(c), "c_cover": float(c) + shift,
-            "residuals": [float(r) for r in residuals]}
+    return {
+        "a": float(a),
+        "b": float(b),
+        "c": float(c),
+        "c_cover": float(c) + shift,
+        "residuals": [float(r) for r in residuals],
+    }
 
 
 def fit_one_constant(eps, delta, m) -> dict:
@@ -124,5 +137,10 @@ def fit_one_constant(eps, delta, m) -> dict:
     (C, c0), *_ = np.linalg.lstsq(A, y, rcond=None)
     residuals = y - (C * x + c0)
     shift = max(0.0, float(residuals.max()))
-    return {"C": float(C), "c0": float(c0), "c0_cover": float(c0) + shift,
-            "residuals": [float(r) for r in residuals], "C_pure": float(np.max(y / x))}
+    return {
+        "C": float(C),
+        "c0": float(c0),
+        "c0_cover": float(c0) + shift,
+        "residuals": [float(r) for r in residuals],
+        "C_pure": float(np.max(y / x)),
+    }

@@ -14,6 +14,7 @@ precision eps'' and the failure probability delta'' apart (THEORY §3):
 so that P(sup-error > eps'') <= delta''; the paper's form is the special case tying both
 to one number (eps'' = delta'').
 """
+
 from __future__ import annotations
 
 import math
@@ -38,7 +39,7 @@ def subset_sum_m(eps_pp: float, C: float, c0: float = 0.0) -> int:
     """
     eps_pp = check_open_unit(eps_pp, "eps''")
     C, c0 = check_constant(C), check_offset(c0)
-    return max(1, math.ceil(C * (math.log(2.0) - math.log(eps_pp)) + c0))   # no overflow for tiny eps'''
+    return max(1, math.ceil(C * (math.log(2.0) - math.log(eps_pp)) + c0))  # no overflow for tiny eps'''
 
 
 def subset_sum_m_separable_expr() -> sp.Expr:

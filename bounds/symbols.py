@@ -25,6 +25,7 @@ Sizes of the families (closed forms of |B| and ||B||):
     k       kernel size k (cnn, steerable)      grid   torus side m (cnn, steerable)
     n       number of points of S_n (perm)      k_in, k_out  tensor orders (perm, k -> l)
 """
+
 from __future__ import annotations
 
 import sympy as sp

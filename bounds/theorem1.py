@@ -27,6 +27,7 @@ and the random network has sum_i [ n_{i-1} ñ_i |B_{X_{i-1}}| + ñ_i n_i |B_i| ]
 The paper states the shorter form ñ_i = C n_{i-1} log(l n_{i-1} n_i max(|B_i|, ||B_i||) /
 min(eps, delta)), equal up to constants inside the logarithm (`paper_width`).
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,16 @@ import sympy as sp
 
 from . import symbols as S
 from .subset_sum import subset_sum_m, subset_sum_m_separable
-from .validate import (check_constant, check_delta, check_depth, check_eps, check_offset,
-                       check_open_unit, check_positive_int, check_positive_real)
+from .validate import (
+    check_constant,
+    check_delta,
+    check_depth,
+    check_eps,
+    check_offset,
+    check_open_unit,
+    check_positive_int,
+    check_positive_real,
+)
 
 
 # ---------------------------------------------------------------- symbolic
@@ -77,10 +86,15 @@ def theorem1_m_expr(affine: bool = False, separable: bool = False) -> sp.Expr:
     """m_i = ⌈C ln(max(4 l sqrt(π_i n_{i-1} n_i) ||B_i|| / eps, 2 l π_i n_{i-1} n_i |B_i| / delta))⌉
     (+ c_0), or with ``separable`` ⌈a log2(2 l sqrt(π_i n n) ||B_i|| / eps) + b ln(l π_i n n |B_i| / delta) + c⌉."""
     if separable:
-        return sp.ceiling(S.a * sp.log(2 * S.l * sp.sqrt(S.paths * S.n_in * S.n_out) * S.B_norm / S.eps, 2)
-                          + S.b * sp.log(S.l * S.paths * S.n_in * S.n_out * S.B / S.delta) + S.c)
-    arg = sp.Max(4 * S.l * sp.sqrt(S.paths * S.n_in * S.n_out) * S.B_norm / S.eps,
-                 2 * S.l * S.paths * S.n_in * S.n_out * S.B / S.delta)
+        return sp.ceiling(
+            S.a * sp.log(2 * S.l * sp.sqrt(S.paths * S.n_in * S.n_out) * S.B_norm / S.eps, 2)
+            + S.b * sp.log(S.l * S.paths * S.n_in * S.n_out * S.B / S.delta)
+            + S.c
+        )
+    arg = sp.Max(
+        4 * S.l * sp.sqrt(S.paths * S.n_in * S.n_out) * S.B_norm / S.eps,
+        2 * S.l * S.paths * S.n_in * S.n_out * S.B / S.delta,
+    )
     inner = S.C * sp.log(arg)
     return sp.ceiling(inner + S.c0 if affine else inner)
 
@@ -114,33 +128,49 @@ def paths(layer_index: int) -> int:
     return 2 if check_positive_int(layer_index, "layer index i") == 1 else 1
 
 
-def lemma1_split(n_in: int, n_out: int, basis_dim: int, basis_norm: float, eps_l: float, delta_l: float,
-                 paths: int = 2) -> dict:
+def lemma1_split(
+    n_in: int, n_out: int, basis_dim: int, basis_norm: float, eps_l: float, delta_l: float, paths: int = 2
+) -> dict:
     """Lemma 1 per instance: {paths, problems, eps_pp (eps'_i), delta_pp (delta''_i)}."""
     _check_layer(n_in, n_out, basis_dim, basis_norm)
     eps_l = check_open_unit(eps_l, "eps_l")
     delta_l = check_open_unit(delta_l, "delta_l")
     paths = check_positive_int(paths, "paths π_i")
     problems = paths * n_in * n_out * basis_dim
-    return {"paths": paths, "problems": problems,
-            "eps_pp": eps_l / (math.sqrt(paths * n_in * n_out) * basis_norm), "delta_pp": delta_l / problems}
+    return {
+        "paths": paths,
+        "problems": problems,
+        "eps_pp": eps_l / (math.sqrt(paths * n_in * n_out) * basis_norm),
+        "delta_pp": delta_l / problems,
+    }
 
 
-def lemma1_eps_pp(n_in: int, n_out: int, basis_dim: int, basis_norm: float,
-                  eps_l: float, delta_l: float, paths: int = 2) -> float:
+def lemma1_eps_pp(
+    n_in: int, n_out: int, basis_dim: int, basis_norm: float, eps_l: float, delta_l: float, paths: int = 2
+) -> float:
     """eps''_i = min(eps'_i, delta''_i) of Lemma 1, the paper's one number (module docstring)."""
     r = lemma1_split(n_in, n_out, basis_dim, basis_norm, eps_l, delta_l, paths)
     return min(r["eps_pp"], r["delta_pp"])
 
 
-def lemma1_m(n_in: int, n_out: int, basis_dim: int, basis_norm: float,
-             eps_l: float, delta_l: float, C: float, c0: float = 0.0, paths: int = 2) -> int:
+def lemma1_m(
+    n_in: int,
+    n_out: int,
+    basis_dim: int,
+    basis_norm: float,
+    eps_l: float,
+    delta_l: float,
+    C: float,
+    c0: float = 0.0,
+    paths: int = 2,
+) -> int:
     """m = ⌈C ln(2/eps'') + c0⌉ of Lemma 1."""
     return subset_sum_m(lemma1_eps_pp(n_in, n_out, basis_dim, basis_norm, eps_l, delta_l, paths), C, c0)
 
 
-def theorem1_split(n_in: int, n_out: int, basis_dim: int, basis_norm: float, eps: float, delta: float,
-                   depth: int, paths: int = 2) -> dict:
+def theorem1_split(
+    n_in: int, n_out: int, basis_dim: int, basis_norm: float, eps: float, delta: float, depth: int, paths: int = 2
+) -> dict:
     """Lemma 1's per-instance eps'_i, delta''_i with eps_l = eps/(2l), delta_l = delta/l."""
     eps, delta, depth = check_eps(eps), check_delta(delta), check_depth(depth)
     return lemma1_split(n_in, n_out, basis_dim, basis_norm, eps / (2 * depth), delta / depth, paths)
@@ -152,8 +182,19 @@ def _row(n_in, n_out, basis_dim, hidden_basis_dim, m) -> dict:
     return {"m": m, "width": width, "random_params": n_in * width * hidden_basis_dim + width * n_out * basis_dim}
 
 
-def theorem1_layer(n_in: int, n_out: int, basis_dim: int, basis_norm: float, hidden_basis_dim: int,
-                   eps: float, delta: float, depth: int, C: float, c0: float = 0.0, paths: int = 2) -> dict:
+def theorem1_layer(
+    n_in: int,
+    n_out: int,
+    basis_dim: int,
+    basis_norm: float,
+    hidden_basis_dim: int,
+    eps: float,
+    delta: float,
+    depth: int,
+    C: float,
+    c0: float = 0.0,
+    paths: int = 2,
+) -> dict:
     """Theorem 1 for one target layer, one-constant form: eps'', m, width ñ = n_in m, random parameters.
 
     >>> r = theorem1_layer(784, 500, 1, 1.0, 1, eps=0.01, delta=0.01, depth=2, C=1.0)
@@ -166,9 +207,20 @@ def theorem1_layer(n_in: int, n_out: int, basis_dim: int, basis_norm: float, hid
     return {"eps_pp": eps_pp, **_row(n_in, n_out, basis_dim, hidden_basis_dim, subset_sum_m(eps_pp, C, c0))}
 
 
-def theorem1_layer_separable(n_in: int, n_out: int, basis_dim: int, basis_norm: float, hidden_basis_dim: int,
-                             eps: float, delta: float, depth: int, a: float, b: float, c: float,
-                             paths: int = 2) -> dict:
+def theorem1_layer_separable(
+    n_in: int,
+    n_out: int,
+    basis_dim: int,
+    basis_norm: float,
+    hidden_basis_dim: int,
+    eps: float,
+    delta: float,
+    depth: int,
+    a: float,
+    b: float,
+    c: float,
+    paths: int = 2,
+) -> dict:
     """Theorem 1 for one target layer, separable form: eps'_i, delta''_i, m, width, random parameters.
 
     >>> r = theorem1_layer_separable(784, 500, 1, 1.0, 1, 0.01, 0.01, 2, a=2.0, b=4.0, c=10.0)
@@ -180,8 +232,9 @@ def theorem1_layer_separable(n_in: int, n_out: int, basis_dim: int, basis_norm: 
     return {**split, **_row(n_in, n_out, basis_dim, hidden_basis_dim, m)}
 
 
-def paper_width(n_in: int, n_out: int, basis_dim: int, basis_norm: float,
-                eps: float, delta: float, depth: int, C: float) -> int:
+def paper_width(
+    n_in: int, n_out: int, basis_dim: int, basis_norm: float, eps: float, delta: float, depth: int, C: float
+) -> int:
     """n_{i-1} ⌈C ln(l n_{i-1} n_i max(|B_i|, ||B_i||) / min(eps, delta))⌉ (the paper's form)."""
     _check_layer(n_in, n_out, basis_dim, basis_norm)
     eps, delta, depth, C = check_eps(eps), check_delta(delta), check_depth(depth), check_constant(C)

@@ -9,15 +9,16 @@ pruning, with probability >= 1/2, has
 It is proven (no unknown constant). The tightness ratio of a construction is its random
 parameter count divided by this bound.
 """
+
 from __future__ import annotations
 
 import math
 
 import sympy as sp
 
-from . import symbols as S
 from groups import check_int
 
+from . import symbols as S
 from .validate import check_eps, check_positive_int
 
 LABEL = "proven (Theorem 2, no constant)"
@@ -39,11 +40,14 @@ def lower_bound(n_in: int, n_out: int, basis_dim: int, eps: float) -> int:
     2699
     """
     eps = check_eps(eps)
-    D = check_positive_int(n_in, "n_in") * check_positive_int(n_out, "n_out") \
+    D = (
+        check_positive_int(n_in, "n_in")
+        * check_positive_int(n_out, "n_out")
         * check_positive_int(basis_dim, "basis_dim |B|")
+    )
     if eps >= 0.5:
         return 0
-    return max(0, math.ceil(-D * math.log2(2.0 * eps) - 1))      # log2(1/(2 eps)) without overflow at tiny eps
+    return max(0, math.ceil(-D * math.log2(2.0 * eps) - 1))  # log2(1/(2 eps)) without overflow at tiny eps
 
 
 def tightness_ratio(random_params: int, lower: int) -> float | None:

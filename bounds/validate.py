@@ -1,4 +1,5 @@
 """Input checks shared by the bounds: each raises ValueError naming the value and the range."""
+
 from __future__ import annotations
 
 import math

@@ -11,6 +11,7 @@ generator i of the other are the same abstract group element, so G acts on Y x X
 
 Composition convention: (g h) . p = g . (h . p), i.e. ``(g h)[p] = g[h[p]]``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ def check_same_group(*actions: Action) -> None:
         if other.group != first.group or other.ngens != first.ngens:
             raise ValueError(
                 f"field types of different groups cannot be mapped equivariantly: "
-                f"{first.name or first.group} of {first.group!r} vs {other.name or other.group} of {other.group!r}")
+                f"{first.name or first.group} of {first.group!r} vs {other.name or other.group} of {other.group!r}"
+            )
 
 
 def inverse(perm: np.ndarray) -> np.ndarray:
@@ -135,7 +137,8 @@ def closure(action: Action, cap: int = MAX_GROUP_ORDER) -> np.ndarray:
         if len(seen) > cap:
             raise ValueError(
                 f"group {action.group!r} has more than {cap} elements on these {n} points; "
-                f"enumeration is capped at {cap} (use random elements instead, or raise the cap)")
+                f"enumeration is capped at {cap} (use random elements instead, or raise the cap)"
+            )
         elements.extend(new)
         frontier = new
     return np.stack(elements)

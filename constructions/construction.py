@@ -23,6 +23,7 @@ and the layer error is E^+ u with ||E^+ u|| <= || |E^+| ||_op ||u||. Arrays of l
 carry a leading path axis of length π_i (2 for i = 1, 1 after). ``all_paths=True`` solves
 both paths in every layer (the construction of saved files before format 3).
 """
+
 from __future__ import annotations
 
 import time
@@ -123,9 +124,11 @@ def _check_pair(target, random_layers):
         first, second = random_layers[2 * i], random_layers[2 * i + 1]
         width = first.n_out
         if first.n_in != layer.n_in or width % layer.n_in or second.n_in != width or second.n_out != layer.n_out:
-            raise ValueError(f"random layers {2 * i + 1}-{2 * i + 2} have shapes {first.coeffs.shape}, "
-                             f"{second.coeffs.shape}; target layer {i + 1} needs ({layer.n_in}, {layer.n_in}*m, .) "
-                             f"and ({layer.n_in}*m, {layer.n_out}, {layer.basis.dim})")
+            raise ValueError(
+                f"random layers {2 * i + 1}-{2 * i + 2} have shapes {first.coeffs.shape}, "
+                f"{second.coeffs.shape}; target layer {i + 1} needs ({layer.n_in}, {layer.n_in}*m, .) "
+                f"and ({layer.n_in}*m, {layer.n_out}, {layer.basis.dim})"
+            )
         if second.basis.dim != layer.basis.dim or second.basis.shape != layer.basis.shape:
             raise ValueError(f"random layer {2 * i + 2} does not use target layer {i + 1}'s basis")
         ms.append(width // layer.n_in)
@@ -173,9 +176,17 @@ def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H
     return samples, targets
 
 
-def prune(random_layers, target, eps=None, method: str = "auto", progress=None, all_paths: bool = False,
-          eps_layer=None, executor=None,
-          **solver_options) -> PruneResult:
+def prune(
+    random_layers,
+    target,
+    eps=None,
+    method: str = "auto",
+    progress=None,
+    all_paths: bool = False,
+    eps_layer=None,
+    executor=None,
+    **solver_options,
+) -> PruneResult:
     """Prune the random network to approximate ``target`` (THEORY §3).
 
     ``eps`` None: every Subset-Sum problem is solved to its optimum. ``eps`` in (0, 1):
@@ -207,16 +218,26 @@ def prune(random_layers, target, eps=None, method: str = "auto", progress=None, 
         samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, m, paths[i])
         instances.append((samples, targets))
         t0 = time.perf_counter()
-        res = solve(samples.reshape(-1, m), targets.ravel(), eps=eps_l[i], method=method, executor=executor,
-                    **solver_options)
+        res = solve(
+            samples.reshape(-1, m), targets.ravel(), eps=eps_l[i], method=method, executor=executor, **solver_options
+        )
         seconds += time.perf_counter() - t0
         sel = np.asarray(res.masks, dtype=bool).reshape(samples.shape) & (samples != 0)
         masks += _masks_from_selection(layer, first, sel, m)
         statuses.append(np.asarray(res.status).reshape(targets.shape))
         if progress:
             progress(i + 1, len(target))
-    return from_masks(random_layers, target, masks, statuses=statuses, eps_layer=eps_l,
-                      subset_sum_seconds=seconds, method=method, instances=instances, all_paths=all_paths)
+    return from_masks(
+        random_layers,
+        target,
+        masks,
+        statuses=statuses,
+        eps_layer=eps_l,
+        subset_sum_seconds=seconds,
+        method=method,
+        instances=instances,
+        all_paths=all_paths,
+    )
 
 
 def _masks_from_selection(layer, first, sel, m):
@@ -244,8 +265,17 @@ def _diagonal_positions(n_in, m, diag):
     return a, j, np.broadcast_to(diag[None, None, :], shape)
 
 
-def from_masks(random_layers, target, masks, statuses=None, eps_layer=None, subset_sum_seconds=0.0,
-               method: str = "masks", instances=None, all_paths: bool | None = None) -> PruneResult:
+def from_masks(
+    random_layers,
+    target,
+    masks,
+    statuses=None,
+    eps_layer=None,
+    subset_sum_seconds=0.0,
+    method: str = "masks",
+    instances=None,
+    all_paths: bool | None = None,
+) -> PruneResult:
     """The pruned network and its exact layer-pair collapse from binary masks on the random
     coefficients (used by :func:`prune`, and by ``slt verify`` to re-check saved masks from
     scratch). Masks may keep only diagonal orbitals of the own block in the first layer of
@@ -262,12 +292,11 @@ def from_masks(random_layers, target, masks, statuses=None, eps_layer=None, subs
     out = dict(pruned=[], masks=[], sums=[], errors=[], samples=[], status=[], targets=[], collapsed=[])
     for i, layer in enumerate(target):
         first, second = random_layers[2 * i], random_layers[2 * i + 1]
-        mask_lam, mask_mu = _checked_masks(masks[2 * i:2 * i + 2], first, second, i)
+        mask_lam, mask_mu = _checked_masks(masks[2 * i : 2 * i + 2], first, second, i)
         if all_paths is None and i > 0 and np.any(mask_lam & (first.coeffs < 0)):
             paths[i] = 2
         if instances is None:
-            samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, ms[i],
-                                                    paths[i])
+            samples, targets = subset_sum_instances(layer, first.coeffs, second.coeffs, first.basis, ms[i], paths[i])
         else:
             samples, targets = instances[i]
         sums = _kept_sums(layer, first.basis, mask_lam, mask_mu, samples, i)
@@ -281,9 +310,17 @@ def from_masks(random_layers, target, masks, statuses=None, eps_layer=None, subs
         out["collapsed"].append(Layer(layer.basis, np.concatenate([sums[0], sums[1]]) if i == 0 else sums[0]))
     random_params = int(sum(layer.coeffs.size for layer in random_layers))
     kept = int(sum(mk.sum() for mk in out["masks"]))
-    return PruneResult(m=ms, eps_layer=eps_layer or [None] * len(target), subset_sum_seconds=subset_sum_seconds,
-                       problems=int(sum(t.size for t in out["targets"])), random_params=random_params,
-                       kept_params=kept, method=method, paths=paths, **out)
+    return PruneResult(
+        m=ms,
+        eps_layer=eps_layer or [None] * len(target),
+        subset_sum_seconds=subset_sum_seconds,
+        problems=int(sum(t.size for t in out["targets"])),
+        random_params=random_params,
+        kept_params=kept,
+        method=method,
+        paths=paths,
+        **out,
+    )
 
 
 def _checked_masks(pair, first, second, i):
@@ -291,8 +328,9 @@ def _checked_masks(pair, first, second, i):
     mask_lam, mask_mu = (np.asarray(mk) for mk in pair)
     for mk, rl, j in ((mask_lam, first, 2 * i + 1), (mask_mu, second, 2 * i + 2)):
         if mk.shape != rl.coeffs.shape or not (mk.dtype == bool or np.isin(mk, (0, 1)).all()):
-            raise ValueError(f"mask {j} must be a 0/1 array of shape {rl.coeffs.shape}, "
-                             f"got {mk.dtype} of shape {mk.shape}")
+            raise ValueError(
+                f"mask {j} must be a 0/1 array of shape {rl.coeffs.shape}, got {mk.dtype} of shape {mk.shape}"
+            )
     return mask_lam.astype(bool), mask_mu.astype(bool)
 
 
@@ -307,8 +345,10 @@ def _kept_sums(layer, H, mask_lam, mask_mu, samples, i):
     allowed[a, jj, dd] = True
     if np.any(mask_lam & ~allowed):
         bad = tuple(int(v) for v in np.argwhere(mask_lam & ~allowed)[0])
-        raise ValueError(f"mask {2 * i + 1} keeps lambda{list(bad)}, which is not a diagonal orbital of its own "
-                         f"block: not a mask of this construction")
+        raise ValueError(
+            f"mask {2 * i + 1} keeps lambda{list(bad)}, which is not a diagonal orbital of its own "
+            f"block: not a mask of this construction"
+        )
     lam_kept = mask_lam[a, jj, dd][:, :, layer.basis.input_orbit()]  # (n_in, m, K)
     keep = mask_mu.reshape(n_in, m, n_out, K) & lam_kept[:, :, None, :]
     sel = keep.transpose(0, 2, 3, 1)[None] & (samples != 0)

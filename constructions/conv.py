@@ -7,6 +7,7 @@ y[p] = sum_o M_o^T x[p + o]: one BLAS matmul per offset, or, for narrow layers, 
 complex product per frequency of the 2-D DFT over the torus (the convolution theorem).
 The same DFT block-diagonalises W, which gives ||W||_op exactly (:func:`conv_op_norm`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -64,28 +65,28 @@ def _shift_matmul(tp, mats, shifts, m, r, out_dtype):
     if c_in <= _STRIDED_MAX_CHANNELS and c_out <= _STRIDED_MAX_CHANNELS:
         out = np.zeros((batch, m, m, c_out), dtype=out_dtype)
         for o, (dx, dy) in enumerate(shifts):
-            out += np.matmul(tp[:, r + dx:r + dx + m, r + dy:r + dy + m], mats[o])
+            out += np.matmul(tp[:, r + dx : r + dx + m, r + dy : r + dy + m], mats[o])
         return out
     out = np.empty((batch, m, m, c_out), dtype=out_dtype)
     if c_in <= c_out:
         w = mats.reshape(K * c_in, c_out)
         step = max(1, CHUNK_FLOATS // (m * m * K * c_in))
         for s in range(0, batch, step):
-            t = tp[s:s + step]
+            t = tp[s : s + step]
             cols = np.empty((t.shape[0], m, m, K, c_in), dtype=tp.dtype)
             for o, (dx, dy) in enumerate(shifts):
-                cols[:, :, :, o] = t[:, r + dx:r + dx + m, r + dy:r + dy + m]
-            out[s:s + step] = (cols.reshape(-1, K * c_in) @ w).reshape(-1, m, m, c_out)
+                cols[:, :, :, o] = t[:, r + dx : r + dx + m, r + dy : r + dy + m]
+            out[s : s + step] = (cols.reshape(-1, K * c_in) @ w).reshape(-1, m, m, c_out)
     else:
         w = mats.transpose(1, 0, 2).reshape(c_in, K * c_out)
         step = max(1, CHUNK_FLOATS // (side * side * max(K * c_out, c_in)))
         for s in range(0, batch, step):
-            t = tp[s:s + step]
+            t = tp[s : s + step]
             prod = (t.reshape(-1, c_in) @ w).reshape(t.shape[0], side, side, K, c_out)
             acc = np.zeros((t.shape[0], m, m, c_out), dtype=out_dtype)
             for o, (dx, dy) in enumerate(shifts):
-                acc += prod[:, r + dx:r + dx + m, r + dy:r + dy + m, o]
-            out[s:s + step] = acc
+                acc += prod[:, r + dx : r + dx + m, r + dy : r + dy + m, o]
+            out[s : s + step] = acc
     return out
 
 
@@ -93,8 +94,11 @@ def _use_fourier(conv: ConvTable, batch: int, c_in: int, c_out: int) -> bool:
     """The Fourier route for layers up to _STRIDED_MAX_CHANNELS wide (measured 1.8x faster
     than strided matmuls for 128 channels, 3x3 kernels, 28x28, batch 64); wide layers keep
     their 2-D gemms, which were measured as fast as the Fourier route there."""
-    return (len(conv.offsets) >= _FOURIER_MIN_OFFSETS and batch >= _FOURIER_MIN_BATCH
-            and max(c_in, c_out) <= _STRIDED_MAX_CHANNELS)
+    return (
+        len(conv.offsets) >= _FOURIER_MIN_OFFSETS
+        and batch >= _FOURIER_MIN_BATCH
+        and max(c_in, c_out) <= _STRIDED_MAX_CHANNELS
+    )
 
 
 def _fourier_apply(conv: ConvTable, mats, x, n_out, fo, fi, conjugate, out_dtype):
@@ -118,8 +122,8 @@ def _fourier_apply(conv: ConvTable, mats, x, n_out, fo, fi, conjugate, out_dtype
     yf = np.empty((m * half, batch, c_out), dtype=xf.dtype)
     step = max(1, _FOURIER_CHUNK // (c_in * c_out + batch * (c_in + c_out)))
     for s in range(0, m * half, step):
-        symbols = (phase[s:s + step] @ flat).reshape(-1, c_in, c_out)
-        np.matmul(xf[s:s + step], symbols, out=yf[s:s + step])
+        symbols = (phase[s : s + step] @ flat).reshape(-1, c_in, c_out)
+        np.matmul(xf[s : s + step], symbols, out=yf[s : s + step])
     yf = yf.transpose(1, 2, 0).reshape(batch, c_out, m, half)
     out = np.fft.irfft2(yf, s=(m, m), axes=(2, 3))
     return out.reshape(batch, n_out, fo * m * m).astype(out_dtype, copy=False)
@@ -165,7 +169,7 @@ def conv_coeff_grad(conv: ConvTable, x, gy, dim: int):
     a = np.arange(n_in)[:, None, None, None]
     b = np.arange(n_out)[None, None, :, None]
     for o, (dx, dy) in enumerate(conv.offsets):  # d/dM_o = sum_p x[p + o]^T gy[p]
-        g = np.tensordot(xp[:, r + dx:r + dx + m, r + dy:r + dy + m], gt, axes=([0, 1, 2], [0, 1, 2]))
+        g = np.tensordot(xp[:, r + dx : r + dx + m, r + dy : r + dy + m], gt, axes=([0, 1, 2], [0, 1, 2]))
         g = g.reshape(n_in, fi, n_out, fo)
         ids = conv.table[o].T[None, :, None, :]  # table[o, f_out, f_in] at (a, f_in, b, f_out)
         idx = np.broadcast_arrays(a, ids, b)
@@ -197,7 +201,7 @@ def conv_op_norm(conv: ConvTable, coeffs) -> float:
     best = 0.0
     with _one_blas_thread():
         for s in range(0, len(reps), step):
-            symbols = (phase[s:s + step] @ flat).reshape(-1, c_in, c_out)  # S(w)^T: same singular values
+            symbols = (phase[s : s + step] @ flat).reshape(-1, c_in, c_out)  # S(w)^T: same singular values
             best = max(best, float(np.linalg.svd(symbols, compute_uv=False)[:, 0].max()))
     return best
 
@@ -219,12 +223,17 @@ def frequency_orbits(conv: ConvTable) -> np.ndarray:
     images = [((-u) % m) * m + (-v) % m]
     for A, o_img, p_out, p_in in conv.symmetries:
         A = np.asarray(A)
-        if (A.shape == (2, 2) and np.array_equal(conv.offsets[o_img], conv.offsets @ A.T)
-                and np.array_equal(conv.table[o_img][:, p_out][:, :, p_in], conv.table)):
+        if (
+            A.shape == (2, 2)
+            and np.array_equal(conv.offsets[o_img], conv.offsets @ A.T)
+            and np.array_equal(conv.table[o_img][:, p_out][:, :, p_in], conv.table)
+        ):
             images.append(((A[0, 0] * u + A[1, 0] * v) % m) * m + (A[0, 1] * u + A[1, 1] * v) % m)
     n = m * m
-    graph = coo_matrix((np.ones(n * len(images), dtype=np.int8),
-                        (np.tile(np.arange(n), len(images)), np.concatenate(images))), shape=(n, n))
+    graph = coo_matrix(
+        (np.ones(n * len(images), dtype=np.int8), (np.tile(np.arange(n), len(images)), np.concatenate(images))),
+        shape=(n, n),
+    )
     _, label = connected_components(graph, directed=True, connection="weak")
     _, reps = np.unique(label, return_index=True)
     if len(_ORBITS) >= 256:

@@ -24,6 +24,7 @@ Generators of lattice groups Z_m^2 ⋊ H are named t1, t2 (unit translations), r
 >>> errs.errors.size, errs.elements.names[:4], bool(errs.max < 1e-12)
 (36, ('e', 't1', 't2', 'r'), True)
 """
+
 from __future__ import annotations
 
 import re
@@ -81,7 +82,7 @@ class EquivarianceErrors:
 def generator_names(action: Action) -> list[str]:
     """Readable generator names: t1 t2 r s for Z_m^2 ⋊ H (``lattice_action``'s order), else g1 g2 ..."""
     if _LATTICE_GROUP.fullmatch(action.group):
-        return ["t1", "t2", "r", "s"][:action.ngens]
+        return ["t1", "t2", "r", "s"][: action.ngens]
     return [f"g{i + 1}" for i in range(action.ngens)]
 
 
@@ -139,8 +140,9 @@ def random_walks(action: Action, count: int, rng: np.random.Generator, length: i
     return out, [tuple(int(v) for v in row[::-1]) for row in letters]
 
 
-def group_elements(action_in: Action, action_out: Action, rng: np.random.Generator,
-                   count: int = 16, max_all: int = 256) -> GroupElements:
+def group_elements(
+    action_in: Action, action_out: Action, rng: np.random.Generator, count: int = 16, max_all: int = 256
+) -> GroupElements:
     """All group elements when the group has at most ``max_all`` elements on X ⊔ Y, else
     ``count`` random ones (only the random case draws from ``rng``)."""
     both = joint(action_in, action_out)
@@ -154,17 +156,24 @@ def group_elements(action_in: Action, action_out: Action, rng: np.random.Generat
         words, exhaustive = shortest_words(elems, both.perms), True
     else:
         # the walks hold about 3 (count, |X| + |Y|) int64 arrays at once
-        check_memory(24 * count * both.size, f"{count} random group elements as permutations of "
-                                             f"|X| + |Y| = {both.size:,} points", "check fewer elements")
+        check_memory(
+            24 * count * both.size,
+            f"{count} random group elements as permutations of |X| + |Y| = {both.size:,} points",
+            "check fewer elements",
+        )
         elems, words = random_walks(both, count, rng)
         exhaustive = False
     names = generator_names(action_in)
-    return GroupElements(elems[:, :action_in.size], elems[:, action_in.size:] - action_in.size, tuple(words),
-                         tuple(word_name(w, names) for w in words), exhaustive)
+    return GroupElements(
+        elems[:, : action_in.size],
+        elems[:, action_in.size :] - action_in.size,
+        tuple(words),
+        tuple(word_name(w, names) for w in words),
+        exhaustive,
+    )
 
 
-def equivariance_errors(fn, x: np.ndarray, elements: GroupElements, fx: np.ndarray | None = None
-                        ) -> EquivarianceErrors:
+def equivariance_errors(fn, x: np.ndarray, elements: GroupElements, fx: np.ndarray | None = None) -> EquivarianceErrors:
     """error(g) of the module docstring for every element; ``x`` (batch, n_in, |X|) in the
     dtype ``fn`` should run in; ``fx`` = fn(x) if already computed."""
     fx = fn(x) if fx is None else fx
@@ -181,8 +190,15 @@ def _as_layers(obj):
     return list(obj) if isinstance(obj, (list, tuple)) else [obj]
 
 
-def network_equivariance_errors(layers, *, rng: np.random.Generator | None = None, batch: int = 3,
-                                count: int = 16, dtype=np.float64, max_all: int = 256) -> EquivarianceErrors:
+def network_equivariance_errors(
+    layers,
+    *,
+    rng: np.random.Generator | None = None,
+    batch: int = 3,
+    count: int = 16,
+    dtype=np.float64,
+    max_all: int = 256,
+) -> EquivarianceErrors:
     """Per-element errors of a layer or a list of layers (composed with ReLU) on ``batch``
     standard normal inputs (elements drawn first, then the inputs, from ``rng``)."""
     from .network import forward
@@ -190,20 +206,39 @@ def network_equivariance_errors(layers, *, rng: np.random.Generator | None = Non
     layers = _as_layers(layers)
     if not layers:
         raise ValueError("layers must be a Layer or a non-empty list of Layers, got an empty list")
-    return check_equivariance(lambda x: forward(layers, x), layers[0].basis.action_in,
-                              layers[-1].basis.action_out, layers[0].n_in, rng=rng, batch=batch, count=count,
-                              dtype=dtype, max_all=max_all)
+    return check_equivariance(
+        lambda x: forward(layers, x),
+        layers[0].basis.action_in,
+        layers[-1].basis.action_out,
+        layers[0].n_in,
+        rng=rng,
+        batch=batch,
+        count=count,
+        dtype=dtype,
+        max_all=max_all,
+    )
 
 
-def check_equivariance(fn, action_in: Action, action_out: Action, n_fields_in: int, *,
-                       rng: np.random.Generator | None = None, batch: int = 3, count: int = 16,
-                       dtype=np.float64, max_all: int = 256) -> EquivarianceErrors:
+def check_equivariance(
+    fn,
+    action_in: Action,
+    action_out: Action,
+    n_fields_in: int,
+    *,
+    rng: np.random.Generator | None = None,
+    batch: int = 3,
+    count: int = 16,
+    dtype=np.float64,
+    max_all: int = 256,
+) -> EquivarianceErrors:
     """Per-element errors of ``fn``: (batch, n_in, |X|) -> (batch, n_out, |Y|), on standard
     normal inputs cast to ``dtype``."""
     rng = rng or np.random.default_rng(0)
-    check_memory(32 * batch * n_fields_in * (action_in.size + action_out.size),
-                 f"the equivariance check ({batch} inputs of {n_fields_in} fields of {action_in.size:,} points)",
-                 "use fewer fields or a smaller group action")
+    check_memory(
+        32 * batch * n_fields_in * (action_in.size + action_out.size),
+        f"the equivariance check ({batch} inputs of {n_fields_in} fields of {action_in.size:,} points)",
+        "use fewer fields or a smaller group action",
+    )
     elements = group_elements(action_in, action_out, rng, count=count, max_all=max_all)
     x = rng.standard_normal((batch, n_fields_in, action_in.size)).astype(dtype)
     return equivariance_errors(fn, x, elements)
@@ -227,6 +262,8 @@ def assert_equivariant(layers, tol: float | None = None, **kw) -> EquivarianceEr
     bad = np.flatnonzero(~(errs.errors <= limit))
     if bad.size:
         i = errs.worst
-        raise AssertionError(f"not equivariant: {bad.size} of {errs.errors.size} group elements exceed the "
-                             f"tolerance {limit:.1e}; worst {errs.describe(i)}: relative error {errs.errors[i]:.3e}")
+        raise AssertionError(
+            f"not equivariant: {bad.size} of {errs.errors.size} group elements exceed the "
+            f"tolerance {limit:.1e}; worst {errs.describe(i)}: relative error {errs.errors[i]:.3e}"
+        )
     return errs

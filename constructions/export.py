@@ -14,6 +14,7 @@ Layouts per layer: :mod:`constructions.weights`. Masks are exported in the weigh
 (True where the pruned weight is kept), with kept/total counts of coefficients (the
 theorem's parameters) and of dense weight entries.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,8 +41,11 @@ def network_weights(layers, pairs=None) -> list:
     weights are checked against the available memory before any is built."""
     pairs = pairs or [(None, None)] * len(layers)
     lays = [layout(L.basis, L.n_in, L.n_out, *p) for L, p in zip(layers, pairs)]
-    check_memory(sum(int(np.prod(lay["weight_shape"])) for lay in lays) * 8, "the dense weights",
-                 "export the collapsed form, or a smaller m")
+    check_memory(
+        sum(int(np.prod(lay["weight_shape"])) for lay in lays) * 8,
+        "the dense weights",
+        "export the collapsed form, or a smaller m",
+    )
     return [{"weight": dense_weight(L.basis, L.coeffs), **lay} for L, lay in zip(layers, lays)]
 
 
@@ -72,8 +76,14 @@ def export_arrays(forms: dict, specs, meta: dict) -> dict:
     main = "pruned" if "pruned" in forms else "target"
     weights = {f: network_weights(forms[f], specs and form_specs(specs, f)) for f in FORMS if f in forms}
     arrays = {f"layer_{j}": w["weight"] for j, w in enumerate(weights[main], start=1)}
-    info = {"format": 1, "kind": EXPORT_KIND, "layers_form": main, "activation": "relu after every layer but the last",
-            **meta, "layers": _describe(weights[main])}
+    info = {
+        "format": 1,
+        "kind": EXPORT_KIND,
+        "layers_form": main,
+        "activation": "relu after every layer but the last",
+        **meta,
+        "layers": _describe(weights[main]),
+    }
     if main == "pruned":
         masks = [dense_weight(L.basis, mk.astype(np.float64)) != 0 for L, mk in zip(forms["pruned"], forms["masks"])]
         arrays.update({f"mask_{j}": mk for j, mk in enumerate(masks, start=1)})
@@ -81,13 +91,25 @@ def export_arrays(forms: dict, specs, meta: dict) -> dict:
         arrays.update({f"target_{i}": w["weight"] for i, w in enumerate(weights["target"], start=1)})
         kept = [int(mk.sum()) for mk in forms["masks"]]
         total = [int(mk.size) for mk in forms["masks"]]
-        arrays.update({"kept": np.array(kept), "total": np.array(total),
-                       "kept_weights": np.array([int(mk.sum()) for mk in masks]),
-                       "total_weights": np.array([int(mk.size) for mk in masks])})
-        info.update({"kept_coefficients": kept, "total_coefficients": total, "kept": int(sum(kept)),
-                     "total": int(sum(total)), "collapsed": _describe(weights["collapsed"]),
-                     "collapsed_input": "concat(relu(x), relu(-x)) along the channel axis",
-                     "target": _describe(weights["target"])})
+        arrays.update(
+            {
+                "kept": np.array(kept),
+                "total": np.array(total),
+                "kept_weights": np.array([int(mk.sum()) for mk in masks]),
+                "total_weights": np.array([int(mk.size) for mk in masks]),
+            }
+        )
+        info.update(
+            {
+                "kept_coefficients": kept,
+                "total_coefficients": total,
+                "kept": int(sum(kept)),
+                "total": int(sum(total)),
+                "collapsed": _describe(weights["collapsed"]),
+                "collapsed_input": "concat(relu(x), relu(-x)) along the channel axis",
+                "target": _describe(weights["target"]),
+            }
+        )
     arrays["meta"] = meta_array(info)
     return arrays
 
@@ -98,13 +120,17 @@ def target_forms(tf) -> dict:
     from .specs import basis_from_specs
 
     if tf.specs is None:
-        raise ValueError(f"target file {tf.path!r} has no field specs ('meta'); write it with `slt import-weights` "
-                         f"or constructions.saved.save_target(..., specs)")
+        raise ValueError(
+            f"target file {tf.path!r} has no field specs ('meta'); write it with `slt import-weights` "
+            f"or constructions.saved.save_target(..., specs)"
+        )
     bases = [basis_from_specs(a, b) for a, b in zip(tf.specs, tf.specs[1:])]
     for i, (b, c) in enumerate(zip(bases, tf.coeffs), start=1):
         if c.shape[2] != b.dim:
-            raise ValueError(f"target file {tf.path!r}: layer_{i} has {c.shape[2]} basis coefficients but its field "
-                             f"specs give |B_{i}| = {b.dim}")
+            raise ValueError(
+                f"target file {tf.path!r}: layer_{i} has {c.shape[2]} basis coefficients but its field "
+                f"specs give |B_{i}| = {b.dim}"
+            )
     return {"target": [Layer(b, c) for b, c in zip(bases, tf.coeffs)]}
 
 

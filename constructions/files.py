@@ -11,6 +11,7 @@
   file can be broken (missing, empty, not a zip, truncated, corrupt member) into one
   ``ValueError`` line naming the file.
 """
+
 from __future__ import annotations
 
 import json
@@ -103,12 +104,14 @@ def save_npz(path, arrays: dict, level: int = 1) -> Path:
     """An ``.npz`` (what ``np.savez_compressed`` writes, read by ``np.load``), written
     atomically (:func:`atomic_write`). ``level``: zlib level, 0 = stored; level 1 is about 2.5x
     faster than NumPy's default (6) for about 10 % more bytes on network weights."""
+
     def write(fh):
         method = zipfile.ZIP_DEFLATED if level else zipfile.ZIP_STORED
         with zipfile.ZipFile(fh, "w", method, compresslevel=level or None) as zf:
             for name, value in arrays.items():
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
                     np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
+
     return atomic_write(path, write)
 
 
@@ -128,14 +131,16 @@ def read_npz(path, what: str = "file") -> dict:
     if size == 0:
         raise ValueError(f"cannot read {what} {str(p)!r}: the file is empty (0 bytes)")
     if not zipfile.is_zipfile(p):
-        raise ValueError(f"cannot read {what} {str(p)!r}: not an .npz archive (not a zip file; "
-                         f"truncated or another format)")
+        raise ValueError(
+            f"cannot read {what} {str(p)!r}: not an .npz archive (not a zip file; truncated or another format)"
+        )
     try:
         with np.load(p, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
     except _BROKEN as exc:
-        raise ValueError(f"cannot read {what} {str(p)!r}: corrupt or truncated .npz ({type(exc).__name__}: "
-                         f"{exc})") from None
+        raise ValueError(
+            f"cannot read {what} {str(p)!r}: corrupt or truncated .npz ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def read_meta(arrays: dict, path, what: str = "file") -> dict | None:
@@ -144,8 +149,9 @@ def read_meta(arrays: dict, path, what: str = "file") -> dict | None:
         return None
     raw = arrays["meta"]
     if raw.shape != () or raw.dtype.kind not in "US":
-        raise ValueError(f"{what} {str(path)!r}: array 'meta' must be a JSON string, "
-                         f"got {raw.dtype} of shape {raw.shape}")
+        raise ValueError(
+            f"{what} {str(path)!r}: array 'meta' must be a JSON string, got {raw.dtype} of shape {raw.shape}"
+        )
     try:
         meta = json.loads(str(raw))
     except json.JSONDecodeError as exc:

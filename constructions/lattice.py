@@ -6,6 +6,7 @@ matrices (:func:`groups.point_group`, which refuses the groups that do not act e
 A field of type F (an H-set: regular, trivial, quotient H/K, or point) over the torus is
 X = F x Z_m^2 with (t, h) . (f, p) = (h . f, h p + t), indexed f * m^2 + x * m + y.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -104,7 +105,9 @@ def lattice_basis(grid: int, group: str, field_in: str, field_out: str, kernel: 
     from scipy.sparse.csgraph import connected_components
 
     n = o_idx.size
-    graph = coo_matrix((np.ones(n * len(gens), dtype=np.int8), (np.concatenate(src), np.concatenate(dst))), shape=(n, n))
+    graph = coo_matrix(
+        (np.ones(n * len(gens), dtype=np.int8), (np.concatenate(src), np.concatenate(dst))), shape=(n, n)
+    )
     dim, table = connected_components(graph, directed=True, connection="weak")
     table = table.reshape(K, fo, fi)
     # expand: y = (f_out, p), x = (f_in, p + o)
@@ -123,5 +126,6 @@ def lattice_basis(grid: int, group: str, field_in: str, field_out: str, kernel: 
     relabel = np.empty(dim, dtype=np.int64)
     relabel[np.argsort(first, kind="stable")] = np.arange(dim)
     conv = ConvTable(offsets, relabel[table], m, tuple(symmetries))
-    return OrbitalBasis(a_in, a_out, rows, cols, relabel[ids], int(dim), conv,
-                        f"{group} {field_in}->{field_out}, kernel {kernel}")
+    return OrbitalBasis(
+        a_in, a_out, rows, cols, relabel[ids], int(dim), conv, f"{group} {field_in}->{field_out}, kernel {kernel}"
+    )

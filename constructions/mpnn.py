@@ -17,6 +17,7 @@ bound graphs of ||W_g||_op, computed exactly from the eigenvalues of A: W_g is b
 diagonal in A's eigenbasis with blocks C0 + lambda C1. A bound for a data set is a max
 over the data set: bind the basis to all of its graphs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ class GraphBasis:
     def action_out(self):
         return self.action_in
 
-    def hidden_basis(self) -> "GraphBasis":
+    def hidden_basis(self) -> GraphBasis:
         """The X -> X basis of the construction's first random layer: {I, A} itself."""
         return self
 
@@ -100,10 +101,10 @@ class GraphBasis:
         sums (degrees) vary from node to node."""
         return np.array([[[1.0, float(max(self.eigenvalues.max(), 0.0))]]])
 
-    def with_graphs(self, adjacency) -> "GraphBasis":
+    def with_graphs(self, adjacency) -> GraphBasis:
         return GraphBasis(adjacency, self.name)
 
-    def subset(self, idx) -> "GraphBasis":
+    def subset(self, idx) -> GraphBasis:
         return GraphBasis(self.adjacency[np.asarray(idx)], self.name)
 
     # ------------------------------------------------------------------ engine
@@ -111,8 +112,10 @@ class GraphBasis:
         if x.ndim != 3 or x.shape[2] != self.n:
             raise ValueError(f"node features must have shape (batch, fields, {self.n}), got {x.shape}")
         if self.graphs != 1 and x.shape[0] != self.graphs:
-            raise ValueError(f"this message-passing basis is bound to {self.graphs} graphs but the feature "
-                             f"batch has {x.shape[0]} inputs (bind it to the batch's graphs with with_graphs)")
+            raise ValueError(
+                f"this message-passing basis is bound to {self.graphs} graphs but the feature "
+                f"batch has {x.shape[0]} inputs (bind it to the batch's graphs with with_graphs)"
+            )
         return self.adjacency
 
     def _propagate(self, x: np.ndarray) -> np.ndarray:
@@ -124,18 +127,21 @@ class GraphBasis:
 
     def apply(self, coeffs: np.ndarray, x: np.ndarray) -> np.ndarray:
         ax = self._propagate(x)
-        return (np.einsum("ab,nai->nbi", coeffs[:, :, 0], x, optimize=True)
-                + np.einsum("ab,nai->nbi", coeffs[:, :, 1], ax, optimize=True))
+        return np.einsum("ab,nai->nbi", coeffs[:, :, 0], x, optimize=True) + np.einsum(
+            "ab,nai->nbi", coeffs[:, :, 1], ax, optimize=True
+        )
 
     def apply_transpose(self, coeffs: np.ndarray, gy: np.ndarray) -> np.ndarray:
         ag = self._propagate(gy)  # A^T = A
-        return (np.einsum("ab,nbi->nai", coeffs[:, :, 0], gy, optimize=True)
-                + np.einsum("ab,nbi->nai", coeffs[:, :, 1], ag, optimize=True))
+        return np.einsum("ab,nbi->nai", coeffs[:, :, 0], gy, optimize=True) + np.einsum(
+            "ab,nbi->nai", coeffs[:, :, 1], ag, optimize=True
+        )
 
     def coeff_grad(self, x: np.ndarray, gy: np.ndarray) -> np.ndarray:
         ax = self._propagate(x)
-        return np.stack([np.einsum("nai,nbi->ab", x, gy, optimize=True),
-                         np.einsum("nai,nbi->ab", ax, gy, optimize=True)], axis=-1)
+        return np.stack(
+            [np.einsum("nai,nbi->ab", x, gy, optimize=True), np.einsum("nai,nbi->ab", ax, gy, optimize=True)], axis=-1
+        )
 
     def dense(self, coeffs: np.ndarray) -> np.ndarray:
         """W for a basis bound to ONE graph, (n_out n, n_in n)."""
@@ -172,8 +178,10 @@ def bind_graphs(layers, adjacency):
     """The same coefficients with every GraphBasis bound to ``adjacency`` (other layers kept)."""
     from .network import Layer
 
-    return [Layer(layer.basis.with_graphs(adjacency), layer.coeffs) if isinstance(layer.basis, GraphBasis)
-            else layer for layer in layers]
+    return [
+        Layer(layer.basis.with_graphs(adjacency), layer.coeffs) if isinstance(layer.basis, GraphBasis) else layer
+        for layer in layers
+    ]
 
 
 def permute_graphs(x: np.ndarray, adjacency: np.ndarray, perms: np.ndarray):
@@ -186,8 +194,9 @@ def permute_graphs(x: np.ndarray, adjacency: np.ndarray, perms: np.ndarray):
     return xp, Ap
 
 
-def graph_equivariance_error(fn, x: np.ndarray, adjacency: np.ndarray, rng: np.random.Generator,
-                             count: int = 8) -> float:
+def graph_equivariance_error(
+    fn, x: np.ndarray, adjacency: np.ndarray, rng: np.random.Generator, count: int = 8
+) -> float:
     """Max relative error of ``fn(x, adjacency)`` under random joint node relabellings:
     node-level outputs (last axis n) must be permuted, graph-level outputs (last axis 1) unchanged."""
     A = check_adjacency(adjacency)

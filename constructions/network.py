@@ -5,6 +5,7 @@ E_ba ⊗ b^i_k with b^i the orbital basis of layer i. A layer is its basis and i
 coefficients (n_in, n_out, |B|); features are batches (batch, n_fields, |X|), float64 by
 default (float32 when both inputs and coefficients are float32).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ class Layer:
             raise ValueError(f"a Layer needs a basis (constructions.basis(...)), got {type(self.basis).__name__}")
         c = check_real_array("coefficients", self.coeffs, keep_float32=True)
         if c.ndim != 3 or c.shape[2] != self.basis.dim:
-            raise ValueError(f"coefficients must have shape (n_in, n_out, {self.basis.dim}) for this basis, "
-                             f"got {c.shape}")
+            raise ValueError(
+                f"coefficients must have shape (n_in, n_out, {self.basis.dim}) for this basis, got {c.shape}"
+            )
         if c.shape[0] < 1 or c.shape[1] < 1:
             raise ValueError(f"a layer needs at least one input and one output field, got shape {c.shape}")
         object.__setattr__(self, "coeffs", c)
@@ -128,8 +130,11 @@ def random_network(bases, channels, rng: np.random.Generator, normalize: bool = 
         if not _is_basis(b):
             raise ValueError(f"bases[{i}] must be a basis (constructions.basis(...)), got {type(b).__name__}")
     channels = [check_int(f"channels[{i}]", c, 1) for i, c in enumerate(channels)]
-    check_memory(8 * sum(c * d * b.dim for c, d, b in zip(channels, channels[1:], bases)),
-                 f"the target coefficients (channels {channels})", "use fewer channels")
+    check_memory(
+        8 * sum(c * d * b.dim for c, d, b in zip(channels, channels[1:], bases)),
+        f"the target coefficients (channels {channels})",
+        "use fewer channels",
+    )
     layers = [Layer(b, random_coefficients(b, channels[i], channels[i + 1], rng)) for i, b in enumerate(bases)]
     if normalize:
         layers = [normalize_layer(layer)[0] for layer in layers]

@@ -14,6 +14,7 @@ still a nonzero nonnegative top eigenvector. Invariant vectors are constant on e
 a matrix of size (n_out * #Y-orbits) x (n_in * #X-orbits). In particular the basis norm
 ||B|| = ||sum_k b_k||_op is this with w = 1 and one field each way.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@ the stacked constraints (rho_X(g)^T ⊗ rho_Y(g) - I) vec(W) = 0 (the emlp recip
 computed by SVD with a relative cut-off. Dense: O((|X||Y|)^3); never used by the toolkit
 itself, only to check that orbital bases span exactly this space.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -10,6 +10,7 @@ kernel. ``linear`` layers are a MatMul with the transposed weight on the flatten
 features. With ``split_input`` (the collapsed form) the graph starts with
 concat(relu(x), relu(-x)) along the channel axis.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,10 @@ def require_onnx():
     try:
         import onnx
     except ImportError:
-        raise ValueError("--format onnx needs the optional extra: pip install 'slt-equivariant[onnx]' "
-                         "(onnx, and onnxruntime to run the model)") from None
+        raise ValueError(
+            "--format onnx needs the optional extra: pip install 'slt-equivariant[onnx]' "
+            "(onnx, and onnxruntime to run the model)"
+        ) from None
     return onnx
 
 
@@ -67,8 +70,11 @@ def _slice(g, h, start, end, axis):
 
 def _circular_pad(g, h, m, before, after):
     for axis in (2, 3):
-        parts = ([_slice(g, h, m - before, m, axis)] if before else []) + [h] + \
-                ([_slice(g, h, 0, after, axis)] if after else [])
+        parts = (
+            ([_slice(g, h, m - before, m, axis)] if before else [])
+            + [h]
+            + ([_slice(g, h, 0, after, axis)] if after else [])
+        )
         h = _node(g, "Concat", parts, axis=axis) if len(parts) > 1 else h
     return h
 
@@ -100,8 +106,10 @@ def onnx_model(weights, dtype=np.float64, split_input: bool = False, metadata: d
         raise ValueError(f"ONNX export supports float32 and float64, got {g['dtype']}")
     size = sum(w["weight"].size for w in weights) * g["dtype"].itemsize
     if size >= MAX_BYTES:
-        raise ValueError(f"the ONNX model would hold {size / 1e9:.1f} GB of weights; protobuf stops at 2 GB "
-                         f"(export the collapsed form, or --format npz)")
+        raise ValueError(
+            f"the ONNX model would hold {size / 1e9:.1f} GB of weights; protobuf stops at 2 GB "
+            f"(export the collapsed form, or --format npz)"
+        )
     first = tuple(weights[0]["in_shape"])
     x_shape = ((first[0] // 2,) + first[1:]) if split_input else first
     h = "x"
@@ -122,8 +130,13 @@ def onnx_model(weights, dtype=np.float64, split_input: bool = False, metadata: d
     h = h if shape == out_shape else _reshape(g, h, out_shape)
     g["nodes"].append(helper.make_node("Identity", [h], ["y"]))
     elem = TensorProto.FLOAT if g["dtype"] == np.float32 else TensorProto.DOUBLE
-    graph = helper.make_graph(g["nodes"], "slt_network", [helper.make_tensor_value_info("x", elem, ["N", *x_shape])],
-                              [helper.make_tensor_value_info("y", elem, ["N", *out_shape])], g["inits"])
+    graph = helper.make_graph(
+        g["nodes"],
+        "slt_network",
+        [helper.make_tensor_value_info("x", elem, ["N", *x_shape])],
+        [helper.make_tensor_value_info("y", elem, ["N", *out_shape])],
+        g["inits"],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="slt-equivariant")
     model.ir_version = IR_VERSION
     helper.set_model_props(model, {k: json.dumps(v) for k, v in (metadata or {}).items()})

@@ -16,19 +16,20 @@ without forming W:
   of orbit ids; for each such pattern, gather x at the neighbours, sum neighbours that
   share an orbit id, and contract with the coefficients (one matmul per pattern).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .actions import Action, check_same_group, first_occurrence_labels, orbits
-from .protocol import CHUNK_FLOATS, Basis, ConvTable, input_orbit_from_counts, matrix_free_op_norm, row_sum_fan_in
 from .conv import conv_apply, conv_apply_transpose, conv_coeff_grad, conv_op_norm
+from .protocol import CHUNK_FLOATS, Basis, ConvTable, input_orbit_from_counts, matrix_free_op_norm, row_sum_fan_in
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,8 +83,10 @@ class OrbitalBasis:
         return out
 
     def orbit_sizes(self) -> tuple[np.ndarray, np.ndarray]:
-        return (np.bincount(self.y_orbits, minlength=self.counts.shape[0]),
-                np.bincount(self.x_orbits, minlength=self.counts.shape[1]))
+        return (
+            np.bincount(self.y_orbits, minlength=self.counts.shape[0]),
+            np.bincount(self.x_orbits, minlength=self.counts.shape[1]),
+        )
 
     def input_orbit(self) -> np.ndarray:
         return input_orbit_from_counts(self.counts)
@@ -96,7 +99,9 @@ class OrbitalBasis:
         found = np.full(self.x_orbits.max() + 1, -1)
         found[self.x_orbits[self.cols[diag]]] = self.ids[diag]
         if np.any(found < 0):
-            raise ValueError("the support of this X -> X basis does not contain the diagonal (kernel without its centre)")
+            raise ValueError(
+                "the support of this X -> X basis does not contain the diagonal (kernel without its centre)"
+            )
         return found
 
     def hidden_basis(self) -> Basis:
@@ -182,8 +187,10 @@ class OrbitalBasis:
 
 def _check_dense_size(entries: int, cap: int = 50_000_000) -> None:
     if entries > cap:
-        raise ValueError(f"dense form would have {entries:,} entries (> {cap:,}); "
-                         f"use apply() instead of a dense matrix for this size")
+        raise ValueError(
+            f"dense form would have {entries:,} entries (> {cap:,}); "
+            f"use apply() instead of a dense matrix for this size"
+        )
 
 
 # ---------------------------------------------------------------------- construction
@@ -216,8 +223,10 @@ def orbital_basis(action_in: Action, action_out: Action, support=None, name: str
             pos_clip = np.minimum(pos, n - 1)
             if n and not np.array_equal(keys[pos_clip], image):
                 bad = int(np.nonzero(keys[pos_clip] != image)[0][0])
-                raise ValueError(f"the support is not G-invariant: pair (y={keys[bad] // nx}, x={keys[bad] % nx}) "
-                                 f"is mapped outside it by generator {len(src)}")
+                raise ValueError(
+                    f"the support is not G-invariant: pair (y={keys[bad] // nx}, x={keys[bad] % nx}) "
+                    f"is mapped outside it by generator {len(src)}"
+                )
         src.append(np.arange(n))
         dst.append(pos)
     src, dst = np.concatenate(src), np.concatenate(dst)
@@ -237,12 +246,12 @@ def _gather_apply(basis: OrbitalBasis, coeffs, x):
         w = coeffs[:, :, uid].transpose(0, 2, 1).reshape(n_in * uid.size, n_out)  # (a,u) x b
         step = max(1, CHUNK_FLOATS // max(1, batch * n_in * L))
         for c in range(0, ys.size, step):
-            xg = x[:, :, nbr[c:c + step]]  # (batch, n_in, R, L)
+            xg = x[:, :, nbr[c : c + step]]  # (batch, n_in, R, L)
             if uid.size < L:
                 xg = np.add.reduceat(xg, starts, axis=3)
             R = xg.shape[2]
             xs = xg.transpose(0, 2, 1, 3).reshape(batch * R, n_in * uid.size)
-            out[:, :, ys[c:c + step]] = (xs @ w).reshape(batch, R, n_out).transpose(0, 2, 1)
+            out[:, :, ys[c : c + step]] = (xs @ w).reshape(batch, R, n_out).transpose(0, 2, 1)
     return out
 
 
@@ -263,13 +272,13 @@ def _gather_apply_transpose(basis: OrbitalBasis, coeffs, gy):
         w = coeffs[:, :, uid].transpose(1, 0, 2).reshape(n_out, n_in * uid.size)  # b x (a,u)
         step = max(1, CHUNK_FLOATS // max(1, batch * n_in * L))
         for c in range(0, ys.size, step):
-            rows = ys[c:c + step]
+            rows = ys[c : c + step]
             R = rows.size
             t = gy[:, :, rows].transpose(0, 2, 1).reshape(batch * R, n_out) @ w  # (n R, a u)
             t = t.reshape(batch, R, n_in, uid.size).transpose(0, 2, 1, 3)  # (n, a, R, u)
             if uid.size < L:
                 t = _expand_segments(t, starts, L)
-            sel = csr_matrix((np.ones(R * L), (np.arange(R * L), nbr[c:c + step].ravel())), shape=(R * L, nx))
+            sel = csr_matrix((np.ones(R * L), (np.arange(R * L), nbr[c : c + step].ravel())), shape=(R * L, nx))
             out += (sel.T @ t.reshape(batch * n_in, R * L).T).T
     return out.reshape(batch, n_in, nx)
 
@@ -282,10 +291,10 @@ def _gather_coeff_grad(basis: OrbitalBasis, x, gy):
         L = nbr.shape[1]
         step = max(1, CHUNK_FLOATS // max(1, batch * n_in * L))
         for c in range(0, ys.size, step):
-            xg = x[:, :, nbr[c:c + step]]
+            xg = x[:, :, nbr[c : c + step]]
             if uid.size < L:
                 xg = np.add.reduceat(xg, starts, axis=3)
-            grad[:, :, uid] += np.einsum("nard,nbr->abd", xg, gy[:, :, ys[c:c + step]], optimize=True)
+            grad[:, :, uid] += np.einsum("nard,nbr->abd", xg, gy[:, :, ys[c : c + step]], optimize=True)
     return grad
 
 

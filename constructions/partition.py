@@ -12,6 +12,7 @@ with mu(pi, sigma) = prod_{blocks B of sigma} (-1)^(c_B - 1) (c_B - 1)!, c_B the
 blocks of pi inside B. A layer sum_pi alpha_pi E_pi is applied as sum_sigma beta_sigma
 A_sigma with beta = alpha Mu: never a dense n^l x n^k matrix.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ class PartitionBasis:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.n ** self.l, self.n ** self.k
+        return self.n**self.l, self.n**self.k
 
     @cached_property
     def action_in(self) -> Action:
@@ -114,9 +115,9 @@ class PartitionBasis:
         return mobius_matrix(list(self.parts))
 
     @cached_property
-    def transposed(self) -> "PartitionBasis":
+    def transposed(self) -> PartitionBasis:
         """The basis of Hom(R^{[n]^l}, R^{[n]^k}) whose element i is the transpose of element i."""
-        swapped = tuple(canonical(p[self.l:] + p[:self.l]) for p in self.parts)
+        swapped = tuple(canonical(p[self.l :] + p[: self.l]) for p in self.parts)
         return PartitionBasis(self.n, self.l, self.k, swapped, self.name + " (transposed)")
 
     # ------------------------------------------------------------------ structure
@@ -133,16 +134,18 @@ class PartitionBasis:
         ri = {r: i for i, r in enumerate(R)}
         out = np.zeros((len(Q), len(R), self.dim), dtype=np.int64)
         for t, p in enumerate(self.parts):
-            q, r = canonical(p[:self.l]), canonical(p[self.l:])
-            out_blocks = set(p[:self.l])
-            new = len(set(p[self.l:]) - out_blocks)
+            q, r = canonical(p[: self.l]), canonical(p[self.l :])
+            out_blocks = set(p[: self.l])
+            new = len(set(p[self.l :]) - out_blocks)
             out[qi[q], ri[r], t] = falling(self.n - len(out_blocks), new)
         return out
 
     def orbit_sizes(self) -> tuple[np.ndarray, np.ndarray]:
         """The S_n-orbit of [n]^k with equality pattern r has (n)_(blocks of r) points."""
+
         def sizes(order):
             return np.array([falling(self.n, max(p, default=-1) + 1) for p in set_partitions(order, self.n)])
+
         return sizes(self.l), sizes(self.k)
 
     def input_orbit(self) -> np.ndarray:
@@ -171,10 +174,10 @@ class PartitionBasis:
         # first position carrying the same value, per position -> canonical key
         first = np.empty_like(idx)
         for t in range(N):
-            eq = idx[:t + 1] == idx[t]
+            eq = idx[: t + 1] == idx[t]
             first[t] = np.argmax(eq, axis=0)
         keys = (first * (N ** np.arange(N))[:, None]).sum(0)
-        part_keys = np.array([sum(p.index(p[t]) * N ** t for t in range(N)) for p in self.parts])
+        part_keys = np.array([sum(p.index(p[t]) * N**t for t in range(N)) for p in self.parts])
         order = np.argsort(part_keys)
         return order[np.searchsorted(part_keys[order], keys)]
 
@@ -182,8 +185,9 @@ class PartitionBasis:
     def _coo(self):
         ny, nx = self.shape
         if ny * nx > 20_000_000:
-            raise ValueError(f"the support of S_{self.n} {self.k}->{self.l} has {ny * nx:,} pairs; "
-                             f"listing them is for small n only")
+            raise ValueError(
+                f"the support of S_{self.n} {self.k}->{self.l} has {ny * nx:,} pairs; listing them is for small n only"
+            )
         ys, xs = np.divmod(np.arange(ny * nx), nx)
         return ys, xs, self.ids_of(ys, xs)
 
@@ -240,13 +244,13 @@ class PartitionBasis:
             if firstpos[b] != t:
                 mask &= grid[t] == grid[firstpos[b]]
         vals = np.broadcast_to(vals, (B,) + (n,) * l) * mask
-        return vals.reshape(B, n ** l)
+        return vals.reshape(B, n**l)
 
     def apply(self, coeffs: np.ndarray, x: np.ndarray) -> np.ndarray:
         batch, n_in, _ = x.shape
         n_out = coeffs.shape[1]
         beta = coeffs @ self.mobius  # (n_in, n_out, K) in the at-least basis
-        out = np.zeros((batch, n_out, self.n ** self.l), dtype=np.result_type(x, coeffs))
+        out = np.zeros((batch, n_out, self.n**self.l), dtype=np.result_type(x, coeffs))
         for s, sigma in enumerate(self.parts):
             w = beta[:, :, s]
             if not np.any(w):
@@ -265,8 +269,13 @@ class PartitionBasis:
     def coeff_grad(self, x: np.ndarray, gy: np.ndarray) -> np.ndarray:
         batch, n_in, _ = x.shape
         flat = x.reshape(batch * n_in, -1)
-        g_beta = np.stack([np.einsum("nay,nby->ab", self._at_least(s, flat).reshape(batch, n_in, -1), gy,
-                                     optimize=True) for s in self.parts], axis=-1)
+        g_beta = np.stack(
+            [
+                np.einsum("nay,nby->ab", self._at_least(s, flat).reshape(batch, n_in, -1), gy, optimize=True)
+                for s in self.parts
+            ],
+            axis=-1,
+        )
         return g_beta @ self.mobius.T
 
 
@@ -274,8 +283,9 @@ def partition_basis(n: int, k: int, l: int) -> PartitionBasis:
     """The S_n orbital basis from k-order to l-order tensors: set partitions of the l + k
     positions with at most n blocks (Bell(k + l) of them when n >= k + l); built once per
     (n, k, l)."""
-    return _partition_basis(check_int("n", n, 1), check_int("order", k, 0, MAX_ORDER),
-                            check_int("order", l, 0, MAX_ORDER))
+    return _partition_basis(
+        check_int("n", n, 1), check_int("order", k, 0, MAX_ORDER), check_int("order", l, 0, MAX_ORDER)
+    )
 
 
 @lru_cache(maxsize=32)

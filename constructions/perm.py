@@ -4,6 +4,7 @@ The subgroup and its generators come from :mod:`groups` (S, A, C, D or 1-based c
 notation, DESIGN.md). A permutation sigma of [n] acts on a multi-index by
 (sigma . i)_t = sigma(i_t).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -7,6 +7,7 @@ layer 2i) gives the network with m samples, coupled across m: its Subset-Sum ins
 are prefixes of the wide draw's, so the certified error is nonincreasing in m and the
 smallest certified m is well defined.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -15,6 +15,7 @@ Orbit structure used by the SLT construction (THEORY.md §3, "diagonal orbitals"
 * ``hidden_basis()``: the basis H of Hom_G(R^X, R^X), X = the input set, with the same
   locality (the first random layer of each pair).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -113,9 +114,11 @@ def matrix_free_op_norm(basis: Basis, coeffs: np.ndarray, rng: np.random.Generat
     from scipy.sparse.linalg import LinearOperator, svds
 
     op = LinearOperator(
-        (rows, cols), dtype=np.float64,
+        (rows, cols),
+        dtype=np.float64,
         matvec=lambda v: basis.apply(coeffs, v.reshape(1, n_in, nx)).ravel(),
-        rmatvec=lambda v: basis.apply_transpose(coeffs, v.reshape(1, n_out, ny)).ravel())
+        rmatvec=lambda v: basis.apply_transpose(coeffs, v.reshape(1, n_out, ny)).ravel(),
+    )
     v0 = (rng or np.random.default_rng(0)).standard_normal(min(rows, cols))
     s = svds(op, k=1, tol=1e-12, return_singular_vectors=False, v0=v0, maxiter=10_000)
     return float(s[0])

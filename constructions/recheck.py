@@ -20,6 +20,7 @@ A file passes only if
 
 Each function returns failures as lines naming the array, field or check.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,16 +36,26 @@ REPORT_RTOL = 1e-9
 TARGET_RTOL = 1e-12
 #: report keys that are not numbers of the pruned network (timings, provenance, labels)
 NOT_COMPARED = ("seconds", "method", "subset_sum_status", "m_source", "target_source", "saved", "file", "note")
-SAMPLED = ("sup_error_sampled", "sup_error_ascent", "inputs", "ascent_starts", "ascent_steps",
-           "equivariance_error", "equivariance_elements", "collapse_check")
+SAMPLED = (
+    "sup_error_sampled",
+    "sup_error_ascent",
+    "inputs",
+    "ascent_starts",
+    "ascent_steps",
+    "equivariance_error",
+    "equivariance_elements",
+    "collapse_check",
+)
 ROUNDING_LEVEL = ("equivariance_error", "collapse_check")
 
 
 def _where(a: np.ndarray, b: np.ndarray, close: bool) -> str:
     bad = ~np.isclose(a, b, rtol=TARGET_RTOL, atol=0) if close else a != b
     first = [int(v) for v in np.argwhere(bad)[0]]
-    return (f"{int(bad.sum()):,} of {a.size:,} entries, first at {first}: {a[tuple(first)].item()!r} in the file, "
-            f"{b[tuple(first)].item()!r} expected")
+    return (
+        f"{int(bad.sum()):,} of {a.size:,} entries, first at {first}: {a[tuple(first)].item()!r} in the file, "
+        f"{b[tuple(first)].item()!r} expected"
+    )
 
 
 def rebuild(record: PrunedFile, bases, hidden):
@@ -56,14 +67,17 @@ def rebuild(record: PrunedFile, bases, hidden):
         drawn = random_network(bases, record.channels, target_rng)
         for i, (t, d) in enumerate(zip(record.target, drawn), start=1):
             if not np.allclose(t, d.coeffs, rtol=TARGET_RTOL, atol=0):
-                failures.append(f"target_{i}: differs from the target drawn from seed {record.seed} "
-                                f"({_where(t, d.coeffs, True)})")
+                failures.append(
+                    f"target_{i}: differs from the target drawn from seed {record.seed} ({_where(t, d.coeffs, True)})"
+                )
     random_layers = [Layer(b, r) for b, r in zip(_alternate(hidden, bases), record.random)]
     drawn = overparameterize(target, record.m, net_rng, hidden_bases=hidden)
     for j, (r, d) in enumerate(zip(record.random, drawn), start=1):
         if not np.array_equal(r, d.coeffs):
-            failures.append(f"random_{j}: differs from the random network drawn from seed {record.seed} "
-                            f"({_where(r, d.coeffs, False)})")
+            failures.append(
+                f"random_{j}: differs from the random network drawn from seed {record.seed} "
+                f"({_where(r, d.coeffs, False)})"
+            )
     for j, (r, mk, p) in enumerate(zip(record.random, record.masks, record.pruned), start=1):
         if not np.array_equal(p, r * mk):
             failures.append(f"pruned_{j}: is not random_{j} * mask_{j} ({_where(p, r * mk, False)})")
@@ -80,9 +94,12 @@ def resolved_mask_failures(record: PrunedFile, target, random_layers) -> tuple[l
         return [], "not re-solved: a format 1 file does not record the solver settings"
     eps = None if record.optimal else record.eps
     res = prune(random_layers, target, eps=eps, method=record.method, all_paths=record.version < 3)
-    failures = [f"mask_{j}: differs from the masks the saved settings give (method {record.method}, "
-                f"{'optimal' if eps is None else f'eps {eps}'}; {_where(mk.astype(int), new.astype(int), False)})"
-                for j, (mk, new) in enumerate(zip(record.masks, res.masks), start=1) if not np.array_equal(mk, new)]
+    failures = [
+        f"mask_{j}: differs from the masks the saved settings give (method {record.method}, "
+        f"{'optimal' if eps is None else f'eps {eps}'}; {_where(mk.astype(int), new.astype(int), False)})"
+        for j, (mk, new) in enumerate(zip(record.masks, res.masks), start=1)
+        if not np.array_equal(mk, new)
+    ]
     how = f"re-solved with method {record.method}, {'to optimality' if eps is None else f'eps = {eps}'}"
     return failures, how + (": identical" if not failures else ": DIFFERENT")
 
@@ -114,8 +131,9 @@ def report_failures(saved: dict, rep: dict, same_inputs: bool, same_certificate:
     out = []
     # certificates saved before they were restricted to the prefix each instance is optimised
     # over (no certificate_prefix_nonzero) bound another pruning: not compared, only re-checked
-    same_certificate = same_certificate and not ("certificate_note" in saved
-                                                 and "certificate_prefix_nonzero" not in saved)
+    same_certificate = same_certificate and not (
+        "certificate_note" in saved and "certificate_prefix_nonzero" not in saved
+    )
     for key, value in saved.items():
         if key not in rep or any(s in key for s in NOT_COMPARED) or key.endswith("_matches_saved"):
             continue

@@ -27,6 +27,7 @@ Target-network file (``slt import-weights``, ``slt prune --target``): arrays ``l
 .. ``layer_l`` of coefficients (n_{i-1}, n_i, |B_i|) and, optionally, ``meta`` with the
 field specs and channels (kind "slt-target-network").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,25 +72,63 @@ class PrunedFile:
         return len(self.target)
 
 
-def pruned_file(specs, channels, target, random_layers, result, *, eps, seed, method, optimal, target_from_seed,
-                target_source, report, samples=None, certify=None) -> PrunedFile:
+def pruned_file(
+    specs,
+    channels,
+    target,
+    random_layers,
+    result,
+    *,
+    eps,
+    seed,
+    method,
+    optimal,
+    target_from_seed,
+    target_source,
+    report,
+    samples=None,
+    certify=None,
+) -> PrunedFile:
     """The record of a run of the construction: ``target`` and ``random_layers`` are lists
     of Layers, ``result`` the :class:`~constructions.construction.PruneResult`."""
-    return PrunedFile(specs=list(specs), channels=[int(c) for c in channels], eps=float(eps), seed=int(seed),
-                      m=[int(v) for v in result.m], method=str(method), optimal=bool(optimal),
-                      target_from_seed=bool(target_from_seed), target_source=str(target_source), report=report,
-                      target=[L.coeffs for L in target], random=[L.coeffs for L in random_layers],
-                      masks=[np.asarray(mk, dtype=bool) for mk in result.masks],
-                      pruned=[L.coeffs for L in result.pruned], samples=samples, certify=certify)
+    return PrunedFile(
+        specs=list(specs),
+        channels=[int(c) for c in channels],
+        eps=float(eps),
+        seed=int(seed),
+        m=[int(v) for v in result.m],
+        method=str(method),
+        optimal=bool(optimal),
+        target_from_seed=bool(target_from_seed),
+        target_source=str(target_source),
+        report=report,
+        target=[L.coeffs for L in target],
+        random=[L.coeffs for L in random_layers],
+        masks=[np.asarray(mk, dtype=bool) for mk in result.masks],
+        pruned=[L.coeffs for L in result.pruned],
+        samples=samples,
+        certify=certify,
+    )
 
 
 def save_pruned(path, record: PrunedFile):
     """Write ``record`` to ``path`` atomically (compressed ``.npz``, format 3)."""
-    meta = {"format": FORMAT_VERSION, "kind": PRUNED_KIND, "specs": record.specs, "channels": record.channels,
-            "eps": record.eps, "seed": record.seed, "m": record.m, "method": record.method,
-            "optimal": record.optimal, "target": "seed" if record.target_from_seed else "file",
-            "target_source": record.target_source, "samples": record.samples, "certify": record.certify,
-            "report": record.report}
+    meta = {
+        "format": FORMAT_VERSION,
+        "kind": PRUNED_KIND,
+        "specs": record.specs,
+        "channels": record.channels,
+        "eps": record.eps,
+        "seed": record.seed,
+        "m": record.m,
+        "method": record.method,
+        "optimal": record.optimal,
+        "target": "seed" if record.target_from_seed else "file",
+        "target_source": record.target_source,
+        "samples": record.samples,
+        "certify": record.certify,
+        "report": record.report,
+    }
     arrays = {"meta": meta_array(meta)}
     for i, t in enumerate(record.target, start=1):
         arrays[f"target_{i}"] = t
@@ -118,8 +157,10 @@ def load_network(path):
         return _pruned_from(arrays, path)
     if "layer_1" in arrays:
         return _target_from(arrays, path)
-    raise ValueError(f"{str(path)!r} is neither a pruned-network file (arrays target_i, random_j, mask_j, pruned_j) "
-                     f"nor a target file (arrays layer_1 ... layer_l); it holds {', '.join(sorted(arrays)[:8])}")
+    raise ValueError(
+        f"{str(path)!r} is neither a pruned-network file (arrays target_i, random_j, mask_j, pruned_j) "
+        f"nor a target file (arrays layer_1 ... layer_l); it holds {', '.join(sorted(arrays)[:8])}"
+    )
 
 
 def _pruned_from(arrays: dict, path) -> PrunedFile:
@@ -130,8 +171,11 @@ def _pruned_from(arrays: dict, path) -> PrunedFile:
     fail = _failer(path, what)
     fields = _pruned_meta(meta, fail)
     depth = len(fields["channels"]) - 1
-    expected = {"meta"} | {f"target_{i}" for i in range(1, depth + 1)} | {
-        f"{kind}_{j}" for kind in ("random", "mask", "pruned") for j in range(1, 2 * depth + 1)}
+    expected = (
+        {"meta"}
+        | {f"target_{i}" for i in range(1, depth + 1)}
+        | {f"{kind}_{j}" for kind in ("random", "mask", "pruned") for j in range(1, 2 * depth + 1)}
+    )
     _check_names(arrays, expected, fail, f"depth {depth} (from meta channels)")
     target = [_real(arrays, f"target_{i}", fail) for i in range(1, depth + 1)]
     random = [_real(arrays, f"random_{j}", fail) for j in range(1, 2 * depth + 1)]
@@ -148,12 +192,16 @@ def _raise(message):
 def _failer(path, what):
     def fail(msg):
         raise ValueError(f"{what} {str(path)!r}: {msg}")
+
     return fail
 
 
 def _int_list(value, name, fail, minimum=1):
-    if not isinstance(value, list) or not value or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in value):
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in value)
+    ):
         fail(f"meta {name!r} must be a non-empty list of integers >= {minimum}, got {value!r}")
     return value
 
@@ -190,13 +238,26 @@ def _pruned_meta(meta: dict, fail) -> dict:
     else:
         method, optimal, target, source = (meta.get(k) for k in ("method", "optimal", "target", "target_source"))
     if not isinstance(method, str) or not isinstance(optimal, bool) or target not in ("seed", "file"):
-        fail(f"meta needs 'method' (a string), 'optimal' (true/false) and 'target' ('seed' or 'file'), got "
-             f"{method!r}, {optimal!r}, {target!r}")
+        fail(
+            f"meta needs 'method' (a string), 'optimal' (true/false) and 'target' ('seed' or 'file'), got "
+            f"{method!r}, {optimal!r}, {target!r}"
+        )
     samples, certify = meta.get("samples"), meta.get("certify")
-    return dict(specs=specs, channels=channels, eps=float(eps), seed=seed, m=m, method=method, optimal=optimal,
-                target_from_seed=target == "seed", target_source=str(source), report=report,
-                samples=samples if isinstance(samples, int) and samples > 0 else None,
-                certify=certify if certify in ("auto", "yes", "no") else None, version=version)
+    return dict(
+        specs=specs,
+        channels=channels,
+        eps=float(eps),
+        seed=seed,
+        m=m,
+        method=method,
+        optimal=optimal,
+        target_from_seed=target == "seed",
+        target_source=str(source),
+        report=report,
+        samples=samples if isinstance(samples, int) and samples > 0 else None,
+        certify=certify if certify in ("auto", "yes", "no") else None,
+        version=version,
+    )
 
 
 def _specs(specs, count, fail) -> list:
@@ -253,8 +314,9 @@ def _check_shapes(channels, m, target, random, masks, pruned, fail) -> None:
         want = {2 * i + 1: (n_in, width), 2 * i + 2: (width, n_out)}
         for j, r in ((2 * i + 1, first), (2 * i + 2, second)):
             if r.shape[:2] != want[j]:
-                fail(f"random_{j} has shape {r.shape}; meta channels and m (m_{i + 1} = {m[i]}) need "
-                     f"{want[j] + ('.',)}")
+                fail(
+                    f"random_{j} has shape {r.shape}; meta channels and m (m_{i + 1} = {m[i]}) need {want[j] + ('.',)}"
+                )
         if second.shape[2] != t.shape[2]:
             fail(f"random_{2 * i + 2} has {second.shape[2]} basis coefficients but target_{i + 1} has {t.shape[2]}")
     for j, (r, mk, p) in enumerate(zip(random, masks, pruned), start=1):
@@ -268,11 +330,15 @@ def check_dims(record: PrunedFile, bases, hidden) -> None:
     fail = _failer(record.path, "pruned-network file")
     for i, (b, h) in enumerate(zip(bases, hidden)):
         if record.target[i].shape[2] != b.dim:
-            fail(f"target_{i + 1} has {record.target[i].shape[2]} basis coefficients but the field specs give "
-                 f"|B_{i + 1}| = {b.dim}")
+            fail(
+                f"target_{i + 1} has {record.target[i].shape[2]} basis coefficients but the field specs give "
+                f"|B_{i + 1}| = {b.dim}"
+            )
         if record.random[2 * i].shape[2] != h.dim:
-            fail(f"random_{2 * i + 1} has {record.random[2 * i].shape[2]} basis coefficients but the field specs "
-                 f"give |H_{i + 1}| = {h.dim}")
+            fail(
+                f"random_{2 * i + 1} has {record.random[2 * i].shape[2]} basis coefficients but the field specs "
+                f"give |H_{i + 1}| = {h.dim}"
+            )
 
 
 # ---------------------------------------------------------------------------- target networks
@@ -297,14 +363,16 @@ def save_target(path, coeffs, specs=None, **provenance):
     coeffs = [_real({f"layer_{i}": c}, f"layer_{i}", _raise) for i, c in enumerate(coeffs, start=1)]
     for i in range(len(coeffs) - 1):
         if coeffs[i].shape[1] != coeffs[i + 1].shape[0]:
-            raise ValueError(f"layer_{i + 1} outputs {coeffs[i].shape[1]} fields but layer_{i + 2} takes "
-                             f"{coeffs[i + 1].shape[0]}")
+            raise ValueError(
+                f"layer_{i + 1} outputs {coeffs[i].shape[1]} fields but layer_{i + 2} takes {coeffs[i + 1].shape[0]}"
+            )
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"layer_{i}": c for i, c in enumerate(coeffs, start=1)}
     if specs is not None:
         channels = [int(coeffs[0].shape[0])] + [int(c.shape[1]) for c in coeffs]
-        arrays["meta"] = meta_array({"format": 1, "kind": TARGET_KIND, "specs": list(specs), "channels": channels,
-                                     **provenance})
+        arrays["meta"] = meta_array(
+            {"format": 1, "kind": TARGET_KIND, "specs": list(specs), "channels": channels, **provenance}
+        )
     return save_npz(path, arrays)
 
 
@@ -322,8 +390,12 @@ def _target_from(arrays: dict, path) -> TargetFile:
         depth += 1
     if depth == 0:
         fail(f"no array 'layer_1' (a target file holds layer_1 ... layer_l; found {sorted(arrays)[:6]})")
-    _check_names(arrays, {f"layer_{i}" for i in range(1, depth + 1)} | ({"meta"} if "meta" in arrays else set()),
-                 fail, f"{depth} layers")
+    _check_names(
+        arrays,
+        {f"layer_{i}" for i in range(1, depth + 1)} | ({"meta"} if "meta" in arrays else set()),
+        fail,
+        f"{depth} layers",
+    )
     coeffs = [_real(arrays, f"layer_{i}", fail) for i in range(1, depth + 1)]
     for i in range(depth - 1):
         if coeffs[i].shape[1] != coeffs[i + 1].shape[0]:

@@ -5,6 +5,7 @@ Which basis a pair of field types gets: lattice families, Z_m^2 ⋊ H with kerne
 (lattice.lattice_basis); perm with the full S_n, the closed-form partition basis (einsum,
 any n); perm subgroups and mlp, the generic union-find orbital basis.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -38,8 +39,11 @@ def basis(field_in, field_out) -> Basis:
     or spec dicts), built once per pair; its hidden basis (X -> X) comes from the same cache.
     Its construction is checked against the available memory first (:func:`basis_bytes`)."""
     a, b = check_compatible(field_in, field_out)
-    check_memory(basis_bytes(a, b), f"the basis {_what(a)} -> {_what(b)} (|X| = {points(a):,}, |Y| = "
-                                    f"{points(b):,})", "use a smaller grid, n or tensor order")
+    check_memory(
+        basis_bytes(a, b),
+        f"the basis {_what(a)} -> {_what(b)} (|X| = {points(a):,}, |Y| = {points(b):,})",
+        "use a smaller grid, n or tensor order",
+    )
     return _basis(a, b)
 
 
@@ -47,9 +51,9 @@ def points(ft: FieldType) -> int:
     """|X|, the number of points of a field type (exact Python int, nothing built)."""
     kind = FAMILIES[ft.family].kind
     if kind == "perm":
-        return ft.n ** ft.order
+        return ft.n**ft.order
     if kind == "lattice":
-        return 1 if ft.field == "point" else int(field_action(ft.group, ft.field).shape[1]) * ft.grid ** 2
+        return 1 if ft.field == "point" else int(field_action(ft.group, ft.field).shape[1]) * ft.grid**2
     return 1
 
 
@@ -63,7 +67,7 @@ def basis_bytes(a: FieldType, b: FieldType) -> int:
     if kind == "perm" and a.subgroup == "S" or kind == "mlp":
         pairs = 0 if kind == "perm" else nx * ny
     elif kind == "lattice" and "point" not in (a.field, b.field):
-        pairs = ny * len(kernel_offsets(a.group, a.kernel, a.grid)) * (nx // a.grid ** 2)
+        pairs = ny * len(kernel_offsets(a.group, a.kernel, a.grid)) * (nx // a.grid**2)
     else:
         pairs = nx * ny
     return 8 * ((3 * gens + 4) * (nx + ny) + (2 * gens + 9) * pairs)

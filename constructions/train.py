@@ -18,6 +18,7 @@ After training, :func:`rescale_network` divides every layer by its operator norm
 homogeneous layer by layer, so the rescaled network's outputs are the original outputs
 times the product of the factors ("logit factor"): predictions do not change.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,14 +59,16 @@ def squared_loss(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarra
     if pred2.shape != target.shape:
         raise ValueError(f"prediction {pred.shape} and target {target.shape} do not match")
     diff = pred2 - target
-    return float(0.5 * np.mean(np.sum(diff ** 2, axis=1))), (diff / pred.shape[0]).reshape(pred.shape)
+    return float(0.5 * np.mean(np.sum(diff**2, axis=1))), (diff / pred.shape[0]).reshape(pred.shape)
 
 
 def logits_of(out: np.ndarray) -> np.ndarray:
     """Class logits (batch, classes) from a network output of one-point fields (batch, classes, 1)."""
     if out.ndim != 3 or out.shape[2] != 1:
-        raise ValueError(f"a classifier's last layer must output one-point fields (batch, classes, 1); "
-                         f"got output shape {out.shape} (end with an invariant readout to a 'point' field)")
+        raise ValueError(
+            f"a classifier's last layer must output one-point fields (batch, classes, 1); "
+            f"got output shape {out.shape} (end with an invariant readout to a 'point' field)"
+        )
     return out[:, :, 0]
 
 
@@ -124,7 +127,7 @@ def data_init(layers, x: np.ndarray) -> list[Layer]:
     be bound to x's graphs."""
     out = list(layers)
     for i in range(len(out)):
-        _, zs = forward(out[:i + 1], x, activations=True)
+        _, zs = forward(out[: i + 1], x, activations=True)
         u = zs[0] if i == 0 else np.maximum(zs[i], 0)
         basis = out[i].basis
         c = _centre(out[i].coeffs, mean_direction(basis, u))
@@ -149,8 +152,9 @@ def revive_dead_units(net, params, x: np.ndarray, rng: np.random.Generator, opt=
             continue
         u = zs[0] if i == 0 else np.maximum(zs[i], 0)
         basis = net[i].basis
-        fresh = _centre(rng.standard_normal((params[i].shape[0], int(dead.sum()), params[i].shape[2])),
-                        mean_direction(basis, u))
+        fresh = _centre(
+            rng.standard_normal((params[i].shape[0], int(dead.sum()), params[i].shape[2])), mean_direction(basis, u)
+        )
         live_std = float(z[:, ~dead].std()) if not dead.all() else 1.0
         fresh_std = float(basis.apply(fresh, u).std())
         params[i][:, dead, :] = fresh * (live_std / fresh_std if fresh_std > 0 and live_std > 0 else 1.0)
@@ -177,8 +181,9 @@ class Adam:
     m: list = field(default_factory=list)
     v: list = field(default_factory=list)
 
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float | None = None,
-             scales=None) -> list[np.ndarray]:
+    def step(
+        self, params: list[np.ndarray], grads: list[np.ndarray], lr: float | None = None, scales=None
+    ) -> list[np.ndarray]:
         """One update; ``scales[i]`` multiplies the step of array i (per-layer learning rates)."""
         lr = self.lr if lr is None else lr
         scales = [1.0] * len(params) if scales is None else scales
@@ -186,7 +191,7 @@ class Adam:
             self.m = [np.zeros_like(p) for p in params]
             self.v = [np.zeros_like(p) for p in params]
         self.t += 1
-        c1, c2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t
+        c1, c2 = 1 - self.beta1**self.t, 1 - self.beta2**self.t
         out = []
         for i, (p, g) in enumerate(zip(params, grads)):
             self.m[i] = self.beta1 * self.m[i] + (1 - self.beta1) * g
@@ -205,8 +210,9 @@ def minibatches(x: np.ndarray, y: np.ndarray, batch_size: int):
     def source(rng: np.random.Generator):
         order = rng.permutation(len(x))
         for s in range(0, len(x), batch_size):
-            idx = order[s:s + batch_size]
+            idx = order[s : s + batch_size]
             yield idx, x[idx], y[idx]
+
     return source
 
 
@@ -222,9 +228,21 @@ class TrainResult:
     revived: list = field(default_factory=list)  # dead hidden channels re-initialised after each epoch
 
 
-def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0, loss: str = "cross_entropy",
-          weight_decay: float = 0.0, schedule: str = "cosine", bind=None, log=None,
-          probe=None, warmup: float = 0.05) -> TrainResult:
+def train(
+    layers,
+    batches,
+    *,
+    epochs: int = 20,
+    lr: float = 3e-3,
+    seed: int = 0,
+    loss: str = "cross_entropy",
+    weight_decay: float = 0.0,
+    schedule: str = "cosine",
+    bind=None,
+    log=None,
+    probe=None,
+    warmup: float = 0.05,
+) -> TrainResult:
     """Mini-batch Adam on the coefficients of ``layers``.
 
     ``batches``: a callable rng -> iterable of (key, x, y) (e.g. :func:`minibatches`);
@@ -253,7 +271,7 @@ def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0,
     bases = [layer.basis for layer in layers]
     params = [layer.coeffs.astype(np.float64, copy=True) for layer in layers]
     opt = Adam(lr=lr, weight_decay=weight_decay)
-    scales = [float(np.sqrt(np.mean(p ** 2))) or 1.0 for p in params]
+    scales = [float(np.sqrt(np.mean(p**2))) or 1.0 for p in params]
     history, revived = [], []
     start = time.perf_counter()
     total = epochs * sum(1 for _ in batches(np.random.default_rng(0)))  # steps (same every epoch)
@@ -265,8 +283,9 @@ def train(layers, batches, *, epochs: int = 20, lr: float = 3e-3, seed: int = 0,
                 net = bind(net, key)
             value, grads, _ = loss_and_grad(net, xb, yb, loss)
             if not np.isfinite(value):
-                raise FloatingPointError(f"training diverged (loss {value}) at epoch {epoch + 1}; "
-                                         f"lower the learning rate")
+                raise FloatingPointError(
+                    f"training diverged (loss {value}) at epoch {epoch + 1}; lower the learning rate"
+                )
             rate = lr if schedule == "constant" else lr * 0.5 * (1 + np.cos(np.pi * opt.t / total))
             if opt.t < warmup * total:
                 rate *= (opt.t + 1) / (warmup * total)

@@ -23,6 +23,7 @@ Network bound. With w_i >= ||W_i||_op and layer bounds e_i, the pruned layer i i
     ||f(x) - g(x)|| <= sum_i e_i prod_{j<i} w_j prod_{j>i} (w_j + e_j)
 (= (1 + eps/(2l))^l - 1 <= eps when w_j = 1 and e_j = eps/(2l), THEORY §3).
 """
+
 from __future__ import annotations
 
 import time
@@ -51,7 +52,7 @@ def network_bound(layer_bounds, norms) -> float:
     (0.050625, 0.050625)
     """
     e, w = np.asarray(layer_bounds, float), np.asarray(norms, float)
-    return float(sum(e[i] * np.prod(w[:i]) * np.prod(w[i + 1:] + e[i + 1:]) for i in range(e.size)))
+    return float(sum(e[i] * np.prod(w[:i]) * np.prod(w[i + 1 :] + e[i + 1 :]) for i in range(e.size)))
 
 
 def unit_sphere(rng, count: int, n_fields: int, size: int) -> np.ndarray:
@@ -59,14 +60,15 @@ def unit_sphere(rng, count: int, n_fields: int, size: int) -> np.ndarray:
     return x / np.linalg.norm(x.reshape(count, -1), axis=1)[:, None, None]
 
 
-def sampled_sup_error(target, result: PruneResult, rng, samples: int = 256, starts: int = 8,
-                      steps: int = 20, chunk: int = 64) -> dict:
+def sampled_sup_error(
+    target, result: PruneResult, rng, samples: int = 256, starts: int = 8, steps: int = 20, chunk: int = 64
+) -> dict:
     """max ||f(x) - g(x)|| over random x on the unit sphere, then projected gradient ascent
     (normalised steps, shrinking) from the ``starts`` worst samples. A measured lower
     estimate of the true sup (the analytic bounds are the upper side)."""
     n0, size = target[0].n_in, target[0].basis.shape[1]
     xs = unit_sphere(rng, samples, n0, size)
-    errs = np.concatenate([_errors(target, result, xs[c:c + chunk]) for c in range(0, samples, chunk)])
+    errs = np.concatenate([_errors(target, result, xs[c : c + chunk]) for c in range(0, samples, chunk)])
     sampled = float(errs.max())
     x = xs[np.argsort(errs)[::-1][:starts]]
     best = sampled
@@ -76,8 +78,13 @@ def sampled_sup_error(target, result: PruneResult, rng, samples: int = 256, star
         x /= np.linalg.norm(x.reshape(x.shape[0], -1), axis=1)[:, None, None]
         best = max(best, float(_errors(target, result, x).max()))
         step *= 0.8
-    return {"sup_error_sampled": sampled, "sup_error_ascent": best, "inputs": samples,
-            "ascent_starts": min(starts, samples), "ascent_steps": steps}
+    return {
+        "sup_error_sampled": sampled,
+        "sup_error_ascent": best,
+        "inputs": samples,
+        "ascent_starts": min(starts, samples),
+        "ascent_steps": steps,
+    }
 
 
 def _errors(target, result, x):
@@ -120,9 +127,12 @@ def honest_checks(result: PruneResult, rng, batch: int, elements: int) -> dict:
     fx = forward(result.pruned, x)
     group = group_elements(first.basis.action_in, last.basis.action_out, rng, count=elements)
     errs = equivariance_errors(lambda v: forward(result.pruned, v), x, group, fx=fx)
-    return {"collapse_check": collapse_error(result, x, honest=fx), "equivariance_error": errs.max,
-            "equivariance_elements": int(errs.errors.size),
-            "equivariance_worst_element": errs.elements.names[errs.worst]}
+    return {
+        "collapse_check": collapse_error(result, x, honest=fx),
+        "equivariance_error": errs.max,
+        "equivariance_elements": int(errs.errors.size),
+        "equivariance_worst_element": errs.elements.names[errs.worst],
+    }
 
 
 def optimised_prefix(rows: np.ndarray, cap: int) -> np.ndarray:
@@ -135,8 +145,7 @@ def optimised_prefix(rows: np.ndarray, cap: int) -> np.ndarray:
     return np.where(np.cumsum(rows != 0, axis=1) <= cap, rows, 0.0)
 
 
-def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budget: float = 2e9,
-                eps_layer=None) -> dict:
+def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budget: float = 2e9, eps_layer=None) -> dict:
     """Level 2: sup-error of every instance and the certified bound for every target with
     ||W_i||_op <= 1, for the pruning that optimises each instance over the samples the exact
     solver uses: all its nonzero samples, or its first ``subsetsum.EXACT_MAX_N`` for a row with
@@ -153,12 +162,16 @@ def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budge
     eps_layer = result.eps_layer if eps_layer is None else eps_layer
     rows = [optimised_prefix(s.reshape(-1, s.shape[-1]), EXACT_MAX_N) for s in result.samples]
     nnz = np.concatenate([np.count_nonzero(r, axis=1) for r in rows])
-    work = float(np.sum(np.where(nnz <= exact_max, 2.0 ** np.minimum(nnz, exact_max),
-                                 np.ceil(nnz / group) * 2.0 ** group)))
+    work = float(
+        np.sum(np.where(nnz <= exact_max, 2.0 ** np.minimum(nnz, exact_max), np.ceil(nnz / group) * 2.0**group))
+    )
     if work > budget:
-        return {"certified": None, "certified_bound": None,
-                "certificate_note": f"skipped: {work:.2e} subset sums to enumerate exceed the budget {budget:.1e} "
-                                    f"(pass --certify yes to compute it anyway)"}
+        return {
+            "certified": None,
+            "certified_bound": None,
+            "certificate_note": f"skipped: {work:.2e} subset sums to enumerate exceed the budget {budget:.1e} "
+            f"(pass --certify yes to compute it anyway)",
+        }
     t0 = time.perf_counter()
     layer_bounds, exact_rows, bound_rows, within = [], 0, 0, True
     for r, s, L, e in zip(rows, result.samples, result.collapsed, eps_layer):
@@ -174,30 +187,61 @@ def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budge
         within = within and e is not None and bool(np.all(sup <= e))
         layer_bounds.append(layer_bound(L.basis, sup.reshape(s.shape[:-1])))
     bound = network_bound(layer_bounds, np.ones(len(layer_bounds)))
-    capped = int(sum(np.sum(np.count_nonzero(s.reshape(-1, s.shape[-1]), axis=1) > EXACT_MAX_N)
-                     for s in result.samples))
-    return {"certified_bound": bound, "certified_layer_bounds": layer_bounds,
-            "certificate_rows_exact": exact_rows, "certificate_rows_upper_bound": bound_rows,
-            "certificate_rows_prefix": capped, "certificate_prefix_nonzero": EXACT_MAX_N,
-            "certified_eps_mode": within if all(e is not None for e in eps_layer) else None,
-            "certificate_seconds": time.perf_counter() - t0,
-            "certificate_note": (f"for every target with ||W_i||_op <= 1 (all coefficients in [-1, 1]), the optimal "
-                                 f"pruning of this draw (slt prune --optimal: each Subset-Sum instance optimised over "
-                                 f"its nonzero samples, the first {EXACT_MAX_N} for the {capped} rows with more) is "
-                                 f"within certified_bound")}
+    capped = int(
+        sum(np.sum(np.count_nonzero(s.reshape(-1, s.shape[-1]), axis=1) > EXACT_MAX_N) for s in result.samples)
+    )
+    return {
+        "certified_bound": bound,
+        "certified_layer_bounds": layer_bounds,
+        "certificate_rows_exact": exact_rows,
+        "certificate_rows_upper_bound": bound_rows,
+        "certificate_rows_prefix": capped,
+        "certificate_prefix_nonzero": EXACT_MAX_N,
+        "certified_eps_mode": within if all(e is not None for e in eps_layer) else None,
+        "certificate_seconds": time.perf_counter() - t0,
+        "certificate_note": (
+            f"for every target with ||W_i||_op <= 1 (all coefficients in [-1, 1]), the optimal "
+            f"pruning of this draw (slt prune --optimal: each Subset-Sum instance optimised over "
+            f"its nonzero samples, the first {EXACT_MAX_N} for the {capped} rows with more) is "
+            f"within certified_bound"
+        ),
+    }
 
 
-def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, ascent_steps: int = 20,
-           ascent_starts: int = 8, equivariance_elements: int = 8, certify: bool = True,
-           certificate_budget: float = 2e9, honest_batch: int = 2) -> dict:
+def verify(
+    result: PruneResult,
+    target,
+    eps=None,
+    rng=None,
+    samples: int = 256,
+    ascent_steps: int = 20,
+    ascent_starts: int = 8,
+    equivariance_elements: int = 8,
+    certify: bool = True,
+    certificate_budget: float = 2e9,
+    honest_batch: int = 2,
+) -> dict:
     """The verification report of THEORY §5 as a flat dict (see module docstring)."""
-    eps, rng = check_verify_args(result, target, eps, rng, samples, ascent_steps, ascent_starts,
-                                 equivariance_elements, certify, certificate_budget, honest_batch)
+    eps, rng = check_verify_args(
+        result,
+        target,
+        eps,
+        rng,
+        samples,
+        ascent_steps,
+        ascent_starts,
+        equivariance_elements,
+        certify,
+        certificate_budget,
+        honest_batch,
+    )
     norms = [op_norm(layer) for layer in target]
     coeff_err = max(float(np.abs(e).max()) for e in result.errors)
     bounds = [layer_bound(L.basis, e) for L, e in zip(target, result.errors)]
-    theorem_bounds = [float(np.sqrt(e.shape[0] * L.n_in * L.n_out) * basis_norm(L.basis) * np.abs(e).max())
-                      for L, e in zip(target, result.errors)]
+    theorem_bounds = [
+        float(np.sqrt(e.shape[0] * L.n_in * L.n_out) * basis_norm(L.basis) * np.abs(e).max())
+        for L, e in zip(target, result.errors)
+    ]
     report = {
         "eps": eps,
         "m": result.m,
@@ -214,8 +258,7 @@ def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, 
         "random_params": result.random_params,
         "kept_params": result.kept_params,
     }
-    report.update(sampled_sup_error(target, result, rng, samples=samples, steps=ascent_steps,
-                                    starts=ascent_starts))
+    report.update(sampled_sup_error(target, result, rng, samples=samples, steps=ascent_steps, starts=ascent_starts))
     report.update(honest_checks(result, rng, honest_batch, equivariance_elements))
     if certify:
         eps_l = layer_eps(eps, target, paths=result.paths) if eps is not None else None
@@ -232,8 +275,9 @@ def verify(result: PruneResult, target, eps=None, rng=None, samples: int = 256, 
     return report
 
 
-def check_verify_args(result, target, eps, rng, samples, ascent_steps, ascent_starts, elements, certify,
-                      budget, honest_batch):
+def check_verify_args(
+    result, target, eps, rng, samples, ascent_steps, ascent_starts, elements, certify, budget, honest_batch
+):
     """Every argument of :func:`verify` (one-line ValueErrors), the target against the pruned
     network, and the memory of the sampled inputs; returns (eps, rng)."""
     from .construction import _check_pair, check_eps
@@ -241,17 +285,23 @@ def check_verify_args(result, target, eps, rng, samples, ascent_steps, ascent_st
     if not isinstance(result, PruneResult):
         raise ValueError(f"result must be the PruneResult of prune() or from_masks(), got {type(result).__name__}")
     same = _check_pair(target, result.pruned) == list(result.m) and len(target) == len(result.targets)
-    if not same or any(L.coeffs.shape != t.shape[1:] or not np.array_equal(L.coeffs, t[0])
-                       for L, t in zip(target, result.targets)):
+    if not same or any(
+        L.coeffs.shape != t.shape[1:] or not np.array_equal(L.coeffs, t[0]) for L, t in zip(target, result.targets)
+    ):
         raise ValueError("target is not the target this network was pruned to (pass the target given to prune())")
-    for key, value, low in (("samples", samples, 1), ("ascent_steps", ascent_steps, 0),
-                            ("ascent_starts", ascent_starts, 1), ("equivariance_elements", elements, 1),
-                            ("honest_batch", honest_batch, 1)):
+    for key, value, low in (
+        ("samples", samples, 1),
+        ("ascent_steps", ascent_steps, 0),
+        ("ascent_starts", ascent_starts, 1),
+        ("equivariance_elements", elements, 1),
+        ("honest_batch", honest_batch, 1),
+    ):
         check_int(key, value, low)
     check_flag("certify", certify)
     check_real("certificate_budget", budget, 0, None)
-    check_verify_memory([L.basis for L in target], [target[0].n_in] + [L.n_out for L in target], result.m, samples,
-                        honest_batch)
+    check_verify_memory(
+        [L.basis for L in target], [target[0].n_in] + [L.n_out for L in target], result.m, samples, honest_batch
+    )
     return check_eps(eps), (np.random.default_rng(0) if rng is None else check_generator("rng", rng))
 
 
@@ -262,12 +312,16 @@ def check_verify_memory(bases, channels, m, samples: int, honest_batch: int = 2)
     fields of X_{i-1}). ``bases``, ``channels``: the target's; ``m``: per layer (a lower
     bound such as 1 checks the inputs before m is known)."""
     inputs = samples * channels[0] * bases[0].shape[1]
-    widest = max(c * b.shape[1] for c, b in zip(channels, bases)) \
-        + max(c * b.shape[0] for c, b in zip(channels[1:], bases))
+    widest = max(c * b.shape[1] for c, b in zip(channels, bases)) + max(
+        c * b.shape[0] for c, b in zip(channels[1:], bases)
+    )
     hidden = max(c * mi * b.shape[1] for c, mi, b in zip(channels, m, bases))
-    check_memory(8 * (2 * inputs + 4 * 64 * widest + 2 * honest_batch * len(bases) * hidden),
-                 f"the verification ({samples:,} unit-sphere inputs of {inputs // samples:,} numbers, an honest "
-                 f"forward pass through {hidden:,} hidden numbers)", "use fewer --samples or a smaller m")
+    check_memory(
+        8 * (2 * inputs + 4 * 64 * widest + 2 * honest_batch * len(bases) * hidden),
+        f"the verification ({samples:,} unit-sphere inputs of {inputs // samples:,} numbers, an honest "
+        f"forward pass through {hidden:,} hidden numbers)",
+        "use fewer --samples or a smaller m",
+    )
 
 
 def _status_counts(status) -> dict:

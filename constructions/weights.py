@@ -23,6 +23,7 @@ entries off the support included, is the non-equivariant residual, reported rela
 to ||W||_F. The mean is taken as (first entry) + mean(entry - first entry), so a weight
 that is exactly equivariant gives back its coefficients bit for bit.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,13 +59,23 @@ def layout(basis, n_in: int, n_out: int, spec_in=None, spec_out=None) -> dict:
     ny, nx = basis.shape
     conv = _conv(basis)
     if conv is None:
-        return {"kind": "linear", "weight_shape": (n_out * ny, n_in * nx),
-                "in_shape": feature_shape(spec_in, n_in, nx), "out_shape": feature_shape(spec_out, n_out, ny)}
+        return {
+            "kind": "linear",
+            "weight_shape": (n_out * ny, n_in * nx),
+            "in_shape": feature_shape(spec_in, n_in, nx),
+            "out_shape": feature_shape(spec_out, n_out, ny),
+        }
     _, fo, fi = conv.table.shape
     m = conv.grid
     k = int(np.ptp(conv.offsets) + 1)  # the box: odd k, or even k (C1) with offsets -k/2 .. k/2 - 1
-    return {"kind": "conv", "weight_shape": (n_out * fo, n_in * fi, k, k), "kernel": k,
-            "padding": (k // 2, k - 1 - k // 2), "in_shape": (n_in * fi, m, m), "out_shape": (n_out * fo, m, m)}
+    return {
+        "kind": "conv",
+        "weight_shape": (n_out * fo, n_in * fi, k, k),
+        "kernel": k,
+        "padding": (k // 2, k - 1 - k // 2),
+        "in_shape": (n_in * fi, m, m),
+        "out_shape": (n_out * fo, m, m),
+    }
 
 
 def dense_weight(basis, coeffs: np.ndarray) -> np.ndarray:

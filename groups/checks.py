@@ -26,6 +26,7 @@ Traceback (most recent call last):
 ...
 ValueError: samples must be an array of real numbers, got dtype complex128 (complex values are not truncated to their real part)
 """
+
 from __future__ import annotations
 
 import math
@@ -35,10 +36,16 @@ import numpy as np
 
 #: dtype kinds accepted as real numbers: signed and unsigned integers, floats
 REAL_KINDS = "iuf"
-_KIND_NAMES = {"c": "complex values are not truncated to their real part", "b": "booleans are not numbers here",
-               "U": "strings are not parsed", "S": "strings are not parsed", "O": "object arrays are not accepted",
-               "V": "structured arrays are not accepted", "M": "dates are not numbers",
-               "m": "time spans are not numbers"}
+_KIND_NAMES = {
+    "c": "complex values are not truncated to their real part",
+    "b": "booleans are not numbers here",
+    "U": "strings are not parsed",
+    "S": "strings are not parsed",
+    "O": "object arrays are not accepted",
+    "V": "structured arrays are not accepted",
+    "M": "dates are not numbers",
+    "m": "time spans are not numbers",
+}
 
 
 def check_int(key: str, value, minimum: int, maximum: int | None = None) -> int:
@@ -67,12 +74,16 @@ def check_real(key: str, value, low=None, high=None, *, low_open: bool = True, h
     both = low is not None and high is not None
     number = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
     if not number or not math.isfinite(float(value)):
-        what = f"a number in {where}" if both else (f"a number {where}" if low is not None or high is not None
-                                                     else "a finite number")
+        what = (
+            f"a number in {where}"
+            if both
+            else (f"a number {where}" if low is not None or high is not None else "a finite number")
+        )
         raise ValueError(f"{key} must be {what}, got {value!r}")
     v = float(value)
-    if (low is not None and not (v > low if low_open else v >= low)) or \
-            (high is not None and not (v < high if high_open else v <= high)):
+    if (low is not None and not (v > low if low_open else v >= low)) or (
+        high is not None and not (v < high if high_open else v <= high)
+    ):
         raise ValueError(f"{key} must be {'in ' if both else ''}{where}, got {value!r}")
     return v
 
@@ -94,8 +105,9 @@ def check_generator(key: str, value) -> np.random.Generator:
     return np.random.default_rng(int(value))
 
 
-def check_real_array(key: str, value, ndim: int | None = None, *, keep_float32: bool = False,
-                     finite: bool = True) -> np.ndarray:
+def check_real_array(
+    key: str, value, ndim: int | None = None, *, keep_float32: bool = False, finite: bool = True
+) -> np.ndarray:
     """``value`` as a float64 array (float32 kept with ``keep_float32``) if it holds real
     numbers (integer or float dtype), has ``ndim`` dimensions and, with ``finite``, only
     finite entries. Lists are converted first; ragged lists are refused."""
@@ -104,7 +116,7 @@ def check_real_array(key: str, value, ndim: int | None = None, *, keep_float32: 
     else:
         try:
             a = np.asarray(value)
-        except (TypeError, ValueError) as exc:   # ragged nested lists
+        except (TypeError, ValueError) as exc:  # ragged nested lists
             raise ValueError(f"{key} must be a rectangular array of real numbers: {exc}") from None
     if a.dtype.kind not in REAL_KINDS:
         why = _KIND_NAMES.get(a.dtype.kind, "")
@@ -117,6 +129,8 @@ def check_real_array(key: str, value, ndim: int | None = None, *, keep_float32: 
         bad = ~np.isfinite(a)
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         index = ", ".join(map(str, where))
-        raise ValueError(f"{key}[{index}] = {a[where]} is not finite ({int(bad.sum())} non-finite entries); "
-                         f"{key} must be finite numbers")
+        raise ValueError(
+            f"{key}[{index}] = {a[where]} is not finite ({int(bad.sum())} non-finite entries); "
+            f"{key} must be finite numbers"
+        )
     return a

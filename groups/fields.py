@@ -20,6 +20,7 @@ lattices, the same kernel locality): equal :attr:`FieldType.group_key`. ``cnn`` 
 >>> field_type({"family": "cnn", "grid": 5, "kernel": 3}).group_key
 ('lattice', 5, 3, 'C1')
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -52,31 +53,60 @@ class Family:
         return self.keys + tuple(k for k, _ in self.defaults)
 
     def foreign(self, key) -> ValueError:
-        return ValueError(f"key {key!r} does not belong to a {self.name} field spec "
-                          f"(its keys: {', '.join(self.all_keys) or 'none'})")
+        return ValueError(
+            f"key {key!r} does not belong to a {self.name} field spec (its keys: {', '.join(self.all_keys) or 'none'})"
+        )
 
 
 _LATTICE = ("grid", "kernel", "group")
-FAMILIES = {f.name: f for f in (
-    Family("mlp", (), (), (), "mlp", (), "trivial group, one point per field"),
-    Family("cnn", ("grid", "kernel"), (), (("group", "C1"), ("field", "trivial")), "lattice", _LATTICE,
-           "translations of the m x m torus (steerable with group C1, trivial fields)"),
-    Family("steerable", ("grid", "kernel", "group", "field"), (), (), "lattice", _LATTICE,
-           "Z_m^2 x| H, H a point group acting exactly on the lattice"),
-    Family("perm", ("n", "order"), (("subgroup", "S"),), (), "perm", ("n", "subgroup"),
-           "a subgroup of S_n on k-order tensors"),
-)}
+FAMILIES = {
+    f.name: f
+    for f in (
+        Family("mlp", (), (), (), "mlp", (), "trivial group, one point per field"),
+        Family(
+            "cnn",
+            ("grid", "kernel"),
+            (),
+            (("group", "C1"), ("field", "trivial")),
+            "lattice",
+            _LATTICE,
+            "translations of the m x m torus (steerable with group C1, trivial fields)",
+        ),
+        Family(
+            "steerable",
+            ("grid", "kernel", "group", "field"),
+            (),
+            (),
+            "lattice",
+            _LATTICE,
+            "Z_m^2 x| H, H a point group acting exactly on the lattice",
+        ),
+        Family(
+            "perm",
+            ("n", "order"),
+            (("subgroup", "S"),),
+            (),
+            "perm",
+            ("n", "subgroup"),
+            "a subgroup of S_n on k-order tensors",
+        ),
+    )
+}
 
 
 def check_kernel(group: str, kernel, grid) -> int:
     """The kernel size k of a lattice field: k <= m (no wrap-around), odd unless H = C1."""
     m, k = check_int("grid", grid, 1), check_int("kernel", kernel, 1)
     if k > m:
-        raise ValueError(f"kernel size {k} is larger than the grid {m}: "
-                         f"the kernel must fit in the torus without wrap-around (kernel <= grid)")
+        raise ValueError(
+            f"kernel size {k} is larger than the grid {m}: "
+            f"the kernel must fit in the torus without wrap-around (kernel <= grid)"
+        )
     if k % 2 == 0 and group != "C1":
-        raise ValueError(f"kernel size {k} is even: only odd kernels are invariant under {group} "
-                         f"(even kernels are allowed for C1 / cnn only)")
+        raise ValueError(
+            f"kernel size {k} is even: only odd kernels are invariant under {group} "
+            f"(even kernels are allowed for C1 / cnn only)"
+        )
     return k
 
 
@@ -87,7 +117,7 @@ def check_field(group: str, field) -> str:
         return field
     if isinstance(field, str) and field.startswith("quotient:"):
         try:
-            point_group(group).subgroup(field[len("quotient:"):])
+            point_group(group).subgroup(field[len("quotient:") :])
         except ValueError as exc:
             raise ValueError(f"field {field!r}: {exc}") from None
         return field
@@ -97,8 +127,12 @@ def check_field(group: str, field) -> str:
 def _lattice_values(ft: FieldType) -> dict:
     grid = check_int("grid", ft.grid, 1)
     group = point_group(ft.group).name
-    return {"grid": grid, "kernel": check_kernel(group, ft.kernel, grid), "group": group,
-            "field": check_field(group, ft.field)}
+    return {
+        "grid": grid,
+        "kernel": check_kernel(group, ft.kernel, grid),
+        "group": group,
+        "field": check_field(group, ft.field),
+    }
 
 
 def _perm_values(ft: FieldType) -> dict:
@@ -135,8 +169,9 @@ class FieldType:
             if value is None and f.name in fixed:
                 object.__setattr__(self, f.name, fixed[f.name])
             elif value is None and f.name in family.keys:
-                raise ValueError(f"a {family.name} field spec needs the key {f.name!r} "
-                                 f"(its keys: {', '.join(family.all_keys)})")
+                raise ValueError(
+                    f"a {family.name} field spec needs the key {f.name!r} (its keys: {', '.join(family.all_keys)})"
+                )
             elif value is not None and f.name not in family.all_keys + tuple(fixed):
                 raise family.foreign(f.name)
         for key, value in _CHECKS[family.kind](self).items():
@@ -191,5 +226,7 @@ def check_compatible(spec_a, spec_b, where: str = "") -> tuple[FieldType, FieldT
         key = next(k for k in FAMILIES[a.family].shared if getattr(a, k) != getattr(b, k))
         differ = f"{key} {getattr(a, key)!r} -> {getattr(b, key)!r}"
     at = f" ({where})" if where else ""
-    raise ValueError(f"incompatible consecutive field types{at}: {differ} "
-                     f"(specs {a.to_spec()} and {b.to_spec()} describe different groups)")
+    raise ValueError(
+        f"incompatible consecutive field types{at}: {differ} "
+        f"(specs {a.to_spec()} and {b.to_spec()} describe different groups)"
+    )

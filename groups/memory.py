@@ -10,13 +10,14 @@ Traceback (most recent call last):
 ...
 ValueError: the samples (--n 1000000000000000000) would take about 8e+09 GB, more than 80% of the ... GB of memory available
 """
+
 from __future__ import annotations
 
 import os
 
 #: at most this fraction of the available memory is used by one allocation plan
 SAFETY = 0.8
-FLOAT = 8          # bytes of a float64 or an int64
+FLOAT = 8  # bytes of a float64 or an int64
 
 
 def available_memory() -> int | None:
@@ -46,6 +47,8 @@ def check_memory(nbytes, what: str, hint: str = "") -> int:
     nbytes = int(nbytes)
     free = available_memory()
     if free is not None and nbytes > SAFETY * free:
-        raise ValueError(f"{what} would take about {gigabytes(nbytes)}, more than {SAFETY:.0%} of the "
-                         f"{gigabytes(free)} of memory available" + (f"; {hint}" if hint else ""))
+        raise ValueError(
+            f"{what} would take about {gigabytes(nbytes)}, more than {SAFETY:.0%} of the "
+            f"{gigabytes(free)} of memory available" + (f"; {hint}" if hint else "")
+        )
     return nbytes

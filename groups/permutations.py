@@ -12,6 +12,7 @@ Permutations are 0-based image arrays: g[i] = image of i; composition (g h)[i] =
 >>> len(subgroup_elements(4, "A"))
 12
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,7 @@ import numpy as np
 NAMED_SUBGROUPS = ("S", "A", "C", "D")
 #: explicit generators: the group is enumerated up to this many elements
 MAX_ENUMERATED = 200_000
-SUBGROUP_FORMS = ("S, A, C, D or generators in 1-based cycle notation separated by commas, "
-                  "e.g. '(1 2)(3 4),(1 2 3)'")
+SUBGROUP_FORMS = "S, A, C, D or generators in 1-based cycle notation separated by commas, e.g. '(1 2)(3 4),(1 2 3)'"
 _GENERATOR = re.compile(r"\s*(\(\s*\d+(\s+\d+)*\s*\)\s*)+|\s*\(\s*\)\s*")
 
 
@@ -110,7 +110,9 @@ def subgroup_elements(n: int, subgroup: str) -> tuple[tuple[int, ...], ...]:
                     seen[h] = None
                     new.append(h)
             if len(seen) > MAX_ENUMERATED:
-                raise ValueError(f"the subgroup {subgroup!r} of S_{n} has more than {MAX_ENUMERATED} elements: "
-                                 f"too large to enumerate (use subgroup S, A, C or D)")
+                raise ValueError(
+                    f"the subgroup {subgroup!r} of S_{n} has more than {MAX_ENUMERATED} elements: "
+                    f"too large to enumerate (use subgroup S, A, C or D)"
+                )
         frontier = new
     return tuple(seen)

@@ -19,11 +19,12 @@ These ten groups are the only ones that act exactly on a pixel lattice;
 >>> sorted(H.subgroup("D1"))
 [(0, 0), (0, 1)]
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 
 import numpy as np
 
@@ -124,8 +125,10 @@ class PointGroup:
         if d < 1 or self.N % d:
             raise ValueError(f"{name} is not a subgroup of {self.name}: d = {d} must divide N = {self.N}")
         if kind == "D" and not self.dihedral:
-            raise ValueError(f"{name} is not a subgroup of {self.name}: {self.name} has no reflections "
-                             f"(D_d is a subgroup only of a dihedral H)")
+            raise ValueError(
+                f"{name} is not a subgroup of {self.name}: {self.name} has no reflections "
+                f"(D_d is a subgroup only of a dihedral H)"
+            )
         rotations = {((self.N // d) * t % self.N, 0) for t in range(d)}
         return frozenset(rotations | ({(i, 1) for i, _ in rotations} if kind == "D" else set()))
 
@@ -148,7 +151,8 @@ def check_point_group(name) -> str:
     if name not in EXACT_GROUPS:
         raise ValueError(
             f"{name} does not act exactly on a pixel lattice; the exact rotation groups are "
-            f"{', '.join(SQUARE_GROUPS)} (square lattice) and {', '.join(HEX_GROUPS)} (hexagonal lattice)")
+            f"{', '.join(SQUARE_GROUPS)} (square lattice) and {', '.join(HEX_GROUPS)} (hexagonal lattice)"
+        )
     return name
 
 
@@ -158,6 +162,6 @@ def point_group(name) -> PointGroup:
     return _point_group(check_point_group(name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _point_group(name: str) -> PointGroup:
     return PointGroup(name)

@@ -1,5 +1,6 @@
 """``python -m slt``: the ``slt`` command. The guard matters: Dask's LocalCluster (and any
 spawned process pool) imports the main module again in every worker process."""
+
 import sys
 
 from slt.cli import main

@@ -3,6 +3,7 @@
 Each benchmark lives in ``slt/bench_<name>.py`` exposing ``add_arguments(parser)`` and
 ``run(args) -> dict`` (the measured numbers, printed as a table or JSON).
 """
+
 from __future__ import annotations
 
 import argparse

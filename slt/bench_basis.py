@@ -1,4 +1,5 @@
 """Orbital bases and the forward pass: build times and throughput."""
+
 from __future__ import annotations
 
 import time

@@ -7,6 +7,7 @@ tail trials walked again), one covering bound of a 40-sample row (exact core of 
 nonzero samples + extension), and one two-level bound (``cover.layered_bound``) per
 evaluation of the precision walk. CPU times (``time.process_time``), one process.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,9 @@ import numpy as np
 
 def add_arguments(parser) -> None:
     parser.add_argument("--rows", type=int, default=40, help="rows of 40 samples for the baseline (default 40)")
-    parser.add_argument("--trials", type=int, default=20000,
-                        help="confidence-axis trials of 160 samples (default 20000)")
+    parser.add_argument(
+        "--trials", type=int, default=20000, help="confidence-axis trials of 160 samples (default 20000)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
 
@@ -38,18 +40,23 @@ def run(args) -> dict:
     rows = SAMPLERS["pensia"](rng, (args.rows, 40))
     base, _ = _cpu(lambda: sup_error_bound(rows))
     trials = SAMPLERS["pensia"](rng, (args.trials, 160))
-    walk, m_hat = _cpu(lambda: certified_prefixes(trials, [0.01], core=14, recheck_above=55, full_core=20,
-                                                  layered_above=85))
+    walk, m_hat = _cpu(
+        lambda: certified_prefixes(trials, [0.01], core=14, recheck_above=55, full_core=20, layered_above=85)
+    )
     one, _ = _cpu(lambda: certified_prefixes(rows, [0.01], core=14))
     deep = SAMPLERS["product"](rng, (10, 60))
     layered, _ = _cpu(lambda: [layered_bound(r, 16, 60, 1 << 21) for r in deep])
-    per = {"sup_error_bound_row40_ms": 1e3 * base / args.rows,
-           "confidence_trial_walk_ms": 1e3 * walk / args.trials,
-           "covering_bound_row40_ms": 1e3 * one / args.rows,
-           "layered_bound_row60_nonzero_ms": 1e3 * layered / len(deep)}
+    per = {
+        "sup_error_bound_row40_ms": 1e3 * base / args.rows,
+        "confidence_trial_walk_ms": 1e3 * walk / args.trials,
+        "covering_bound_row40_ms": 1e3 * one / args.rows,
+        "layered_bound_row60_nonzero_ms": 1e3 * layered / len(deep),
+    }
     base_ms = per["sup_error_bound_row40_ms"]
-    return {**{k: round(v, 4) for k, v in per.items()},
-            "ratio_baseline_over_trial_walk": round(base_ms / per["confidence_trial_walk_ms"], 1),
-            "ratio_baseline_over_covering_bound": round(base_ms / per["covering_bound_row40_ms"], 1),
-            "trials_reaching_0.01": int(np.isfinite(m_hat).sum()),
-            "load_average": [round(v, 2) for v in os.getloadavg()]}
+    return {
+        **{k: round(v, 4) for k, v in per.items()},
+        "ratio_baseline_over_trial_walk": round(base_ms / per["confidence_trial_walk_ms"], 1),
+        "ratio_baseline_over_covering_bound": round(base_ms / per["covering_bound_row40_ms"], 1),
+        "trials_reaching_0.01": int(np.isfinite(m_hat).sum()),
+        "load_average": [round(v, 2) for v in os.getloadavg()],
+    }

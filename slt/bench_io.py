@@ -1,4 +1,5 @@
 """Import and export of a D4-steerable network (issue 16 goal: under 2 s each for 28x28, 16 fields)."""
+
 from __future__ import annotations
 
 import os
@@ -26,35 +27,46 @@ def _best(fn, repeat):
 
 
 def _import(path, bases, channels):
-    from constructions import read_npz
-    from constructions import orbital_projection
+    from constructions import orbital_projection, read_npz
 
     arrays = read_npz(path)
-    return [orbital_projection(b, arrays[f"layer_{i + 1}"], channels[i], channels[i + 1])
-            for i, b in enumerate(bases)]
+    return [orbital_projection(b, arrays[f"layer_{i + 1}"], channels[i], channels[i + 1]) for i, b in enumerate(bases)]
 
 
 def _export(src, dst, fmt, form=None, dtype="float64"):
     """What ``slt export`` does: read the file, build its forms, write npz or ONNX."""
-    from constructions import export_arrays, form_specs, forms_of, network_weights
-    from constructions import atomic_write, save_npz
-    from constructions import onnx_model
-    from constructions import load_network
+    from constructions import (
+        atomic_write,
+        export_arrays,
+        form_specs,
+        forms_of,
+        load_network,
+        network_weights,
+        onnx_model,
+        save_npz,
+    )
 
     record = load_network(src)
     forms = forms_of(record)
     if fmt == "npz":
         return save_npz(dst, export_arrays(forms, record.specs, {}))
     form = form or ("pruned" if "pruned" in forms else "target")
-    model = onnx_model(network_weights(forms[form], form_specs(record.specs, form)), np.dtype(dtype),
-                       split_input=form == "collapsed")
+    model = onnx_model(
+        network_weights(forms[form], form_specs(record.specs, form)), np.dtype(dtype), split_input=form == "collapsed"
+    )
     return atomic_write(dst, lambda fh: fh.write(model))
 
 
 def run(args) -> dict:
-    from constructions import basis_from_specs, overparameterize, prune, random_network
-    from constructions import pruned_file, save_pruned, save_target
-
+    from constructions import (
+        basis_from_specs,
+        overparameterize,
+        prune,
+        pruned_file,
+        random_network,
+        save_pruned,
+        save_target,
+    )
     from groups import check_int
 
     check_int("--grid", args.grid, 3)
@@ -67,15 +79,31 @@ def run(args) -> dict:
     target = random_network(bases, channels, np.random.default_rng(0), normalize=False)
     random_layers = overparameterize(target, args.m, seed=1)
     result = prune(random_layers, target, eps=0.01)
-    out = {"network": f"D4 regular, {args.grid}x{args.grid}, {args.layers} layers of {args.fields} fields; "
-                      f"pruned: m = {args.m}",
-           "load_average": os.getloadavg()[0]}
+    out = {
+        "network": f"D4 regular, {args.grid}x{args.grid}, {args.layers} layers of {args.fields} fields; "
+        f"pruned: m = {args.m}",
+        "load_average": os.getloadavg()[0],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         path = lambda name: os.path.join(tmp, name)  # noqa: E731
         save_target(path("target.npz"), [L.coeffs for L in target], [spec] * (args.layers + 1))
-        save_pruned(path("pruned.npz"), pruned_file([spec] * (args.layers + 1), channels, target, random_layers,
-                                                    result, eps=0.01, seed=1, method="exact", optimal=False,
-                                                    target_from_seed=True, target_source="bench", report={}))
+        save_pruned(
+            path("pruned.npz"),
+            pruned_file(
+                [spec] * (args.layers + 1),
+                channels,
+                target,
+                random_layers,
+                result,
+                eps=0.01,
+                seed=1,
+                method="exact",
+                optimal=False,
+                target_from_seed=True,
+                target_source="bench",
+                report={},
+            ),
+        )
         t, _ = _best(lambda: _export(path("target.npz"), path("dense.npz"), "npz"), args.repeat)
         out["target_export_npz_seconds"] = round(t, 3)
         t, imported = _best(lambda: _import(path("dense.npz"), bases, channels), args.repeat)
@@ -86,8 +114,12 @@ def run(args) -> dict:
         out[f"pruned_m{args.m}_dense_mb"] = round(os.path.getsize(path("pruned_dense.npz")) / 1e6, 1)
         try:
             pruned = f"pruned_m{args.m}"
-            for name, form, dtype in (("target", None, "float64"), ("target", None, "float32"),
-                                      (pruned, None, "float32"), (pruned, "collapsed", "float64")):
+            for name, form, dtype in (
+                ("target", None, "float64"),
+                ("target", None, "float32"),
+                (pruned, None, "float32"),
+                (pruned, "collapsed", "float64"),
+            ):
                 src = path("target.npz" if name == "target" else "pruned.npz")
                 label = f"{name}_export_onnx_{form + '_' if form else ''}{dtype}"
                 t, _ = _best(lambda s=src, f=form, d=dtype: _export(s, path("m.onnx"), "onnx", f, d), args.repeat)

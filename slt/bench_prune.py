@@ -1,4 +1,5 @@
 """The full construction at scale: build, prune and verify (level 1) a D4-steerable target."""
+
 from __future__ import annotations
 
 import time
@@ -61,24 +62,41 @@ def _measure(args, bar) -> dict:
     t_prune = time.perf_counter()
     bar.update()
     bar.set_postfix_str("verification (level 1)")
-    rep = verify(result, target, eps=args.eps, rng=check_rng, samples=args.samples, ascent_steps=10,
-                 ascent_starts=4, equivariance_elements=2, certify=False, honest_batch=1)
+    rep = verify(
+        result,
+        target,
+        eps=args.eps,
+        rng=check_rng,
+        samples=args.samples,
+        ascent_steps=10,
+        ascent_starts=4,
+        equivariance_elements=2,
+        certify=False,
+        honest_batch=1,
+    )
     t_verify = time.perf_counter()
     bar.update()
     return {
         "setting": f"D4 regular, {args.layers} layers x {args.fields} fields, {args.grid}x{args.grid}, 3x3 kernels",
-        "eps": args.eps, "m": ms, "m_source": m_source,
+        "eps": args.eps,
+        "m": ms,
+        "m_source": m_source,
         "subset_sum_problems": result.problems,
-        "random_params": result.random_params, "kept_params": result.kept_params,
+        "random_params": result.random_params,
+        "kept_params": result.kept_params,
         "seconds_target_and_bases": round(t_target - t0, 3),
         "seconds_random_network": round(t_random - t_target, 3),
         "seconds_prune": round(t_prune - t_random, 3),
         "seconds_subset_sum": round(result.subset_sum_seconds, 3),
         "seconds_verify_level1": round(t_verify - t_prune, 3),
         "seconds_total": round(t_verify - t0, 3),
-        "error_bound": rep["error_bound"], "sup_error_sampled": rep["sup_error_sampled"],
-        "sup_error_ascent": rep["sup_error_ascent"], "equivariance_error": rep["equivariance_error"],
-        "collapse_check": rep["collapse_check"], "coefficient_error_max": rep["coefficient_error_max"],
-        "equivariance_elements": rep["equivariance_elements"], "sampled_inputs": rep["inputs"],
+        "error_bound": rep["error_bound"],
+        "sup_error_sampled": rep["sup_error_sampled"],
+        "sup_error_ascent": rep["sup_error_ascent"],
+        "equivariance_error": rep["equivariance_error"],
+        "collapse_check": rep["collapse_check"],
+        "coefficient_error_max": rep["coefficient_error_max"],
+        "equivariance_elements": rep["equivariance_elements"],
+        "sampled_inputs": rep["inputs"],
         "ascent": f"{rep['ascent_steps']} steps from the {rep['ascent_starts']} worst inputs",
     }

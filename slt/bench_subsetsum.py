@@ -25,6 +25,7 @@ exact path (all samples, no eps, one thread) with two lower bounds on the same p
 and, for reference, with a plain per-problem loop (sums, np.sort, np.searchsorted).
 ``--certificate`` times ``sup_error`` (THEORY §5 level 2) on sample rows.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,44 +42,73 @@ SINGLE_THREAD = ("cpsat", "milp")
 
 def add_arguments(parser) -> None:
     parser.add_argument("--n", type=int, default=21, help="samples per problem (default 21)")
-    parser.add_argument("--instances", type=int, default=397_000,
-                        help="number of independent problems (default 397000, Pensia et al.)")
-    parser.add_argument("--eps", type=float, default=None,
-                        help="accuracy (default: exact optimum for every problem)")
+    parser.add_argument(
+        "--instances", type=int, default=397_000, help="number of independent problems (default 397000, Pensia et al.)"
+    )
+    parser.add_argument("--eps", type=float, default=None, help="accuracy (default: exact optimum for every problem)")
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     from subsetsum import METHODS, SAMPLERS
 
-    parser.add_argument("--method", choices=list(METHODS), default="exact",
-                        help="solver for the timed run (default exact)")
-    parser.add_argument("--distribution", choices=list(SAMPLERS), default="product",
-                        help="sample distribution (default product U*V)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help=f"threads for exact/ktree/auto (default {os.cpu_count() or 1} = cores)")
-    parser.add_argument("--no-adaptive", action="store_true",
-                        help="with --eps: solve every problem to its exact optimum")
-    parser.add_argument("--compare", nargs="*", choices=list(METHODS), metavar="METHOD",
-                        help="A B: run methods A and B on the same subsample and print the speed ratio; "
-                             "alone: exact (no eps), exact, cpsat and milp on a subsample")
-    parser.add_argument("--compare-instances", type=int, default=20,
-                        help="subsample size for --compare (default 20)")
-    parser.add_argument("--time-limit", type=float, default=10.0,
-                        help="seconds per problem for cpsat/milp (default 10)")
-    parser.add_argument("--lower-bound", action="store_true",
-                        help="compare the exact path with the sort / write lower bounds")
-    parser.add_argument("--lower-bound-instances", type=int, default=4000,
-                        help="subsample size for --lower-bound (default 4000)")
-    parser.add_argument("--certificate", action="store_true",
-                        help="also time sup_error (the every-target certificate) on sample rows")
-    parser.add_argument("--certificate-instances", type=int, default=10000,
-                        help="rows for --certificate (default 10000)")
+    parser.add_argument(
+        "--method", choices=list(METHODS), default="exact", help="solver for the timed run (default exact)"
+    )
+    parser.add_argument(
+        "--distribution", choices=list(SAMPLERS), default="product", help="sample distribution (default product U*V)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help=f"threads for exact/ktree/auto (default {os.cpu_count() or 1} = cores)",
+    )
+    parser.add_argument(
+        "--no-adaptive", action="store_true", help="with --eps: solve every problem to its exact optimum"
+    )
+    parser.add_argument(
+        "--compare",
+        nargs="*",
+        choices=list(METHODS),
+        metavar="METHOD",
+        help="A B: run methods A and B on the same subsample and print the speed ratio; "
+        "alone: exact (no eps), exact, cpsat and milp on a subsample",
+    )
+    parser.add_argument("--compare-instances", type=int, default=20, help="subsample size for --compare (default 20)")
+    parser.add_argument(
+        "--time-limit", type=float, default=10.0, help="seconds per problem for cpsat/milp (default 10)"
+    )
+    parser.add_argument(
+        "--lower-bound", action="store_true", help="compare the exact path with the sort / write lower bounds"
+    )
+    parser.add_argument(
+        "--lower-bound-instances", type=int, default=4000, help="subsample size for --lower-bound (default 4000)"
+    )
+    parser.add_argument(
+        "--certificate", action="store_true", help="also time sup_error (the every-target certificate) on sample rows"
+    )
+    parser.add_argument(
+        "--certificate-instances", type=int, default=10000, help="rows for --certificate (default 10000)"
+    )
     from .executors import SPEC_HELP
-    parser.add_argument("--executor", metavar="SPEC", default="local",
-                        help=f"{SPEC_HELP} (default local: this process, --workers threads)")
-    parser.add_argument("--compare-executors", nargs="*", metavar="SPEC",
-                        help="time the run on each SPEC (default: local dask-local:2) on the same problems and "
-                             "print the time ratios and whether the masks agree")
-    parser.add_argument("--chunk-rows", type=int, metavar="R",
-                        help="with an executor: problems per task (default: about 2^18 sample values per task)")
+
+    parser.add_argument(
+        "--executor",
+        metavar="SPEC",
+        default="local",
+        help=f"{SPEC_HELP} (default local: this process, --workers threads)",
+    )
+    parser.add_argument(
+        "--compare-executors",
+        nargs="*",
+        metavar="SPEC",
+        help="time the run on each SPEC (default: local dask-local:2) on the same problems and "
+        "print the time ratios and whether the masks agree",
+    )
+    parser.add_argument(
+        "--chunk-rows",
+        type=int,
+        metavar="R",
+        help="with an executor: problems per task (default: about 2^18 sample values per task)",
+    )
 
 
 def instances(distribution: str, n: int, seed: int, start: int, stop: int):
@@ -115,20 +145,25 @@ def _check(args) -> None:
         check_real("--eps", args.eps, 0, None)
     check_real("--time-limit", args.time_limit, 0, None)
     # one chunk of problems at a time: its samples (3 arrays while drawn), masks and results
-    check_memory(40 * min(CHUNK, args.instances) * max(args.n, 1), f"a chunk of {min(CHUNK, args.instances):,} "
-                 f"problems of --n {args.n:,} samples", "use a smaller --n")
+    check_memory(
+        40 * min(CHUNK, args.instances) * max(args.n, 1),
+        f"a chunk of {min(CHUNK, args.instances):,} problems of --n {args.n:,} samples",
+        "use a smaller --n",
+    )
 
     for name in [args.method, *(args.compare or [])]:
         if METHODS[name].needs_eps and args.eps is None:
             raise ValueError(f"method {name!r} needs --eps (it searches for a subset within eps)")
     if args.compare and len(args.compare) != 2:
-        raise ValueError(f"--compare takes two methods A B (or none), got {len(args.compare)}: "
-                         f"{' '.join(args.compare)}")
+        raise ValueError(
+            f"--compare takes two methods A B (or none), got {len(args.compare)}: {' '.join(args.compare)}"
+        )
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
     if args.chunk_rows is not None and args.chunk_rows < 1:
         raise ValueError(f"--chunk-rows must be >= 1 (problems per task), got {args.chunk_rows}")
     from .executors import parse_executor
+
     if args.compare_executors == []:
         args.compare_executors = ["local", "dask-local:2"]
     for spec in [args.executor, *(args.compare_executors or [])]:
@@ -148,19 +183,27 @@ def _compare(args) -> dict:
         ref = None
     for method in ("exact", "cpsat", "milp"):
         t0 = time.perf_counter()
-        res = solve(a, z, eps=args.eps, method=method, workers=1, seed=args.seed,
-                    time_limit=None if method == "exact" else args.time_limit,
-                    adaptive=not args.no_adaptive)
+        res = solve(
+            a,
+            z,
+            eps=args.eps,
+            method=method,
+            workers=1,
+            seed=args.seed,
+            time_limit=None if method == "exact" else args.time_limit,
+            adaptive=not args.no_adaptive,
+        )
         sec = time.perf_counter() - t0
-        row = {"us_per_problem": sec / P * 1e6, "max_error": float(res.errors.max()),
-               "status_counts": res.counts()}
+        row = {"us_per_problem": sec / P * 1e6, "max_error": float(res.errors.max()), "status_counts": res.counts()}
         if ref is not None:
-            row["better_than_exact_optimum"] = int(np.count_nonzero(
-                res.errors < ref.errors - 1e-12 * (1 + np.abs(a).sum(axis=1))))
+            row["better_than_exact_optimum"] = int(
+                np.count_nonzero(res.errors < ref.errors - 1e-12 * (1 + np.abs(a).sum(axis=1)))
+            )
         if method == "milp":
             row["highs_optimal_claims"] = int(np.count_nonzero(res.backend_status == "optimal"))
-            row["highs_claims_refuted"] = int(np.count_nonzero(
-                (res.backend_status == "optimal") & (res.status == "time-limit")))
+            row["highs_claims_refuted"] = int(
+                np.count_nonzero((res.backend_status == "optimal") & (res.status == "time-limit"))
+            )
         out[method] = row
     base = out["exact"]["us_per_problem"]
     for method in ("cpsat", "milp"):
@@ -178,15 +221,26 @@ def _compare_two(args, names) -> dict:
     errors = []
     for name in names:
         t0, c0 = time.perf_counter(), time.process_time()
-        res = solve(a, z, eps=args.eps, method=name, workers=1, seed=args.seed,
-                    time_limit=args.time_limit if name in SINGLE_THREAD else None,
-                    adaptive=not args.no_adaptive, on_cap="prefix")
+        res = solve(
+            a,
+            z,
+            eps=args.eps,
+            method=name,
+            workers=1,
+            seed=args.seed,
+            time_limit=args.time_limit if name in SINGLE_THREAD else None,
+            adaptive=not args.no_adaptive,
+            on_cap="prefix",
+        )
         sec, cpu = time.perf_counter() - t0, time.process_time() - c0
-        out[name] = {"us_per_problem": sec / P * 1e6, "cpu_us_per_problem": cpu / P * 1e6,
-                     "max_error": float(res.errors.max()), "status_counts": res.counts(),
-                     "mean_selected": float(res.masks.sum(axis=1).mean()),
-                     "fraction_within_eps": (float(np.mean(res.errors <= args.eps))
-                                             if args.eps is not None else None)}
+        out[name] = {
+            "us_per_problem": sec / P * 1e6,
+            "cpu_us_per_problem": cpu / P * 1e6,
+            "max_error": float(res.errors.max()),
+            "status_counts": res.counts(),
+            "mean_selected": float(res.masks.sum(axis=1).mean()),
+            "fraction_within_eps": (float(np.mean(res.errors <= args.eps)) if args.eps is not None else None),
+        }
         errors.append(res.errors)
     A, B = (out[name] for name in names)
     out["speed_ratio"] = A["us_per_problem"] / B["us_per_problem"]
@@ -247,10 +301,10 @@ def _lower_bound(args) -> dict:
         sorted_halves = []
         for half in (rows[:, :h1], rows[:, h1:]):
             sums = code_sums(half)
-            chunks = [sums[s:s + step] for s in range(0, sums.shape[0], step)]
-            t_sort += _best_of(lambda: [np.sort(c, axis=1) for c in chunks])
+            chunks = [sums[s : s + step] for s in range(0, sums.shape[0], step)]
+            t_sort += _best_of(lambda chunks=chunks: [np.sort(c, axis=1) for c in chunks])
             buf = np.empty_like(chunks[0])
-            t_write += _best_of(lambda: [buf[:c.shape[0]].fill(1.0) for c in chunks])
+            t_write += _best_of(lambda buf=buf, chunks=chunks: [buf[: c.shape[0]].fill(1.0) for c in chunks])
             sorted_halves.append(np.sort(sums, axis=1))
         # one searchsorted of every query z - l into its row's sorted right half, all rows
         # in ONE call: rows are kept apart by offsets (timing only; offsets round the keys)
@@ -259,7 +313,7 @@ def _lower_bound(args) -> dict:
         offset = (np.arange(rows.shape[0]) * span)[:, None]
         hay = (right + offset).ravel()
         queries = (zz[:, None] - left[:, ::-1] + offset).ravel()
-        t_search += _best_of(lambda: np.searchsorted(hay, queries))
+        t_search += _best_of(lambda hay=hay, queries=queries: np.searchsorted(hay, queries))
     bound = t_sort + t_search
     return {
         "lower_bound_instances": P,
@@ -280,7 +334,8 @@ def _lower_bound(args) -> dict:
             "building the sums, neighbour distances, argmin, subset recovery and all Python "
             "overhead are excluded. write bound: writing the 2^h1 + 2^h2 float64 sums once. "
             "plain loop (not a bound): one Python iteration per problem of sums + np.sort + "
-            "np.searchsorted, for reference."),
+            "np.searchsorted, for reference."
+        ),
     }
 
 
@@ -300,9 +355,15 @@ def _certificate(args) -> dict:
     if (~small).any():
         sup[~small] = sup_error_bound(a[~small], max_nonzero=24, workers=args.workers)
     sec = time.perf_counter() - t0
-    out = {"certificate_instances": P, "seconds": sec, "us_per_row": sec / P * 1e6,
-           "rows_exact": int(small.sum()), "rows_upper_bound": int((~small).sum()),
-           "median_sup_error": float(np.median(sup)), "max_sup_error": float(sup.max())}
+    out = {
+        "certificate_instances": P,
+        "seconds": sec,
+        "us_per_row": sec / P * 1e6,
+        "rows_exact": int(small.sum()),
+        "rows_upper_bound": int((~small).sum()),
+        "median_sup_error": float(np.median(sup)),
+        "max_sup_error": float(sup.max()),
+    }
     if args.eps is not None:
         out["fraction_certified_eps"] = float(np.mean(sup <= args.eps))
     return out
@@ -311,10 +372,16 @@ def _certificate(args) -> dict:
 def run(args) -> dict:
     _check(args)
     base_mb = _peak_mb()
-    out = {"n": args.n, "instances": args.instances, "eps": args.eps, "seed": args.seed,
-           "method": args.method, "distribution": args.distribution,
-           "workers": 1 if args.method in SINGLE_THREAD else args.workers,
-           "adaptive": args.eps is not None and not args.no_adaptive and args.method == "exact"}
+    out = {
+        "n": args.n,
+        "instances": args.instances,
+        "eps": args.eps,
+        "seed": args.seed,
+        "method": args.method,
+        "distribution": args.distribution,
+        "workers": 1 if args.method in SINGLE_THREAD else args.workers,
+        "adaptive": args.eps is not None and not args.no_adaptive and args.method == "exact",
+    }
     from .throughput import compare_executors, executor_run
 
     out["executor"] = args.executor

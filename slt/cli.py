@@ -6,6 +6,7 @@ them. Errors the user can fix (``ValueError`` raised by the toolkit on bad input
 argparse's usage errors) are printed as one line ``slt <cmd>: error: ...`` with exit
 status 2, never a traceback. ``slt --version`` prints the installed version.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         result = args.func(args)
     except ValueError as exc:
         parser.exit(2, f"slt {args.command}: error: {exc}\n")
-    except MemoryError as exc:     # a size the up-front estimates missed: still one line, never a traceback
+    except MemoryError as exc:  # a size the up-front estimates missed: still one line, never a traceback
         parser.exit(1, f"slt {args.command}: error: out of memory ({exc or 'MemoryError'}); use smaller sizes\n")
     except KeyboardInterrupt:
         parser.exit(130, f"slt {args.command}: interrupted\n")

@@ -9,6 +9,7 @@ otherwise; ReLU after every layer but the last (``constructions.weights``,
 ``constructions.export``). The npz holds every form of the file; an ONNX model holds one
 (``--form``) and is run with onnxruntime against the engine when it is installed.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,24 +21,43 @@ from .jsonio import to_jsonable
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("export", help="export a pruned network or a target as dense weights (npz) or ONNX",
-                              description=__doc__.split("\n\n", 1)[1])
+    p = subparsers.add_parser(
+        "export",
+        help="export a pruned network or a target as dense weights (npz) or ONNX",
+        description=__doc__.split("\n\n", 1)[1],
+    )
     p.add_argument("file", metavar="FILE.npz", help="a file of `slt prune --save` or `slt import-weights`")
     p.add_argument("--out", required=True, metavar="OUT", help="output file (written atomically)")
     p.add_argument("--format", choices=("npz", "onnx"), default="npz", help="output format (default npz)")
-    p.add_argument("--form", choices=("pruned", "collapsed", "target"), default=None,
-                   help="ONNX: which network (default: pruned for a pruned-network file, target for a target file)")
-    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
-                   help="ONNX weights and inputs (default float64; float32 writes Conv nodes)")
+    p.add_argument(
+        "--form",
+        choices=("pruned", "collapsed", "target"),
+        default=None,
+        help="ONNX: which network (default: pruned for a pruned-network file, target for a target file)",
+    )
+    p.add_argument(
+        "--dtype",
+        choices=("float64", "float32"),
+        default="float64",
+        help="ONNX weights and inputs (default float64; float32 writes Conv nodes)",
+    )
     p.add_argument("--no-check", action="store_true", help="ONNX: do not run the model against the engine")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run_export)
 
 
 def run_export(args) -> int:
-    from constructions import export_arrays, form_specs, forms_of, network_weights
-    from constructions import atomic_write, check_writable, save_npz
-    from constructions import PrunedFile, load_network
+    from constructions import (
+        PrunedFile,
+        atomic_write,
+        check_writable,
+        export_arrays,
+        form_specs,
+        forms_of,
+        load_network,
+        network_weights,
+        save_npz,
+    )
 
     t0 = time.perf_counter()
     check_writable(args.out, "--out")
@@ -57,11 +77,18 @@ def run_export(args) -> int:
 
         require_onnx()
         weights = network_weights(forms[form], form_specs(record.specs, form))
-        model = onnx_model(weights, np.dtype(args.dtype), split_input=form == "collapsed",
-                           metadata={**meta, "form": form})
+        model = onnx_model(
+            weights, np.dtype(args.dtype), split_input=form == "collapsed", metadata={**meta, "form": form}
+        )
         atomic_write(args.out, lambda fh: fh.write(model))
-        out.update({"form": form, "dtype": args.dtype, "bytes": len(model),
-                    "layers": [{"kind": w["kind"], "shape": list(w["weight"].shape)} for w in weights]})
+        out.update(
+            {
+                "form": form,
+                "dtype": args.dtype,
+                "bytes": len(model),
+                "layers": [{"kind": w["kind"], "shape": list(w["weight"].shape)} for w in weights],
+            }
+        )
         out["check"] = "skipped (--no-check)" if args.no_check else _check_onnx(model, forms, form, args.dtype)
     out["pruned_network_file"] = isinstance(record, PrunedFile)
     out["seconds"] = time.perf_counter() - t0
@@ -74,9 +101,16 @@ def _provenance(record, path) -> dict:
 
     if isinstance(record, PrunedFile):
         rep = record.report
-        return {"source": str(path), "specs": record.specs, "channels": record.channels, "eps": record.eps,
-                "m": record.m, "seed": record.seed, "error_bound": rep.get("error_bound"),
-                "certified_bound": rep.get("certified_bound")}
+        return {
+            "source": str(path),
+            "specs": record.specs,
+            "channels": record.channels,
+            "eps": record.eps,
+            "m": record.m,
+            "seed": record.seed,
+            "error_bound": rep.get("error_bound"),
+            "certified_bound": rep.get("certified_bound"),
+        }
     return {"source": str(path), "specs": record.specs, "channels": record.channels}
 
 
@@ -86,9 +120,14 @@ def _summary(arrays, forms) -> list:
     while f"layer_{j}" in arrays:
         row = {"name": f"layer_{j}", "shape": list(arrays[f"layer_{j}"].shape)}
         if "kept" in arrays:
-            row.update({"kept": int(arrays["kept"][j - 1]), "total": int(arrays["total"][j - 1]),
-                        "kept_weights": int(arrays["kept_weights"][j - 1]),
-                        "total_weights": int(arrays["total_weights"][j - 1])})
+            row.update(
+                {
+                    "kept": int(arrays["kept"][j - 1]),
+                    "total": int(arrays["total"][j - 1]),
+                    "kept_weights": int(arrays["kept_weights"][j - 1]),
+                    "total_weights": int(arrays["total_weights"][j - 1]),
+                }
+            )
         rows.append(row)
         j += 1
     return rows
@@ -100,8 +139,7 @@ def _check_onnx(model: bytes, forms, form, dtype) -> dict | str:
         import onnxruntime as ort
     except ImportError:
         return "not run: onnxruntime is not installed (pip install 'slt-equivariant[onnx]')"
-    from constructions import forward
-    from constructions import split_input
+    from constructions import forward, split_input
 
     layers = forms[form]
     first = forms["target"][0]
@@ -121,20 +159,36 @@ def print_export(out: dict, as_json: bool) -> None:
     what = "pruned network" if out["pruned_network_file"] else "target network"
     print(f"{what} from {out['file']}: channels {out['channels']}")
     if out["format"] == "onnx":
-        print(f"ONNX model ({out['form']} form, {out['dtype']}, opset 17): {len(out['layers'])} layers, "
-              f"{out['bytes']:,} bytes")
+        print(
+            f"ONNX model ({out['form']} form, {out['dtype']}, opset 17): {len(out['layers'])} layers, "
+            f"{out['bytes']:,} bytes"
+        )
         for j, layer in enumerate(out["layers"], start=1):
             print(f"  {j:>3}  {layer['kind']:<6}  weight {tuple(layer['shape'])}")
         check = out["check"]
-        print("checked against the engine: " + (check if isinstance(check, str) else
-              f"max relative difference {check['max_relative_difference']:.2e} on {check['inputs']} random inputs "
-              f"({check['runtime']})"))
+        print(
+            "checked against the engine: "
+            + (
+                check
+                if isinstance(check, str)
+                else f"max relative difference {check['max_relative_difference']:.2e} "
+                f"on {check['inputs']} random inputs ({check['runtime']})"
+            )
+        )
     else:
         for row in out["layers"]:
-            kept = (f"   kept {row['kept']:,} / {row['total']:,} coefficients, {row['kept_weights']:,} / "
-                    f"{row['total_weights']:,} weights") if "kept" in row else ""
+            kept = (
+                (
+                    f"   kept {row['kept']:,} / {row['total']:,} coefficients, {row['kept_weights']:,} / "
+                    f"{row['total_weights']:,} weights"
+                )
+                if "kept" in row
+                else ""
+            )
             print(f"  {row['name']:<9} {str(tuple(row['shape'])):<26}{kept}")
     if out.get("error_bound") is not None:
-        print(f"network error bound of this pruning: {out['error_bound']:.3e} (analytic, from the saved report; "
-              f"eps = {out['eps']})")
+        print(
+            f"network error bound of this pruning: {out['error_bound']:.3e} (analytic, from the saved report; "
+            f"eps = {out['eps']})"
+        )
     print(f"written to {out['out']} in {out['seconds']:.2f} s")

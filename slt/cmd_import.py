@@ -10,6 +10,7 @@ C_in |F_in|), after sum pooling over the pixels). Each is projected on the orbit
 residual ||W - P W||_F / ||W||_F is reported, and a layer above --tolerance is refused
 unless --project is given (then its projection is kept).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,19 +25,34 @@ DEFAULT_TOLERANCE = 1e-5
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("import-weights", help="trained dense weights (PyTorch layouts) -> a target network",
-                              description=__doc__.split("\n\n", 1)[1])
+    p = subparsers.add_parser(
+        "import-weights",
+        help="trained dense weights (PyTorch layouts) -> a target network",
+        description=__doc__.split("\n\n", 1)[1],
+    )
     p.add_argument("weights", metavar="WEIGHTS.npz", help="arrays layer_1 ... layer_l (or the keys of --names)")
     add_family_args(p, network=True)
-    p.add_argument("--channels", type=int, nargs="+", required=True, metavar="N",
-                   help="fields per layer boundary n0 n1 ... nl")
-    p.add_argument("--names", nargs="+", metavar="KEY", help="array names of layers 1 ... l, in order "
-                                                             "(e.g. conv1.weight conv2.weight fc.weight)")
+    p.add_argument(
+        "--channels", type=int, nargs="+", required=True, metavar="N", help="fields per layer boundary n0 n1 ... nl"
+    )
+    p.add_argument(
+        "--names",
+        nargs="+",
+        metavar="KEY",
+        help="array names of layers 1 ... l, in order (e.g. conv1.weight conv2.weight fc.weight)",
+    )
     p.add_argument("--out", required=True, metavar="TARGET.npz", help="target file for `slt prune --target`")
-    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
-                   help=f"largest accepted relative non-equivariant residual per layer (default {DEFAULT_TOLERANCE:g})")
-    p.add_argument("--project", action="store_true",
-                   help="accept layers above --tolerance: keep their orbital projection (reported)")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=DEFAULT_TOLERANCE,
+        help=f"largest accepted relative non-equivariant residual per layer (default {DEFAULT_TOLERANCE:g})",
+    )
+    p.add_argument(
+        "--project",
+        action="store_true",
+        help="accept layers above --tolerance: keep their orbital projection (reported)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run_import)
 
@@ -45,24 +61,26 @@ def _layer_names(args, depth: int) -> list:
     if not args.names:
         return [f"layer_{i}" for i in range(1, depth + 1)]
     if len(args.names) != depth:
-        raise ValueError(f"--names takes one array name per layer ({depth} for --channels of length {depth + 1}), "
-                         f"got {len(args.names)}")
+        raise ValueError(
+            f"--names takes one array name per layer ({depth} for --channels of length {depth + 1}), "
+            f"got {len(args.names)}"
+        )
     return list(args.names)
 
 
 def _check_biases(arrays: dict, names: list) -> None:
     """The toolkit's networks are bias-free: a nonzero bias next to an imported weight is an error."""
     for name in names:
-        bias = name[:-len("weight")] + "bias" if name.endswith("weight") else None
+        bias = name[: -len("weight")] + "bias" if name.endswith("weight") else None
         if bias in arrays and np.any(np.asarray(arrays[bias]) != 0):
-            raise ValueError(f"{bias} is nonzero, but the networks of the theorem (and of this toolkit) have no "
-                             f"biases: train with bias=False, or zero it if that is what you mean")
+            raise ValueError(
+                f"{bias} is nonzero, but the networks of the theorem (and of this toolkit) have no "
+                f"biases: train with bias=False, or zero it if that is what you mean"
+            )
 
 
 def run_import(args) -> int:
-    from constructions import check_writable, read_npz
-    from constructions import save_target
-    from constructions import layout, orbital_projection
+    from constructions import check_writable, layout, orbital_projection, read_npz, save_target
 
     from .cmd_prune import build_bases, check_channels
 
@@ -76,27 +94,59 @@ def run_import(args) -> int:
     arrays = read_npz(args.weights, "weights file")
     missing = [n for n in names if n not in arrays]
     if missing:
-        raise ValueError(f"weights file {args.weights!r} has no array {missing[0]!r}; it holds "
-                         f"{', '.join(sorted(arrays)[:12])}{' ...' if len(arrays) > 12 else ''} (use --names)")
+        raise ValueError(
+            f"weights file {args.weights!r} has no array {missing[0]!r}; it holds "
+            f"{', '.join(sorted(arrays)[:12])}{' ...' if len(arrays) > 12 else ''} (use --names)"
+        )
     _check_biases(arrays, names)
     bases = build_bases(specs)
     coeffs, rows = [], []
     for i, (b, name) in enumerate(zip(bases, names)):
         lay = layout(b, channels[i], channels[i + 1], specs[i], specs[i + 1])
-        c, resid = orbital_projection(b, arrays[name], channels[i], channels[i + 1], name=f"layer {i + 1} ({name})",
-                                      spec_in=specs[i])
+        c, resid = orbital_projection(
+            b, arrays[name], channels[i], channels[i + 1], name=f"layer {i + 1} ({name})", spec_in=specs[i]
+        )
         coeffs.append(c)
-        rows.append({"layer": i + 1, "name": name, "kind": lay["kind"], "shape": list(np.shape(arrays[name])),
-                     "basis_dim": int(b.dim), "residual": resid, "accepted": resid <= args.tolerance})
+        rows.append(
+            {
+                "layer": i + 1,
+                "name": name,
+                "kind": lay["kind"],
+                "shape": list(np.shape(arrays[name])),
+                "basis_dim": int(b.dim),
+                "residual": resid,
+                "accepted": resid <= args.tolerance,
+            }
+        )
     bad = [r for r in rows if not r["accepted"]]
     if bad and not args.project:
-        raise ValueError("not equivariant: " + "; ".join(
-            f"layer {r['layer']} ({r['name']}) relative non-equivariant residual {r['residual']:.3e}" for r in bad)
-            + f" > --tolerance {args.tolerance:g} (pass --project to keep the orbital projection)")
-    save_target(args.out, coeffs, specs, source=str(args.weights), names=names,
-                residuals=[r["residual"] for r in rows], tolerance=args.tolerance, projected=bool(bad))
-    out = {"weights": args.weights, "out": args.out, "specs": specs, "channels": channels, "layers": rows,
-           "projected": bool(bad), "tolerance": args.tolerance, "seconds": time.perf_counter() - t0}
+        raise ValueError(
+            "not equivariant: "
+            + "; ".join(
+                f"layer {r['layer']} ({r['name']}) relative non-equivariant residual {r['residual']:.3e}" for r in bad
+            )
+            + f" > --tolerance {args.tolerance:g} (pass --project to keep the orbital projection)"
+        )
+    save_target(
+        args.out,
+        coeffs,
+        specs,
+        source=str(args.weights),
+        names=names,
+        residuals=[r["residual"] for r in rows],
+        tolerance=args.tolerance,
+        projected=bool(bad),
+    )
+    out = {
+        "weights": args.weights,
+        "out": args.out,
+        "specs": specs,
+        "channels": channels,
+        "layers": rows,
+        "projected": bool(bad),
+        "tolerance": args.tolerance,
+        "seconds": time.perf_counter() - t0,
+    }
     print_import(out, args.json)
     return 0
 
@@ -109,9 +159,15 @@ def print_import(out: dict, as_json: bool) -> None:
     print("  layer  array                    kind    weight shape              |B|   relative residual")
     for r in out["layers"]:
         flag = "" if r["accepted"] else "   above --tolerance: PROJECTED"
-        print(f"  {r['layer']:>5}  {r['name']:<24} {r['kind']:<7} {str(tuple(r['shape'])):<25} {r['basis_dim']:>4}   "
-              f"{r['residual']:.3e}{flag}")
-    print(f"residual = ||W - P W||_F / ||W||_F, P the orbit-mean projection (measured; accepted up to "
-          f"{out['tolerance']:g})")
-    print(f"written to {out['out']} in {out['seconds']:.2f} s (prune it with: slt prune --target {out['out']} "
-          f"and the same family flags)")
+        print(
+            f"  {r['layer']:>5}  {r['name']:<24} {r['kind']:<7} {str(tuple(r['shape'])):<25} {r['basis_dim']:>4}   "
+            f"{r['residual']:.3e}{flag}"
+        )
+    print(
+        f"residual = ||W - P W||_F / ||W||_F, P the orbit-mean projection (measured; accepted up to "
+        f"{out['tolerance']:g})"
+    )
+    print(
+        f"written to {out['out']} in {out['seconds']:.2f} s (prune it with: slt prune --target {out['out']} "
+        f"and the same family flags)"
+    )

@@ -1,5 +1,6 @@
 """``slt prune``: build the strong lottery ticket and report on it (THEORY §3, §5); ``slt verify``
 (``cmd_verify``) re-checks a file it saved."""
+
 from __future__ import annotations
 
 import json
@@ -13,32 +14,56 @@ from .progress import advance_to, progress_bar
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
-        "prune", help="prune a random 2l-layer G-equivariant network to approximate a target",
+        "prune",
+        help="prune a random 2l-layer G-equivariant network to approximate a target",
         description="Draw a target G-equivariant network (or load --target), draw the random network of "
-                    "Theorem 1, solve all Subset-Sum problems, and print the verification report: "
-                    "level 1 (this target, this draw: measured and analytic errors, equivariance), "
-                    "level 2 (certificate for all targets with ||W_i|| <= 1), level 3 (parameters).")
+        "Theorem 1, solve all Subset-Sum problems, and print the verification report: "
+        "level 1 (this target, this draw: measured and analytic errors, equivariance), "
+        "level 2 (certificate for all targets with ||W_i|| <= 1), level 3 (parameters).",
+    )
     add_family_args(p, network=True)
-    p.add_argument("--channels", type=int, nargs="+", required=True, metavar="N",
-                   help="fields per layer boundary n0 n1 ... nl")
+    p.add_argument(
+        "--channels", type=int, nargs="+", required=True, metavar="N", help="fields per layer boundary n0 n1 ... nl"
+    )
     p.add_argument("--eps", type=float, required=True, help="target accuracy eps in (0, 1)")
-    p.add_argument("--m", type=int, nargs="+", metavar="M",
-                   help="random samples per input field (one value, or one per layer); default: from the "
-                        "bound (Theorem 1) with --delta and the calibrated C (or --C)")
+    p.add_argument(
+        "--m",
+        type=int,
+        nargs="+",
+        metavar="M",
+        help="random samples per input field (one value, or one per layer); default: from the "
+        "bound (Theorem 1) with --delta and the calibrated C (or --C)",
+    )
     p.add_argument("--delta", type=float, default=0.01, help="failure probability for the bound's m (default 0.01)")
     p.add_argument("--C", type=float, help="constant C of the Subset-Sum lemma for the bound's m (default: calibrated)")
     p.add_argument("--seed", type=int, default=0, help="seed of target, random network and checks (default 0)")
     from subsetsum import METHODS  # the registry of Subset-Sum methods
+
     p.add_argument("--method", choices=list(METHODS), default="auto", help="Subset-Sum solver (default auto)")
-    p.add_argument("--optimal", action="store_true",
-                   help="solve every Subset-Sum problem to optimality instead of stopping at eps'")
-    p.add_argument("--target", metavar="FILE.npz", help="target coefficients: arrays layer_1 ... layer_l of shape "
-                                                         "(n_{i-1}, n_i, |B_i|), e.g. from `slt import-weights`")
-    p.add_argument("--save", metavar="OUT.npz", help="save target, random network, masks and pruned coefficients "
-                                                     "(written atomically; checked writable before the run)")
+    p.add_argument(
+        "--optimal",
+        action="store_true",
+        help="solve every Subset-Sum problem to optimality instead of stopping at eps'",
+    )
+    p.add_argument(
+        "--target",
+        metavar="FILE.npz",
+        help="target coefficients: arrays layer_1 ... layer_l of shape "
+        "(n_{i-1}, n_i, |B_i|), e.g. from `slt import-weights`",
+    )
+    p.add_argument(
+        "--save",
+        metavar="OUT.npz",
+        help="save target, random network, masks and pruned coefficients "
+        "(written atomically; checked writable before the run)",
+    )
     p.add_argument("--samples", type=int, default=256, help="random unit-sphere inputs for the measured error")
-    p.add_argument("--certify", choices=("auto", "yes", "no"), default="auto",
-                   help="level-2 certificate: auto skips it when too expensive (default auto)")
+    p.add_argument(
+        "--certify",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="level-2 certificate: auto skips it when too expensive (default auto)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     add_executor_argument(p)
     p.set_defaults(func=run_prune)
@@ -48,6 +73,7 @@ def add_parser(subparsers) -> None:
 def build_bases(specs):
     """The target's bases, one per layer (each built once: `constructions.basis` caches)."""
     from constructions import basis
+
     return [basis(a, b) for a, b in zip(specs, specs[1:])]
 
 
@@ -76,13 +102,23 @@ def check_flags(args) -> list:
 def layer_info(bases, channels):
     """What `bounds.network_width` needs, from the actual computed bases."""
     from constructions import basis_norm, hidden_basis
-    return [{"n_in": channels[i], "n_out": channels[i + 1], "basis_dim": b.dim, "basis_norm": basis_norm(b),
-             "hidden_basis_dim": hidden_basis(b).dim} for i, b in enumerate(bases)]
+
+    return [
+        {
+            "n_in": channels[i],
+            "n_out": channels[i + 1],
+            "basis_dim": b.dim,
+            "basis_norm": basis_norm(b),
+            "hidden_basis_dim": hidden_basis(b).dim,
+        }
+        for i, b in enumerate(bases)
+    ]
 
 
 def choose_m(args, info):
     """m per layer: --m, or Theorem 1 with the calibrated (or given) C (``info``: layer_info)."""
     import bounds
+
     if args.m:
         if len(args.m) not in (1, len(info)):
             raise ValueError(f"--m takes 1 or {len(info)} values (one per layer), got {len(args.m)}")
@@ -94,20 +130,22 @@ def choose_m(args, info):
     width = bounds.network_width(info, args.eps, args.delta, C=args.C, floors=False)
     if width["form"] == "separable":
         sep = width["separable"]
-        src = (f"Theorem 1 with delta = {args.delta} and the {width['label']} separable requirement a = "
-               f"{sep['a']:.4g}, b = {sep['b']:.4g}, c = {sep['c']:.4g}")
+        src = (
+            f"Theorem 1 with delta = {args.delta} and the {width['label']} separable requirement a = "
+            f"{sep['a']:.4g}, b = {sep['b']:.4g}, c = {sep['c']:.4g}"
+        )
     else:
-        src = f"Theorem 1 with delta = {args.delta} and {width['C_source']} C = {width['C']:.4g}" + \
-              (f", c0 = {width['c0']:.4g}" if width["c0"] else "")
+        src = f"Theorem 1 with delta = {args.delta} and {width['C_source']} C = {width['C']:.4g}" + (
+            f", c0 = {width['c0']:.4g}" if width["c0"] else ""
+        )
     return [r["m"] for r in width["layers"]], src
 
 
 def load_target(path, bases, channels, specs):
     """Target Layers from a target file (``constructions.saved.load_target``), checked against the
     family flags: field specs (when the file has them), channels and basis dimensions."""
-    from constructions import Layer
+    from constructions import Layer, normalize_spec
     from constructions import load_target as read_target
-    from constructions import normalize_spec
 
     tf = read_target(path)
     if len(tf.coeffs) != len(bases):
@@ -115,8 +153,9 @@ def load_target(path, bases, channels, specs):
     if tf.specs is not None:
         for i, (a, b) in enumerate(zip(tf.specs, specs)):
             if normalize_spec(a) != normalize_spec(b):
-                raise ValueError(f"target file {path!r} was made for field spec {a} at boundary {i}, "
-                                 f"but the family flags give {b}")
+                raise ValueError(
+                    f"target file {path!r} was made for field spec {a} at boundary {i}, but the family flags give {b}"
+                )
     layers = []
     for i, (b, c) in enumerate(zip(bases, tf.coeffs)):
         want = (channels[i], channels[i + 1], b.dim)
@@ -128,6 +167,7 @@ def load_target(path, bases, channels, specs):
 
 def lower_bounds(info, eps):
     from bounds import lower_bound, tightness_ratio
+
     low = [lower_bound(r["n_in"], r["n_out"], r["basis_dim"], eps) for r in info]
     return low, tightness_ratio
 
@@ -138,11 +178,21 @@ def big_network(random_layers) -> bool:
 
 def report_for(result, target, info, eps, rng, samples, certify, seconds_so_far=0.0):
     from constructions import verify
+
     big = big_network(result.pruned)
-    rep = verify(result, target, eps=eps, rng=rng, samples=samples, ascent_steps=10 if big else 20,
-                 ascent_starts=4 if big else 8, equivariance_elements=2 if big else 8,
-                 certify=certify != "no", certificate_budget=float("inf") if certify == "yes" else 2e9,
-                 honest_batch=1 if big else 2)
+    rep = verify(
+        result,
+        target,
+        eps=eps,
+        rng=rng,
+        samples=samples,
+        ascent_steps=10 if big else 20,
+        ascent_starts=4 if big else 8,
+        equivariance_elements=2 if big else 8,
+        certify=certify != "no",
+        certificate_budget=float("inf") if certify == "yes" else 2e9,
+        honest_batch=1 if big else 2,
+    )
     low, ratio = lower_bounds(info, eps)
     rep["lower_bound_params"] = int(sum(low))
     rep["lower_bound_params_per_layer"] = low
@@ -152,8 +202,7 @@ def report_for(result, target, info, eps, rng, samples, certify, seconds_so_far=
 
 # ---------------------------------------------------------------------------- commands
 def run_prune(args) -> int:
-    from constructions import check_verify_memory, check_writable, overparameterize, prune, random_network
-    from constructions import seed_streams
+    from constructions import check_verify_memory, check_writable, overparameterize, prune, random_network, seed_streams
 
     t0 = time.perf_counter()
     channels = check_flags(args)
@@ -162,7 +211,7 @@ def run_prune(args) -> int:
     parse_executor(args.executor)
     specs = field_specs(args, len(channels))
     bases = build_bases(specs)
-    check_verify_memory(bases, channels, [1] * len(bases), args.samples)     # the inputs, before m is known
+    check_verify_memory(bases, channels, [1] * len(bases), args.samples)  # the inputs, before m is known
     target_rng, net_rng, check_rng = seed_streams(args.seed)
     if args.target is not None:
         target, target_source = load_target(args.target, bases, channels, specs), f"file {args.target}"
@@ -173,14 +222,32 @@ def run_prune(args) -> int:
     ms, m_source = choose_m(args, info)
     check_verify_memory(bases, channels, ms, args.samples)
     random_layers = overparameterize(target, ms, net_rng)
-    with progress_bar(len(target), "Subset-Sum", unit="layer", enabled=not args.json) as bar, \
-            open_executor(args.executor) as executor:
-        result = prune(random_layers, target, eps=None if args.optimal else args.eps, method=args.method,
-                       progress=advance_to(bar), executor=executor)
+    with (
+        progress_bar(len(target), "Subset-Sum", unit="layer", enabled=not args.json) as bar,
+        open_executor(args.executor) as executor,
+    ):
+        result = prune(
+            random_layers,
+            target,
+            eps=None if args.optimal else args.eps,
+            method=args.method,
+            progress=advance_to(bar),
+            executor=executor,
+        )
     rep = report_for(result, target, info, args.eps, check_rng, args.samples, args.certify)
-    rep.update({"eps": args.eps, "seed": args.seed, "m": ms, "m_source": m_source, "target_source": target_source,
-                "optimal": bool(args.optimal),
-                "channels": channels, "specs": specs, "seconds": time.perf_counter() - t0})
+    rep.update(
+        {
+            "eps": args.eps,
+            "seed": args.seed,
+            "m": ms,
+            "m_source": m_source,
+            "target_source": target_source,
+            "optimal": bool(args.optimal),
+            "channels": channels,
+            "specs": specs,
+            "seconds": time.perf_counter() - t0,
+        }
+    )
     if args.save is not None:
         save(args, specs, channels, target, random_layers, result, rep)
         rep["saved"] = args.save
@@ -192,10 +259,22 @@ def save(args, specs, channels, target, random_layers, result, rep) -> None:
     """``--save``: the run as a pruned-network file (``constructions.saved``, format 2)."""
     from constructions import pruned_file, save_pruned
 
-    record = pruned_file(specs, channels, target, random_layers, result, eps=args.eps, seed=args.seed,
-                         method=args.method, optimal=args.optimal, target_from_seed=not args.target,
-                         target_source=rep["target_source"], report=to_jsonable(rep), samples=args.samples,
-                         certify=args.certify)
+    record = pruned_file(
+        specs,
+        channels,
+        target,
+        random_layers,
+        result,
+        eps=args.eps,
+        seed=args.seed,
+        method=args.method,
+        optimal=args.optimal,
+        target_from_seed=not args.target,
+        target_source=rep["target_source"],
+        report=to_jsonable(rep),
+        samples=args.samples,
+        certify=args.certify,
+    )
     save_pruned(args.save, record)
 
 
@@ -206,46 +285,75 @@ def print_report(rep: dict, as_json: bool) -> None:
         return
     eps = rep["eps"]
     yes = lambda b: "yes" if b else ("no" if b is not None else "n/a")  # noqa: E731
-    print(f"target: {rep.get('target_source', rep.get('file', ''))}; channels {rep['channels']}; "
-          f"m = {rep['m']} ({rep.get('m_source', 'from file')})")
-    print(f"Subset-Sum: {rep['subset_sum_problems']} problems in {rep['subset_sum_seconds']:.3f} s "
-          f"({rep['method']}), status {rep['subset_sum_status']}")
-    pruning = ("the --optimal masks (each instance at its optimum)" if rep.get("optimal") else
-               f"the eps-mode masks of --method {rep['method']} (each instance within eps'_i, not optimal)"
-               if "optimal" in rep else f"the {rep['method']}")
+    print(
+        f"target: {rep.get('target_source', rep.get('file', ''))}; channels {rep['channels']}; "
+        f"m = {rep['m']} ({rep.get('m_source', 'from file')})"
+    )
+    print(
+        f"Subset-Sum: {rep['subset_sum_problems']} problems in {rep['subset_sum_seconds']:.3f} s "
+        f"({rep['method']}), status {rep['subset_sum_status']}"
+    )
+    pruning = (
+        "the --optimal masks (each instance at its optimum)"
+        if rep.get("optimal")
+        else f"the eps-mode masks of --method {rep['method']} (each instance within eps'_i, not optimal)"
+        if "optimal" in rep
+        else f"the {rep['method']}"
+    )
     print(f"Level 1 - this target, this draw: {pruning}")
     print(f"  max coefficient error        {rep['coefficient_error_max']:.3e}   (measured)")
-    print(f"  layer error bounds           {', '.join(f'{v:.3e}' for v in rep['layer_error_bounds'])}"
-          f"   (analytic, exact norm of the error envelope)")
-    print(f"  network error bound          {rep['error_bound']:.3e}   (analytic; "
-          f"{'<=' if rep['error_bound'] <= eps else '>'} eps = {eps})")
-    print(f"  sampled sup error            {rep['sup_error_sampled']:.3e}   (measured on {rep['inputs']} unit-sphere "
-          f"inputs); after gradient ascent {rep['sup_error_ascent']:.3e}")
-    print(f"  target norms ||W_i||         {', '.join(f'{v:.6f}' for v in rep['target_norms'])}"
-          + ("" if rep["norm_assumption_holds"] else "   WARNING: ||W_i|| > 1, the theorem's assumption fails; "
-                                                     "the bound above uses the actual norms"))
-    print(f"  equivariance error           {rep['equivariance_error']:.2e}   (measured, honest 2l-layer forward, "
-          f"{rep['equivariance_elements']} group elements)")
+    print(
+        f"  layer error bounds           {', '.join(f'{v:.3e}' for v in rep['layer_error_bounds'])}"
+        f"   (analytic, exact norm of the error envelope)"
+    )
+    print(
+        f"  network error bound          {rep['error_bound']:.3e}   (analytic; "
+        f"{'<=' if rep['error_bound'] <= eps else '>'} eps = {eps})"
+    )
+    print(
+        f"  sampled sup error            {rep['sup_error_sampled']:.3e}   (measured on {rep['inputs']} unit-sphere "
+        f"inputs); after gradient ascent {rep['sup_error_ascent']:.3e}"
+    )
+    print(
+        f"  target norms ||W_i||         {', '.join(f'{v:.6f}' for v in rep['target_norms'])}"
+        + (
+            ""
+            if rep["norm_assumption_holds"]
+            else "   WARNING: ||W_i|| > 1, the theorem's assumption fails; the bound above uses the actual norms"
+        )
+    )
+    print(
+        f"  equivariance error           {rep['equivariance_error']:.2e}   (measured, honest 2l-layer forward, "
+        f"{rep['equivariance_elements']} group elements)"
+    )
     print(f"  collapse check               {rep['collapse_check']:.2e}   (honest forward vs collapsed evaluation)")
     print("Level 2 - all targets with ||W_i|| <= 1, this draw")
     if rep.get("certified_bound") is None:
         print(f"  certificate                  {rep.get('certificate_note')}")
     else:
-        print(f"  certified bound              {rep['certified_bound']:.3e}   certified (<= eps): "
-              f"{yes(rep.get('certified'))}  (proven; exact sup-errors for {rep.get('certificate_rows_exact')} "
-              f"Subset-Sum instances, rigorous refined upper bounds for {rep.get('certificate_rows_upper_bound')})")
-        print(f"                               covers the --optimal pruning of this draw (each instance optimised "
-              f"over its nonzero samples, the first {rep.get('certificate_prefix_nonzero')} for the "
-              f"{rep.get('certificate_rows_prefix')} rows with more) for EVERY target with ||W_i|| <= 1")
+        print(
+            f"  certified bound              {rep['certified_bound']:.3e}   certified (<= eps): "
+            f"{yes(rep.get('certified'))}  (proven; exact sup-errors for {rep.get('certificate_rows_exact')} "
+            f"Subset-Sum instances, rigorous refined upper bounds for {rep.get('certificate_rows_upper_bound')})"
+        )
+        print(
+            f"                               covers the --optimal pruning of this draw (each instance optimised "
+            f"over its nonzero samples, the first {rep.get('certificate_prefix_nonzero')} for the "
+            f"{rep.get('certificate_rows_prefix')} rows with more) for EVERY target with ||W_i|| <= 1"
+        )
         if rep.get("certified_eps_mode") is not None:
-            print(f"                               eps-mode pruning for EVERY target (the solver run again per target; "
-                  f"the saved masks are for this one): every instance within eps'_i, network error <= eps: "
-                  f"{yes(rep['certified_eps_mode'])} (all sup-errors <= eps'_i; exact, and ktree/auto through "
-                  f"their exact fallback, find such a subset)")
+            print(
+                f"                               eps-mode pruning for EVERY target (the solver run again per target; "
+                f"the saved masks are for this one): every instance within eps'_i, network error <= eps: "
+                f"{yes(rep['certified_eps_mode'])} (all sup-errors <= eps'_i; exact, and ktree/auto through "
+                f"their exact fallback, find such a subset)"
+            )
     print("Level 3 - parameters")
-    print(f"  random {rep['random_params']:,}   kept {rep['kept_params']:,}   lower bound (Theorem 2, proven) "
-          f"{rep['lower_bound_params']:,}   tightness ratio random/lower "
-          + (f"{rep['tightness_ratio']:.2f}" if rep.get("tightness_ratio") else "n/a"))
+    print(
+        f"  random {rep['random_params']:,}   kept {rep['kept_params']:,}   lower bound (Theorem 2, proven) "
+        f"{rep['lower_bound_params']:,}   tightness ratio random/lower "
+        + (f"{rep['tightness_ratio']:.2f}" if rep.get("tightness_ratio") else "n/a")
+    )
     if "saved" in rep:
         print(f"saved to {rep['saved']} (re-check with: slt verify {rep['saved']})")
     print(f"total {rep['seconds']:.2f} s")

@@ -6,6 +6,7 @@ Draws n samples (``--distribution``, seeded) once and solves one problem per tar
 minimise |z - sum_{i in S} a_i|, or reach it within eps. Prints each mask as a 0/1 string
 (position i = sample i), the error |z - sum| re-evaluated in float64, and the status.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,30 +27,49 @@ def add_parser(subparsers) -> None:
     from subsetsum import METHODS, SAMPLERS
 
     p = subparsers.add_parser(
-        "subsetsum", help=f"solve Subset-Sum problems ({', '.join(METHODS)}) for a random sample vector",
-        description=__doc__.split("\n\n")[0])
+        "subsetsum",
+        help=f"solve Subset-Sum problems ({', '.join(METHODS)}) for a random sample vector",
+        description=__doc__.split("\n\n")[0],
+    )
     p.add_argument("--n", type=int, default=21, help="number of samples (default 21)")
-    p.add_argument("--targets", type=float, nargs="+", default=[0.3], metavar="Z",
-                   help="target values z (default 0.3)")
-    p.add_argument("--eps", type=float, default=None,
-                   help="accuracy: stop at |z - sum| <= eps (default: exact optimum)")
+    p.add_argument("--targets", type=float, nargs="+", default=[0.3], metavar="Z", help="target values z (default 0.3)")
+    p.add_argument(
+        "--eps", type=float, default=None, help="accuracy: stop at |z - sum| <= eps (default: exact optimum)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and of CP-SAT (default 0)")
-    p.add_argument("--method", choices=list(METHODS), default="exact",
-                   help="default exact; " + choices_help(METHODS, lambda m: m.summary))
-    p.add_argument("--distribution", choices=list(SAMPLERS), default="product",
-                   help="samples (default product); " + choices_help(SAMPLERS, sampler_line))
-    p.add_argument("--samples", type=float, nargs="+", default=None, metavar="A",
-                   help="explicit samples (override --n/--distribution)")
-    p.add_argument("--time-limit", type=float, default=None,
-                   help="seconds per problem for cpsat/milp (default 60)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="threads (exact, ktree, auto) or CP-SAT workers (default 1)")
-    p.add_argument("--min-cardinality", action="store_true",
-                   help="cpsat with --eps: the sparsest subset within eps")
-    p.add_argument("--no-adaptive", action="store_true",
-                   help="exact with --eps: solve on all samples (exact optimum) instead of stopping at a prefix")
-    p.add_argument("--sup-error", action="store_true",
-                   help="also print the certificate sup_{z in [-1,1]} of the best error for these samples")
+    p.add_argument(
+        "--method",
+        choices=list(METHODS),
+        default="exact",
+        help="default exact; " + choices_help(METHODS, lambda m: m.summary),
+    )
+    p.add_argument(
+        "--distribution",
+        choices=list(SAMPLERS),
+        default="product",
+        help="samples (default product); " + choices_help(SAMPLERS, sampler_line),
+    )
+    p.add_argument(
+        "--samples",
+        type=float,
+        nargs="+",
+        default=None,
+        metavar="A",
+        help="explicit samples (override --n/--distribution)",
+    )
+    p.add_argument("--time-limit", type=float, default=None, help="seconds per problem for cpsat/milp (default 60)")
+    p.add_argument("--workers", type=int, default=1, help="threads (exact, ktree, auto) or CP-SAT workers (default 1)")
+    p.add_argument("--min-cardinality", action="store_true", help="cpsat with --eps: the sparsest subset within eps")
+    p.add_argument(
+        "--no-adaptive",
+        action="store_true",
+        help="exact with --eps: solve on all samples (exact optimum) instead of stopping at a prefix",
+    )
+    p.add_argument(
+        "--sup-error",
+        action="store_true",
+        help="also print the certificate sup_{z in [-1,1]} of the best error for these samples",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
@@ -77,34 +97,54 @@ def _samples(args) -> np.ndarray:
         return np.asarray(args.samples, dtype=np.float64)
     try:
         return draw(args.distribution, (args.n,), args.seed)
-    except ValueError as exc:      # the memory check of the draw, named after the flag
+    except ValueError as exc:  # the memory check of the draw, named after the flag
         raise ValueError(f"--n {args.n}: {exc}") from None
 
 
 def run(args) -> int:
-    from subsetsum import solve, sup_error, sup_error_bound
     from subsetsum import SUP_ERROR_MAX_N as MAX_N
+    from subsetsum import solve, sup_error, sup_error_bound
 
     check_flags(args)
     a = _samples(args)
     z = np.asarray(args.targets, dtype=np.float64)
     # methods other than exact report rows beyond meet-in-the-middle's cap as "capped"
-    res = solve(a, z, eps=args.eps, method=args.method, time_limit=args.time_limit,
-                workers=args.workers, seed=args.seed, min_cardinality=args.min_cardinality,
-                adaptive=not args.no_adaptive, on_cap="raise" if args.method == "exact" else "prefix")
+    res = solve(
+        a,
+        z,
+        eps=args.eps,
+        method=args.method,
+        time_limit=args.time_limit,
+        workers=args.workers,
+        seed=args.seed,
+        min_cardinality=args.min_cardinality,
+        adaptive=not args.no_adaptive,
+        on_cap="raise" if args.method == "exact" else "prefix",
+    )
     out = {
-        "n": int(a.size), "nonzero": int(np.count_nonzero(a)),
+        "n": int(a.size),
+        "nonzero": int(np.count_nonzero(a)),
         "distribution": None if args.samples is not None else args.distribution,
-        "seed": args.seed, "method": args.method, "eps": args.eps,
-        "samples": a.tolist(), "seconds": res.seconds,
+        "seed": args.seed,
+        "method": args.method,
+        "eps": args.eps,
+        "samples": a.tolist(),
+        "seconds": res.seconds,
         "problems": [
-            {"target": float(z[p]), "mask": "".join("1" if b else "0" for b in res.masks[p]),
-             "selected": np.flatnonzero(res.masks[p]).tolist(), "size": int(res.masks[p].sum()),
-             "sum": float(res.sums[p]), "error": float(res.errors[p]),
-             "error_bound": float(res.error_bounds[p]), "status": str(res.status[p]),
-             "samples_used": int(res.n_used[p]),
-             **({"backend_status": str(res.backend_status[p])} if res.backend_status[p] else {})}
-            for p in range(len(z))],
+            {
+                "target": float(z[p]),
+                "mask": "".join("1" if b else "0" for b in res.masks[p]),
+                "selected": np.flatnonzero(res.masks[p]).tolist(),
+                "size": int(res.masks[p].sum()),
+                "sum": float(res.sums[p]),
+                "error": float(res.errors[p]),
+                "error_bound": float(res.error_bounds[p]),
+                "status": str(res.status[p]),
+                "samples_used": int(res.n_used[p]),
+                **({"backend_status": str(res.backend_status[p])} if res.backend_status[p] else {}),
+            }
+            for p in range(len(z))
+        ],
     }
     if args.sup_error:
         rows = a[None, :]

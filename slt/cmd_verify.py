@@ -8,6 +8,7 @@ compares everything (``constructions.recheck``). Exit status 0 when everything a
 every check holds, 1 when anything differs or a check fails (each named in the report),
 2 when the file cannot be read or the flags are wrong.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,25 +21,48 @@ EXIT_FAILED = 1
 
 
 def add_parser(subparsers) -> None:
-    v = subparsers.add_parser("verify", help="re-check a file written by `slt prune --save` from scratch",
-                              description=__doc__.split("\n\n", 1)[1])
+    v = subparsers.add_parser(
+        "verify",
+        help="re-check a file written by `slt prune --save` from scratch",
+        description=__doc__.split("\n\n", 1)[1],
+    )
     v.add_argument("file", metavar="FILE.npz")
-    v.add_argument("--samples", type=int, default=None,
-                   help="random unit-sphere inputs for the measured error (default: as saved, else 256)")
-    v.add_argument("--certify", choices=("auto", "yes", "no"), default=None,
-                   help="level-2 certificate (default: as saved, else auto)")
-    v.add_argument("--no-resolve", action="store_true",
-                   help="do not solve the Subset-Sum problems again (masks are then checked for structure, "
-                        "bound and saved numbers only)")
+    v.add_argument(
+        "--samples",
+        type=int,
+        default=None,
+        help="random unit-sphere inputs for the measured error (default: as saved, else 256)",
+    )
+    v.add_argument(
+        "--certify",
+        choices=("auto", "yes", "no"),
+        default=None,
+        help="level-2 certificate (default: as saved, else auto)",
+    )
+    v.add_argument(
+        "--no-resolve",
+        action="store_true",
+        help="do not solve the Subset-Sum problems again (masks are then checked for structure, "
+        "bound and saved numbers only)",
+    )
     v.add_argument("--json", action="store_true", help="print JSON")
     v.set_defaults(func=run_verify)
 
 
 def run_verify(args) -> int:
-    from constructions import from_masks, hidden_basis
-    from constructions import (check_failures, meta_failures, rebuild, report_failures,
-                                       resolved_mask_failures)
-    from constructions import check_dims, check_verify_memory, load_pruned, seed_streams
+    from constructions import (
+        check_dims,
+        check_failures,
+        check_verify_memory,
+        from_masks,
+        hidden_basis,
+        load_pruned,
+        meta_failures,
+        rebuild,
+        report_failures,
+        resolved_mask_failures,
+        seed_streams,
+    )
     from groups import check_int
 
     from .cmd_prune import build_bases, layer_info, report_for
@@ -58,16 +82,27 @@ def run_verify(args) -> int:
     try:
         result = from_masks(random_layers, target, record.masks, method=f"masks from {args.file}")
     except ValueError as exc:  # masks that are not masks of the construction: nothing more to compute
-        return _finish({"file": args.file, "seconds": time.perf_counter() - t0}, failures + [str(exc)],
-                       "not re-solved", args.json)
+        return _finish(
+            {"file": args.file, "seconds": time.perf_counter() - t0}, failures + [str(exc)], "not re-solved", args.json
+        )
     resolved = "not re-solved (--no-resolve)"
     if not args.no_resolve:
         more, resolved = resolved_mask_failures(record, target, random_layers)
         failures += more
-    rep = report_for(result, target, layer_info(bases, record.channels), record.eps, seed_streams(record.seed)[2],
-                     samples, certify)
-    rep.update({"eps": record.eps, "seed": record.seed, "m": result.m, "channels": record.channels,
-                "specs": record.specs, "file": args.file, "seconds": time.perf_counter() - t0})
+    rep = report_for(
+        result, target, layer_info(bases, record.channels), record.eps, seed_streams(record.seed)[2], samples, certify
+    )
+    rep.update(
+        {
+            "eps": record.eps,
+            "seed": record.seed,
+            "m": result.m,
+            "channels": record.channels,
+            "specs": record.specs,
+            "file": args.file,
+            "seconds": time.perf_counter() - t0,
+        }
+    )
     saved = record.report
     for key in ("coefficient_error_max", "error_bound", "certified_bound"):
         if saved.get(key) is not None and rep.get(key) is not None:

@@ -26,6 +26,7 @@ workers or the LocalCluster are shut down, so nothing keeps running. A Dask work
 dies has its tasks run again elsewhere (Dask's scheduler retries them); results never
 depend on which worker ran what.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -45,13 +46,17 @@ CONNECT_SECONDS = 10
 #: the CPU); both thresholds at 128 MB keep them, as a plain process does. Dask's
 #: statistical profiler (a stack sample of every thread every 10 ms) is off.
 MALLOC_BYTES = str(1 << 27)
-WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": MALLOC_BYTES,
-                 "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": MALLOC_BYTES,
-                 "distributed.worker.profile.enabled": False}
-SPEC_HELP = ("where the work runs: local (this machine: --jobs processes where the command uses a pool, "
-             "else this process; default), dask-local:N (a Dask LocalCluster of N worker processes), "
-             "tcp://HOST:PORT or dask://HOST:PORT (an existing Dask scheduler); results are the same whatever "
-             "the executor")
+WORKER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": MALLOC_BYTES,
+    "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": MALLOC_BYTES,
+    "distributed.worker.profile.enabled": False,
+}
+SPEC_HELP = (
+    "where the work runs: local (this machine: --jobs processes where the command uses a pool, "
+    "else this process; default), dask-local:N (a Dask LocalCluster of N worker processes), "
+    "tcp://HOST:PORT or dask://HOST:PORT (an existing Dask scheduler); results are the same whatever "
+    "the executor"
+)
 _ADDRESS = re.compile(r"^(?:dask|tcp)://([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$")
 
 
@@ -76,8 +81,10 @@ def parse_executor(spec: str, flag: str = "--executor") -> ExecutorSpec:
     match = _ADDRESS.match(text)
     if match and 1 <= int(match.group(2)) <= 65535:
         return ExecutorSpec("dask", address=f"tcp://{match.group(1)}:{int(match.group(2))}")
-    raise ValueError(f"{flag} must be local, dask-local:N (N from 1 to {MAX_JOBS}) or tcp://HOST:PORT / "
-                     f"dask://HOST:PORT (port 1..65535), got {spec!r}")
+    raise ValueError(
+        f"{flag} must be local, dask-local:N (N from 1 to {MAX_JOBS}) or tcp://HOST:PORT / "
+        f"dask://HOST:PORT (port 1..65535), got {spec!r}"
+    )
 
 
 def add_executor_argument(parser, default: str = "local") -> None:
@@ -128,16 +135,18 @@ def _dask_client(parsed: ExecutorSpec):
             client.register_plugin(_interrupt_plugin(distributed)())
             try:
                 yield client
-            except BaseException:      # kill the workers first: one inside a solver would finish its task
+            except BaseException:  # kill the workers first: one inside a solver would finish its task
                 kill_processes([nanny.pid for nanny in cluster.workers.values()])
                 raise
         return
     try:
         client = distributed.Client(parsed.address, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError) as exc:
-        raise ValueError(f"--executor {parsed.address}: no Dask scheduler answered within {CONNECT_SECONDS} s "
-                         f"({type(exc).__name__}); start one with `dask scheduler` and workers with "
-                         f"`dask worker {parsed.address}`") from None
+        raise ValueError(
+            f"--executor {parsed.address}: no Dask scheduler answered within {CONNECT_SECONDS} s "
+            f"({type(exc).__name__}); start one with `dask scheduler` and workers with "
+            f"`dask worker {parsed.address}`"
+        ) from None
     with client:
         yield client
 
@@ -148,8 +157,14 @@ def _local_cluster(distributed, workers: int):
 
     with dask.config.set(WORKER_CONFIG):
         # the scheduler's HTTP server on a free port (a fixed one clashes with other clusters)
-        return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=":0", silence_logs=logging.ERROR)
+        return distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
 
 
 def _interrupt_plugin(distributed):
@@ -172,8 +187,10 @@ def _import_distributed(parsed: ExecutorSpec):
         import distributed
     except ImportError:
         what = f"dask-local:{parsed.workers}" if parsed.kind == "dask-local" else parsed.address
-        raise ValueError(f"--executor {what} needs dask.distributed, which is not installed: "
-                         f"pip install \"slt-equivariant[dask]\" (or pip install \"dask[distributed]\")") from None
+        raise ValueError(
+            f"--executor {what} needs dask.distributed, which is not installed: "
+            f'pip install "slt-equivariant[dask]" (or pip install "dask[distributed]")'
+        ) from None
     return distributed
 
 

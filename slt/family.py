@@ -6,6 +6,7 @@ layer boundary (input of layer 1, output of layer 1 = input of layer 2, ...), va
 flags make sense for the chosen family and fills the command line's defaults below; the
 families and their help come from the registry `groups.FAMILIES`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,26 +31,39 @@ def add_family_args(parser: argparse.ArgumentParser, network: bool = False) -> N
     input/output pair is given by ``--field-in/--field-out`` or ``--orders K L``.
     """
     g = parser.add_argument_group("family (field types; see DESIGN.md)")
-    g.add_argument("--family", choices=tuple(FAMILIES), required=True,
-                   help="; ".join(f"{f.name}: {f.help}" for f in FAMILIES.values()))
+    g.add_argument(
+        "--family",
+        choices=tuple(FAMILIES),
+        required=True,
+        help="; ".join(f"{f.name}: {f.help}" for f in FAMILIES.values()),
+    )
     g.add_argument("--grid", type=int, metavar="M", help="torus side m (cnn, steerable; default 8)")
     g.add_argument("--kernel", type=int, metavar="K", help="kernel size k (cnn, steerable; default 3)")
-    g.add_argument("--group", metavar="H",
-                   help="point group H: C1 C2 C4 D1 D2 D4 (square), C3 C6 D3 D6 (hexagonal); default C4")
-    g.add_argument("--field", metavar="F",
-                   help="field type: regular | trivial | quotient:K | point (default regular)")
+    g.add_argument(
+        "--group", metavar="H", help="point group H: C1 C2 C4 D1 D2 D4 (square), C3 C6 D3 D6 (hexagonal); default C4"
+    )
+    g.add_argument("--field", metavar="F", help="field type: regular | trivial | quotient:K | point (default regular)")
     if network:
-        g.add_argument("--fields", nargs="+", metavar="F",
-                       help="field type per layer boundary (one per --channels entry)")
+        g.add_argument(
+            "--fields", nargs="+", metavar="F", help="field type per layer boundary (one per --channels entry)"
+        )
     else:
         g.add_argument("--field-in", metavar="F", help="input field type (default --field)")
         g.add_argument("--field-out", metavar="F", help="output field type (default --field)")
     g.add_argument("--n", type=int, metavar="N", help="number of points n of S_n (perm)")
-    g.add_argument("--orders", type=int, nargs="+", metavar="K",
-                   help="tensor orders: one for all boundaries, or one per boundary "
-                        + ("(k0 k1 ... kl)" if network else "(K L: input, output)"))
-    g.add_argument("--subgroup", metavar="S",
-                   help="S | A | C | D or generators in 1-based cycle notation, e.g. '(1 2),(1 2 3)' (default S)")
+    g.add_argument(
+        "--orders",
+        type=int,
+        nargs="+",
+        metavar="K",
+        help="tensor orders: one for all boundaries, or one per boundary "
+        + ("(k0 k1 ... kl)" if network else "(K L: input, output)"),
+    )
+    g.add_argument(
+        "--subgroup",
+        metavar="S",
+        help="S | A | C | D or generators in 1-based cycle notation, e.g. '(1 2),(1 2 3)' (default S)",
+    )
 
 
 def _given(args, name):
@@ -69,14 +83,18 @@ def _flag_specs(args: argparse.Namespace, boundaries: int) -> list[dict]:
     for name in ("grid", "kernel", "group", "field", "field_in", "field_out", "fields", "n", "orders", "subgroup"):
         if _given(args, name) and name not in allowed:
             flag = "--" + name.replace("_", "-")
-            raise ValueError(f"{flag} does not apply to --family {family} "
-                             f"(it applies to: {', '.join(f for f, fl in FLAGS_BY_FAMILY.items() if name in fl)})")
+            raise ValueError(
+                f"{flag} does not apply to --family {family} "
+                f"(it applies to: {', '.join(f for f, fl in FLAGS_BY_FAMILY.items() if name in fl)})"
+            )
     if family == "mlp":
         return [{"family": "mlp"} for _ in range(boundaries)]
     if family in ("cnn", "steerable"):
-        base = {"family": family,
-                "grid": args.grid if _given(args, "grid") else DEFAULTS["grid"],
-                "kernel": args.kernel if _given(args, "kernel") else DEFAULTS["kernel"]}
+        base = {
+            "family": family,
+            "grid": args.grid if _given(args, "grid") else DEFAULTS["grid"],
+            "kernel": args.kernel if _given(args, "kernel") else DEFAULTS["kernel"],
+        }
         if family == "cnn":
             return [dict(base) for _ in range(boundaries)]
         base["group"] = args.group if _given(args, "group") else DEFAULTS["group"]
@@ -84,8 +102,9 @@ def _flag_specs(args: argparse.Namespace, boundaries: int) -> list[dict]:
         fields = [default] * boundaries
         if _given(args, "fields"):
             if len(args.fields) not in (1, boundaries):
-                raise ValueError(f"--fields takes 1 or {boundaries} values (one per --channels entry), "
-                                 f"got {len(args.fields)}")
+                raise ValueError(
+                    f"--fields takes 1 or {boundaries} values (one per --channels entry), got {len(args.fields)}"
+                )
             fields = list(args.fields) * (boundaries if len(args.fields) == 1 else 1)
         if _given(args, "field_in"):
             fields[0] = args.field_in

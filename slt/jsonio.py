@@ -1,4 +1,5 @@
 """JSON for NumPy results: one ``default`` hook shared by every writer in ``slt``."""
+
 from __future__ import annotations
 
 import json

@@ -15,14 +15,16 @@ processes
 processes than there are tasks or cores, and ``check_jobs`` refuses a --jobs outside
 1..MAX_JOBS with the accepted range.
 """
+
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 
 #: largest --jobs accepted (more processes than this on one machine is a typing error)
 MAX_JOBS = 1024
@@ -30,6 +32,8 @@ MAX_JOBS = 1024
 WATCH_SECONDS = 0.5
 #: prctl option: signal sent to this process when its parent dies (linux/prctl.h)
 PR_SET_PDEATHSIG = 1
+#: seconds an interrupted pool's manager thread gets to notice its killed workers
+MANAGER_JOIN_SECONDS = 5.0
 
 
 def cpu_count() -> int:
@@ -40,6 +44,7 @@ def cpu_count() -> int:
 def check_jobs(jobs, flag: str = "--jobs") -> int:
     """``jobs`` as an int in 1..MAX_JOBS (``groups.check_int``: one-line ValueError naming ``flag``)."""
     from groups import check_int
+
     try:
         return check_int(flag, jobs, 1, MAX_JOBS)
     except ValueError as exc:
@@ -64,9 +69,33 @@ def close_pool(pool: ProcessPoolExecutor, interrupted: bool = False) -> None:
     if not interrupted:
         pool.shutdown(wait=True)
         return
-    processes = list(getattr(pool, "_processes", None) or {})     # pids, before shutdown forgets them
+    processes = list(getattr(pool, "_processes", None) or {})  # pids, before shutdown forgets them
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
-    kill_processes(processes)
+    with _quiet_cancelled_futures(manager):
+        kill_processes(processes)
+        if manager is not None:
+            manager.join(timeout=MANAGER_JOIN_SECONDS)
+
+
+@contextlib.contextmanager
+def _quiet_cancelled_futures(manager):
+    """Python < 3.12: when the workers die, the pool's manager thread sets BrokenProcessPool
+    on every pending future and raises InvalidStateError on one already cancelled (CPython
+    3.12 ignores it there). Ignore exactly that error of exactly that thread while it
+    finishes, so Ctrl-C prints one line and no thread traceback."""
+    previous = threading.excepthook
+
+    def hook(args):
+        if not (args.thread is manager and issubclass(args.exc_type, InvalidStateError)):
+            previous(args)
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        if manager is None or not manager.is_alive():
+            threading.excepthook = previous
 
 
 def kill_processes(pids) -> None:
@@ -88,10 +117,10 @@ def ignore_interrupts() -> None:
 def _worker_init(owner: int) -> None:
     """Initializer of every worker: ignore SIGINT, die with the parent (module docstring)."""
     ignore_interrupts()
-    parent = os.getppid()                          # the owner, or a fork server started by it
+    parent = os.getppid()  # the owner, or a fork server started by it
     _set_parent_death_signal()
     if (parent != owner and not _alive(owner)) or os.getppid() != parent:
-        os._exit(1)                                # the owner died before the watch was set
+        os._exit(1)  # the owner died before the watch was set
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="slt-parent-watch").start()
 
 
@@ -101,6 +130,7 @@ def _set_parent_death_signal() -> bool:
         return False
     try:
         import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
     except (OSError, AttributeError):

@@ -13,6 +13,7 @@ Drawing never touches a number, a random draw or a file.
 >>> bar.disable
 True
 """
+
 from __future__ import annotations
 
 import sys
@@ -24,8 +25,16 @@ def progress_bar(total: int, desc: str, *, enabled: bool = True, unit: str = "st
     """A bar on stderr, drawn only if ``enabled`` and stderr is a terminal (use as a context manager)."""
     stream = sys.stderr
     shown = bool(enabled) and bool(getattr(stream, "isatty", lambda: False)())
-    return tqdm(total=total, desc=desc, unit=unit, file=stream, disable=not shown, leave=False,
-                dynamic_ncols=True, mininterval=0.2)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        file=stream,
+        disable=not shown,
+        leave=False,
+        dynamic_ncols=True,
+        mininterval=0.2,
+    )
 
 
 def note(bar: tqdm, message: str) -> None:
@@ -36,7 +45,9 @@ def note(bar: tqdm, message: str) -> None:
 
 def advance_to(bar: tqdm):
     """A ``progress(done, total)`` callback (``constructions.prune``) moving the bar to ``done``."""
+
     def callback(done: int, total: int) -> None:
         bar.total = total
         bar.update(done - bar.n)
+
     return callback

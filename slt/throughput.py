@@ -3,6 +3,7 @@ this process (``--workers`` threads) or on an ``--executor`` (``slt.executors``)
 statistics, a SHA-256 of every mask (equal hashes = bit-identical masks) and, for
 ``--compare-executors``, the time and CPU ratios against the first executor, measured in
 the same run."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,6 +29,7 @@ class _Tally:
 
     def __init__(self):
         from subsetsum import STATUSES
+
         self.counts = dict.fromkeys(STATUSES, 0)
         self.max_err = self.sum_err = 0.0
         self.within = self.selected = 0
@@ -48,10 +50,17 @@ def _solve_options(args, executor) -> dict:
     """solve's keywords for the timed run: ``--workers`` threads in this process; one thread
     per task on an executor (its workers are the parallelism)."""
     single = args.method in SINGLE_THREAD
-    return dict(eps=args.eps, method=args.method, seed=args.seed,
-                workers=1 if single or executor is not None else args.workers,
-                time_limit=args.time_limit if single else None, adaptive=not args.no_adaptive, on_cap="prefix",
-                executor=executor, chunk_rows=args.chunk_rows if executor is not None else None)
+    return dict(
+        eps=args.eps,
+        method=args.method,
+        seed=args.seed,
+        workers=1 if single or executor is not None else args.workers,
+        time_limit=args.time_limit if single else None,
+        adaptive=not args.no_adaptive,
+        on_cap="prefix",
+        executor=executor,
+        chunk_rows=args.chunk_rows if executor is not None else None,
+    )
 
 
 def _timed_run(args, executor=None) -> dict:
@@ -76,22 +85,29 @@ def _timed_run(args, executor=None) -> dict:
         tally.add(res, args.eps)
         if t2 - last > 2.0 or (stop == args.instances and t2 - t_start > 2.0):
             tty = sys.stderr.isatty()
-            print(f"{chr(13) if tty else ''}slt bench subsetsum: {stop}/{args.instances} problems, "
-                  f"{solve_s:.1f} s solving", end="\n" if stop == args.instances or not tty else "",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{chr(13) if tty else ''}slt bench subsetsum: {stop}/{args.instances} problems, "
+                f"{solve_s:.1f} s solving",
+                end="\n" if stop == args.instances or not tty else "",
+                file=sys.stderr,
+                flush=True,
+            )
             last = t2
     counts = tally.counts
     resolved = counts["optimal"] + counts["eps-feasible"] + counts["infeasible"]
     return {
-        "seconds": solve_s, "generate_seconds": gen_s,
+        "seconds": solve_s,
+        "generate_seconds": gen_s,
         "cpu_seconds": time.process_time() - cpu_start,
         "load_average": os.getloadavg()[0],
         "problems_per_second": args.instances / solve_s if solve_s > 0 else float("inf"),
         "us_per_problem": solve_s / args.instances * 1e6,
-        "max_error": tally.max_err, "mean_error": tally.sum_err / args.instances,
+        "max_error": tally.max_err,
+        "mean_error": tally.sum_err / args.instances,
         "mean_selected": tally.selected / args.instances,
         "fraction_within_eps": tally.within / args.instances if args.eps is not None else None,
-        "fraction_proven": resolved / args.instances, "status_counts": counts,
+        "fraction_proven": resolved / args.instances,
+        "status_counts": counts,
         "masks_sha256": tally.hash.hexdigest(),
     }
 
@@ -124,7 +140,7 @@ def executor_run(args, spec: str) -> dict:
 
     t0 = time.perf_counter()
     with open_executor(spec) as executor:
-        if executor is not None:      # each worker imports the solvers once (~0.4 s CPU): not timed
+        if executor is not None:  # each worker imports the solvers once (~0.4 s CPU): not timed
             a, z = instances(args.distribution, args.n, args.seed, 0, min(args.instances, WARM_UP))
             solve(a, z, **{**_solve_options(args, executor), "chunk_rows": max(1, WARM_UP // 40)})
         started = time.perf_counter()
@@ -145,7 +161,7 @@ def compare_executors(args) -> dict:
     solving time to the first spec's (measured in this run) and whether the masks agree."""
     runs = {spec: executor_run(args, spec) for spec in args.compare_executors}
     first = runs[args.compare_executors[0]]
-    for spec, r in runs.items():
+    for r in runs.values():
         r["time_ratio_vs_first"] = r["seconds"] / first["seconds"]
         if r.get("machine_cpu_seconds") and first.get("machine_cpu_seconds"):
             r["cpu_ratio_vs_first"] = r["machine_cpu_seconds"] / first["machine_cpu_seconds"]

@@ -15,21 +15,35 @@ problem per (input field, output field, basis element, sign) of the construction
   every target" certificate); ``sup_error_bound`` for rows with many nonzero samples.
 * ``SAMPLERS``: the registry of sample distributions ("uniform", "product", "pensia").
 """
+
 from .api import solve
 from .certificate import MAX_N as SUP_ERROR_MAX_N
 from .certificate import sup_error, sup_error_bound
 from .compact import compact_nonzero
+from .distributions import SAMPLERS, draw
 from .exact import CHUNK_VALUES as EXACT_CHUNK_VALUES
 from .exact import MAX_N as EXACT_MAX_N
-from .distributions import SAMPLERS, draw
 from .registry import METHODS
 from .result import STATUSES, SubsetSumResult, evaluate
 from .sums import code_sums
 
-__all__ = ["solve", "sup_error", "sup_error_bound", "SUP_ERROR_MAX_N", "compact_nonzero", "EXACT_CHUNK_VALUES",
-           "EXACT_MAX_N",
-           "code_sums", "METHODS", "SAMPLERS", "draw", "STATUSES",
-           "SubsetSumResult", "evaluate"]
-from .prefix import certified_prefixes, first_hits, layered_prefixes, prefix_sup_errors  # noqa: E402
+__all__ = [
+    "solve",
+    "sup_error",
+    "sup_error_bound",
+    "SUP_ERROR_MAX_N",
+    "compact_nonzero",
+    "EXACT_CHUNK_VALUES",
+    "EXACT_MAX_N",
+    "code_sums",
+    "METHODS",
+    "SAMPLERS",
+    "draw",
+    "STATUSES",
+    "SubsetSumResult",
+    "evaluate",
+]
 from .cover import layered_bound  # noqa: E402
+from .prefix import certified_prefixes, first_hits, layered_prefixes, prefix_sup_errors  # noqa: E402
+
 __all__ += ["certified_prefixes", "first_hits", "layered_prefixes", "prefix_sup_errors", "layered_bound"]

@@ -4,22 +4,34 @@ Problem p: minimise |z_p - sum_{i in S} a_{p,i}| over subsets S of [n] (or, with
 reach |z_p - sum_S a_{p,i}| <= eps). Zero samples are removed before any solver sees the
 problem (they do not change the subset sums), so a mask never selects a zero.
 """
+
 from __future__ import annotations
 
 import time
 
 from groups import check_flag
 
-from .inputs import (check_eps, check_on_cap, check_problem, check_seed, check_time_limit,
-                     check_workers)
+from .inputs import check_eps, check_on_cap, check_problem, check_seed, check_time_limit, check_workers
 from .parallel import concatenate_rows, map_row_chunks, rows_per_task
 from .registry import METHODS, Answer, Options, check_method
 from .result import SubsetSumResult, make_result
 
 
-def solve(samples, targets, eps=None, method="exact", *, time_limit=None, workers=1,
-          seed=0, min_cardinality=False, adaptive=True, on_cap="raise", executor=None,
-          chunk_rows=None) -> SubsetSumResult:
+def solve(
+    samples,
+    targets,
+    eps=None,
+    method="exact",
+    *,
+    time_limit=None,
+    workers=1,
+    seed=0,
+    min_cardinality=False,
+    adaptive=True,
+    on_cap="raise",
+    executor=None,
+    chunk_rows=None,
+) -> SubsetSumResult:
     """Solve P independent Subset-Sum problems.
 
     samples: (P, n) floats (or (n,): one sample vector shared by all targets);
@@ -59,24 +71,40 @@ def solve(samples, targets, eps=None, method="exact", *, time_limit=None, worker
     a, z = check_problem(samples, targets)
     eps = check_eps(eps)
     entry = check_method(method)
-    options = Options(time_limit=check_time_limit(time_limit), workers=check_workers(workers),
-                      seed=check_seed(seed), min_cardinality=check_flag("min_cardinality", min_cardinality),
-                      adaptive=check_flag("adaptive", adaptive), on_cap=check_on_cap(on_cap))
+    options = Options(
+        time_limit=check_time_limit(time_limit),
+        workers=check_workers(workers),
+        seed=check_seed(seed),
+        min_cardinality=check_flag("min_cardinality", min_cardinality),
+        adaptive=check_flag("adaptive", adaptive),
+        on_cap=check_on_cap(on_cap),
+    )
     if min_cardinality and (method != "cpsat" or eps is None):
-        raise ValueError(f"min_cardinality=True needs method='cpsat' and an eps > 0, "
-                         f"got method={method!r}, eps={eps}")
+        raise ValueError(f"min_cardinality=True needs method='cpsat' and an eps > 0, got method={method!r}, eps={eps}")
     if entry.needs_eps and eps is None:
-        raise ValueError(f"method={method!r} needs an eps > 0 (it searches for a subset within "
-                         f"eps), got eps=None; use method='exact' for the optimum")
+        raise ValueError(
+            f"method={method!r} needs an eps > 0 (it searches for a subset within "
+            f"eps), got eps=None; use method='exact' for the optimum"
+        )
     if executor is None:
         answer = entry.run(a, z, eps, options)
     else:
-        parts = map_row_chunks(executor, _run_chunk, a, z, entry.name, eps, options,
-                               rows=rows_per_task(*a.shape, chunk_rows))
+        parts = map_row_chunks(
+            executor, _run_chunk, a, z, entry.name, eps, options, rows=rows_per_task(*a.shape, chunk_rows)
+        )
         answer = Answer(*concatenate_rows(parts)) if parts else entry.run(a, z, eps, options)
-    return make_result(a, z, answer.masks, answer.status, method=method, eps=eps,
-                       n_used=answer.n_used, slack=answer.slack,
-                       backend_status=answer.backend_status, seconds=time.perf_counter() - t0)
+    return make_result(
+        a,
+        z,
+        answer.masks,
+        answer.status,
+        method=method,
+        eps=eps,
+        n_used=answer.n_used,
+        slack=answer.slack,
+        backend_status=answer.backend_status,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 def _run_chunk(a, z, method: str, eps, options) -> Answer:

@@ -17,6 +17,7 @@ Hence AUTO_PREFIX = 16: the k-tree from eps < 2^-12 ~ 2.4e-4 on rows of more tha
 nonzero samples. Both paths are row-separable, so a problem's answer does not depend on
 the other problems of the batch; the exact rows are bit-identical to method="exact".
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,12 +41,12 @@ def run(a: np.ndarray, z: np.ndarray, eps: float | None, options) -> Answer:
     """``solve(method="auto")``: exact rows and k-tree rows solved as two batches."""
     P, n = a.shape
     tree = use_ktree(np.count_nonzero(a, axis=1), eps if options.adaptive else None)
-    if not tree.any():                      # e.g. 397k problems of n = 21: no copy of a
-        return Answer(*solve_exact(a, z, eps, adaptive=options.adaptive,
-                                   workers=options.workers, on_cap=options.on_cap))
-    if tree.all():                          # e.g. Pensia's D at n = 250, eps <= 1e-5
-        return Answer(*solve_ktree(a, z, eps, seed=options.seed, workers=options.workers,
-                                   on_cap=options.on_cap))
+    if not tree.any():  # e.g. 397k problems of n = 21: no copy of a
+        return Answer(
+            *solve_exact(a, z, eps, adaptive=options.adaptive, workers=options.workers, on_cap=options.on_cap)
+        )
+    if tree.all():  # e.g. Pensia's D at n = 250, eps <= 1e-5
+        return Answer(*solve_ktree(a, z, eps, seed=options.seed, workers=options.workers, on_cap=options.on_cap))
     masks = np.zeros((P, n), dtype=bool)
     status = np.empty(P, dtype="U12")
     n_used = np.zeros(P, dtype=np.int64)
@@ -53,14 +54,20 @@ def run(a: np.ndarray, z: np.ndarray, eps: float | None, options) -> Answer:
         if not rows.size:
             continue
         if solver == "exact":
-            m, s, u = solve_exact(a[rows], z[rows], eps, adaptive=options.adaptive,
-                                  workers=options.workers, on_cap=options.on_cap)
+            m, s, u = solve_exact(
+                a[rows], z[rows], eps, adaptive=options.adaptive, workers=options.workers, on_cap=options.on_cap
+            )
         else:
-            m, s, u = solve_ktree(a[rows], z[rows], eps, seed=options.seed,
-                                  workers=options.workers, on_cap=options.on_cap)
+            m, s, u = solve_ktree(
+                a[rows], z[rows], eps, seed=options.seed, workers=options.workers, on_cap=options.on_cap
+            )
         masks[rows], status[rows], n_used[rows] = m, s, u
     return Answer(masks, status, n_used)
 
 
-METHOD = Method("auto", run, "exact meet-in-the-middle where its prefix is short, the k-tree "
-                f"where it would exceed {AUTO_PREFIX} nonzero samples")
+METHOD = Method(
+    "auto",
+    run,
+    "exact meet-in-the-middle where its prefix is short, the k-tree "
+    f"where it would exceed {AUTO_PREFIX} nonzero samples",
+)

@@ -29,6 +29,7 @@ consecutive blocks of ``max_nonzero`` samples in decreasing magnitude: their 2^J
 sums, differences included, fill [-r, r] densely even when every |a| > r (measured on
 Pensia's D with 185 samples, J = 16: median bound 4e-6, against 5e-4 for G_1 alone).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,8 @@ import numpy as np
 from groups import check_flag, check_int
 
 from .compact import compact_nonzero
-from .parallel import map_chunks
 from .inputs import check_magnitude, check_samples, check_workers
+from .parallel import map_chunks
 from .sums import sorted_sums, workspace_array
 
 #: largest number of nonzero samples per row: 2^26 sums = 512 MB per row
@@ -64,7 +65,7 @@ def _sup_error_sorted(s: np.ndarray, ws: dict | None = None, lo=-1.0, hi=1.0) ->
     c_lo = np.count_nonzero(np.less(s, lo_c[:, None], out=flag), axis=1)
     c_hi = np.count_nonzero(np.less(s, hi_c[:, None], out=flag), axis=1)
     out = np.zeros(B)
-    for c, x in ((c_lo, lo_c), (c_hi, hi_c)):                 # dist(x, row)
+    for c, x in ((c_lo, lo_c), (c_hi, hi_c)):  # dist(x, row)
         below = np.abs(x - s[rows, np.maximum(c - 1, 0)])
         above = np.abs(s[rows, np.minimum(c, m - 1)] - x)
         np.maximum(out, np.minimum(below, above), out=out)
@@ -72,13 +73,13 @@ def _sup_error_sorted(s: np.ndarray, ws: dict | None = None, lo=-1.0, hi=1.0) ->
         return out
     gap = workspace_array(ws, "gap", (B, m - 1))
     np.subtract(s[:, 1:], s[:, :-1], out=gap)
-    for i in (c_lo - 1, c_hi - 1):                             # boundary gaps
+    for i in (c_lo - 1, c_hi - 1):  # boundary gaps
         ok = (i >= 0) & (i <= m - 2)
         ii = np.clip(i, 0, m - 2)
         mid = (s[rows, ii] + s[rows, ii + 1]) / 2.0
         g = np.where(ok & (mid >= lo_c) & (mid <= hi_c), gap[rows, ii], 0.0)
         np.maximum(out, g / 2.0, out=out)
-    lo, hi = c_lo, c_hi - 1                                    # interior gaps [lo, hi)
+    lo, hi = c_lo, c_hi - 1  # interior gaps [lo, hi)
     nonempty = hi > lo
     if nonempty.any():
         r = rows[nonempty]
@@ -86,7 +87,7 @@ def _sup_error_sorted(s: np.ndarray, ws: dict | None = None, lo=-1.0, hi=1.0) ->
         bounds[0::2] = r * (m - 1) + lo[nonempty]
         bounds[1::2] = r * (m - 1) + hi[nonempty]
         flat = gap.ravel()
-        if bounds[-1] >= flat.size:                            # reduceat end index
+        if bounds[-1] >= flat.size:  # reduceat end index
             flat = np.append(flat, 0.0)
         inner = np.maximum.reduceat(flat, bounds)[0::2]
         out[r] = np.maximum(out[r], inner / 2.0)
@@ -99,7 +100,7 @@ def _sup_error_k(a: np.ndarray, workers: int) -> np.ndarray:
     step = max(1, CHUNK_VALUES >> k)
 
     def one(start, ws):
-        return _sup_error_sorted(sorted_sums(a[start:start + step], ws=ws), ws)
+        return _sup_error_sorted(sorted_sums(a[start : start + step], ws=ws), ws)
 
     return np.concatenate(map_chunks(one, range(0, B, step), workers))
 
@@ -132,7 +133,8 @@ def sup_error(samples, *, workers: int = 1) -> np.ndarray:
         raise ValueError(
             f"sup_error: row {row} has {int(nnz[row])} nonzero samples, above the cap "
             f"{MAX_N} (2^{MAX_N} sorted sums per row); use sup_error_bound(samples, "
-            f"max_nonzero=...) for a rigorous upper bound")
+            f"max_nonzero=...) for a rigorous upper bound"
+        )
     return _by_nonzero_count(ac, nnz, workers)
 
 
@@ -142,8 +144,9 @@ def sup_error_within(samples, radius) -> np.ndarray:
     return r * sup_error(np.asarray(samples, dtype=np.float64) / r[:, None])
 
 
-def sup_error_bound(samples, max_nonzero: int = 24, *, refine: bool = True, levels: int = 8,
-                    workers: int = 1) -> np.ndarray:
+def sup_error_bound(
+    samples, max_nonzero: int = 24, *, refine: bool = True, levels: int = 8, workers: int = 1
+) -> np.ndarray:
     """Rigorous upper bound of sup_error per row: (P, n) -> (P,).
 
     Rows with at most ``max_nonzero`` nonzero samples get the exact value; the others the
@@ -171,7 +174,7 @@ def sup_error_bound(samples, max_nonzero: int = 24, *, refine: bool = True, leve
     # subset sums, differences included, fill [-r, r] densely even when each |a| > r)
     ranked = np.take_along_axis(a, by_size, axis=1)
     for level in range(1, levels + 1):
-        group = ranked[:, level * max_nonzero:(level + 1) * max_nonzero]
+        group = ranked[:, level * max_nonzero : (level + 1) * max_nonzero]
         rows = np.flatnonzero((group != 0).any(axis=1) & (bound > 0)) if group.shape[1] else []
         if len(rows) == 0:
             break

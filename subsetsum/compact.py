@@ -5,6 +5,7 @@ is solved on its nonzero samples only (kept in their original order) and a selec
 is impossible by construction. Samples of Pensia's distribution D = ½δ_0 + ½Law(UV) are
 zero half of the time, so this halves n: 2^(n/2) times less work for meet-in-the-middle.
 """
+
 from __future__ import annotations
 
 import numpy as np

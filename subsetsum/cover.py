@@ -20,6 +20,7 @@ Three rules, each proven in THEORY §5 and used as written:
 Every bound is computed on float64 subset sums, like ``sup_error`` (rounding <= n 2^-53
 sum|a_i|, far below the eps'' it certifies).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,8 +45,8 @@ def zero_component(s: np.ndarray, r) -> tuple[np.ndarray, np.ndarray]:
     """
     B, N = s.shape
     r = np.broadcast_to(np.asarray(r, dtype=np.float64), (B,))
-    zero = np.argmax(s >= 0.0, axis=1)                          # index of the sum 0
-    bad = np.diff(s, axis=1) > 2.0 * r[:, None]                 # gap i is (s_i, s_{i+1})
+    zero = np.argmax(s >= 0.0, axis=1)  # index of the sum 0
+    bad = np.diff(s, axis=1) > 2.0 * r[:, None]  # gap i is (s_i, s_{i+1})
     col = np.arange(N - 1)
     right = bad & (col[None, :] >= zero[:, None])
     left = bad & (col[None, :] < zero[:, None])
@@ -65,15 +66,15 @@ def longest_component(s: np.ndarray, r) -> tuple[np.ndarray, np.ndarray]:
     """
     B, N = s.shape
     r = np.broadcast_to(np.asarray(r, dtype=np.float64), (B,))
-    rr, ii = np.nonzero(np.diff(s, axis=1) > 2.0 * r[:, None])      # bad gaps (row, i), row-major
+    rr, ii = np.nonzero(np.diff(s, axis=1) > 2.0 * r[:, None])  # bad gaps (row, i), row-major
     rows = np.concatenate([np.arange(B), rr])
     start = np.concatenate([np.zeros(B, dtype=np.int64), ii + 1])
     end = np.concatenate([ii, np.full(B, N - 1, dtype=np.int64)])
     rows_e = np.concatenate([rr, np.arange(B)])
-    o_s, o_e = np.lexsort((start, rows)), np.lexsort((end, rows_e))   # runs in order, per row
+    o_s, o_e = np.lexsort((start, rows)), np.lexsort((end, rows_e))  # runs in order, per row
     rows, start, end = rows[o_s], start[o_s], end[o_e]
     length = s[rows, end] - s[rows, start]
-    best = np.lexsort((-length, rows))                                 # per row, longest first
+    best = np.lexsort((-length, rows))  # per row, longest first
     first = best[np.searchsorted(rows[best], np.arange(B))]
     return s[rows[first], start[first]] - r, s[rows[first], end[first]] + r
 
@@ -153,9 +154,9 @@ def layered_bound(values: np.ndarray, middle: int, bottom: int, budget: int = WI
     middle = min(middle, n)
 
     def radius(b: int, shift: float, ext_below: bool):
-        mid = ranked[b:b + middle]
+        mid = ranked[b : b + middle]
         s_mid = sorted_sums(mid[None, :])
-        ext = np.concatenate([ranked[:b], ranked[b + middle:]]) if ext_below else ranked[b + middle:]
+        ext = np.concatenate([ranked[:b], ranked[b + middle :]]) if ext_below else ranked[b + middle :]
         return _middle_radius(s_mid, mid, shift, ext)
 
     plain = radius(0, 0.0, True)
@@ -166,7 +167,7 @@ def layered_bound(values: np.ndarray, middle: int, bottom: int, budget: int = WI
         c = float(low.sum()) / 2.0
         R = radius(bottom, c, False)
         # points in the window ~ 2R 2^bottom / (sqrt(2 pi) sigma), sigma^2 = sum(low^2) / 4
-        expected = 2 * R * 2.0 ** bottom / (2.5 * 0.5 * np.sqrt(np.sum(low ** 2)))
+        expected = 2 * R * 2.0**bottom / (2.5 * 0.5 * np.sqrt(np.sum(low**2)))
         if expected > 4 * budget:
             bottom -= max(1, int(np.ceil(np.log2(expected / (2 * budget)))))
             continue
@@ -183,8 +184,9 @@ def layered_bound(values: np.ndarray, middle: int, bottom: int, budget: int = WI
     return out
 
 
-def exact_or_layered(values: np.ndarray, exact_max: int, middle: int, bottom: int,
-                     budget: int = WINDOW_POINTS) -> float:
+def exact_or_layered(
+    values: np.ndarray, exact_max: int, middle: int, bottom: int, budget: int = WINDOW_POINTS
+) -> float:
     """sup_error of the row when it has at most ``exact_max`` nonzero samples, else
     :func:`layered_bound` (a rigorous upper bound)."""
     v = np.asarray(values, dtype=np.float64)

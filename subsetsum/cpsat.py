@@ -30,6 +30,7 @@ Deterministic for a fixed seed with workers=1, as long as no solve hits the time
 Measured here (PERFORMANCE.md): a feasible subset for eps = 1e-3 in ~1 ms at any n;
 proving an optimum times out from n ~ 24 (the LP bound is 0: it is plain enumeration).
 """
+
 from __future__ import annotations
 
 import math
@@ -48,7 +49,7 @@ def scale_for(a: np.ndarray, z: float, eps: float | None) -> float:
     """The power-of-two scale S of the module docstring."""
     target = 1e15 if eps is None else min(1e6 / eps, 1e15)
     magnitude = float(np.abs(a).sum()) + abs(z) + 1.0
-    target = min(target, 2.0 ** 60 / magnitude)
+    target = min(target, 2.0**60 / magnitude)
     return 2.0 ** math.floor(math.log2(target))
 
 
@@ -56,6 +57,7 @@ def _cp_model():
     """OR-Tools' CP-SAT module, imported on first use: importing it takes about 0.3 s and
     only ``method="cpsat"`` needs it (every other command starts without it)."""
     from ortools.sat.python import cp_model
+
     return cp_model
 
 
@@ -84,7 +86,7 @@ def _model(A, T, kind, bound, minimise_count=False):
     model, x, expr = _base_model(A)
     count = sum(x) if x else 0
     if kind == "opt":
-        dev = model.new_int_var(0, 2 ** 61, "dev")
+        dev = model.new_int_var(0, 2**61, "dev")
         model.add(dev >= T - expr)
         model.add(dev >= expr - T)
         model.minimize(dev)
@@ -101,8 +103,16 @@ def _values(solver, x) -> np.ndarray:
     return np.array([bool(solver.boolean_value(v)) for v in x], dtype=bool)
 
 
-def solve_one(a: np.ndarray, z: float, eps: float | None, *, time_limit: float,
-              workers: int, seed: int, min_cardinality: bool = False):
+def solve_one(
+    a: np.ndarray,
+    z: float,
+    eps: float | None,
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    min_cardinality: bool = False,
+):
     """One problem on its nonzero samples ``a`` (n,). Returns
     (mask (n,) bool, status, slack, backend_status)."""
     cp_model = _cp_model()
@@ -158,8 +168,17 @@ def solve_one(a: np.ndarray, z: float, eps: float | None, *, time_limit: float,
     return mask, TIME_LIMIT, 0.0, name
 
 
-def solve_cpsat(ac: np.ndarray, z: np.ndarray, nnz: np.ndarray, eps: float | None, *,
-                time_limit: float | None, workers: int, seed: int, min_cardinality: bool):
+def solve_cpsat(
+    ac: np.ndarray,
+    z: np.ndarray,
+    nnz: np.ndarray,
+    eps: float | None,
+    *,
+    time_limit: float | None,
+    workers: int,
+    seed: int,
+    min_cardinality: bool,
+):
     """All problems, one CP-SAT model each, on compacted samples ``ac`` (P, n) with
     ``nnz`` nonzero samples per row. Returns (codes as bool (P, n) over the compacted
     columns, status, slack, backend_status)."""
@@ -172,8 +191,8 @@ def solve_cpsat(ac: np.ndarray, z: np.ndarray, nnz: np.ndarray, eps: float | Non
     for p in range(P):  # one model per problem: CP-SAT is not the batched path
         k = int(nnz[p])
         mask, status[p], slack[p], backend[p] = solve_one(
-            ac[p, :k], float(z[p]), eps, time_limit=limit, workers=workers, seed=seed,
-            min_cardinality=min_cardinality)
+            ac[p, :k], float(z[p]), eps, time_limit=limit, workers=workers, seed=seed, min_cardinality=min_cardinality
+        )
         sel[p, :k] = mask
     return sel, status, slack, backend.astype(str)
 
@@ -182,10 +201,21 @@ def run(a: np.ndarray, z: np.ndarray, eps: float | None, options) -> Answer:
     """``solve(method="cpsat")``: one CP-SAT model per problem on its nonzero samples."""
     ac, cols, nnz = compact_nonzero(a)
     sel, status, slack, backend = solve_cpsat(
-        ac, z, nnz, eps, time_limit=options.time_limit, workers=options.workers,
-        seed=options.seed, min_cardinality=options.min_cardinality)
+        ac,
+        z,
+        nnz,
+        eps,
+        time_limit=options.time_limit,
+        workers=options.workers,
+        seed=options.seed,
+        min_cardinality=options.min_cardinality,
+    )
     return Answer(selection_to_masks(sel, cols), status, nnz, slack, backend)
 
 
-METHOD = Method("cpsat", run, "OR-Tools CP-SAT on integers with a proven rounding bound "
-                "(with eps: feasibility; --min-cardinality: the sparsest subset within eps)")
+METHOD = Method(
+    "cpsat",
+    run,
+    "OR-Tools CP-SAT on integers with a proven rounding bound "
+    "(with eps: feasibility; --min-cardinality: the sparsest subset within eps)",
+)

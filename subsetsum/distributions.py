@@ -12,6 +12,7 @@ deterministic given the Generator's state.
   with probability ½ (the ReLU of the wrong sign). D contains U[-½, ½] with probability
   ln(2)/4.
 """
+
 from __future__ import annotations
 
 import math

@@ -25,15 +25,16 @@ optimum there is <= eps stop with status ``eps-feasible``; the others go on with
 samples, until the full sample set, where the answer is the exact optimum (``optimal``
 if <= eps, else ``infeasible``: no subset reaches eps).
 """
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from .parallel import map_chunks
 from .compact import codes_to_masks, compact_nonzero
 from .inputs import check_on_cap
+from .parallel import map_chunks
 from .registry import Answer, Method
 from .result import CAPPED, EPS_FEASIBLE, INFEASIBLE, OPTIMAL, evaluate
 from .sums import sorted_sums, workspace_array
@@ -58,7 +59,7 @@ def mitm_codes(a: np.ndarray, z: np.ndarray, ws: dict | None = None) -> np.ndarr
     Returns (B,) int64.
     """
     B, k = a.shape
-    z = z + 0.0                                               # -0.0 -> +0.0
+    z = z + 0.0  # -0.0 -> +0.0
     h1 = k // 2
     Ls, Lc = sorted_sums(a[:, :h1], with_code_order=True, ws=ws, tag="L")
     Rs, Rc = sorted_sums(a[:, h1:], with_code_order=True, ws=ws, tag="R")
@@ -66,8 +67,8 @@ def mitm_codes(a: np.ndarray, z: np.ndarray, ws: dict | None = None) -> np.ndarr
     m = m1 + m2
     W = workspace_array(ws, "W", (B, m))
     W[:, :m2] = Rs
-    np.subtract(z[:, None], Ls[:, ::-1], out=W[:, m2:])      # Q, ascending
-    perm = np.argsort(W, axis=1, kind="stable")               # merges the two runs
+    np.subtract(z[:, None], Ls[:, ::-1], out=W[:, m2:])  # Q, ascending
+    perm = np.argsort(W, axis=1, kind="stable")  # merges the two runs
     flat = workspace_array(ws, "flat", (B, m), np.int64)
     np.add(perm, (np.arange(B, dtype=np.int64) * m)[:, None], out=flat)
     V = workspace_array(ws, "V", (B, m))
@@ -82,7 +83,7 @@ def mitm_codes(a: np.ndarray, z: np.ndarray, ws: dict | None = None) -> np.ndarr
     np.greater_equal(perm, m2, out=from_q)
     same = workspace_array(ws, "same", (B, m - 1), np.bool_)
     np.equal(from_q[:, 1:], from_q[:, :-1], out=same)
-    same_bits = flat[:, :m - 1]                               # flat is free again
+    same_bits = flat[:, : m - 1]  # flat is free again
     np.multiply(same, _INF_BITS, out=same_bits)
     d_bits = d.view(np.int64)
     d_bits |= same_bits
@@ -105,7 +106,7 @@ def _codes_for_rows(ac: np.ndarray, z: np.ndarray, k: int, workers: int) -> np.n
     step = max(1, CHUNK_VALUES // per_row)
 
     def one(s, ws):
-        return mitm_codes(np.ascontiguousarray(ac[s:s + step, :k]), z[s:s + step], ws)
+        return mitm_codes(np.ascontiguousarray(ac[s : s + step, :k]), z[s : s + step], ws)
 
     parts = map_chunks(one, range(0, B, step), workers)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
@@ -116,7 +117,7 @@ def first_prefix(eps: float) -> int:
     prefix adaptive mode solves on (about one sample per bit of precision)."""
     if eps >= 1:
         return 1
-    inv = 1.0 / eps                        # subnormal eps: 1/eps overflows, use -log2(eps)
+    inv = 1.0 / eps  # subnormal eps: 1/eps overflows, use -log2(eps)
     bits = math.log2(inv) if math.isfinite(inv) else -math.log2(eps)
     return max(1, math.ceil(bits) + ADAPTIVE_EXTRA)
 
@@ -125,11 +126,19 @@ def cap_error(n: int, row: int, cap: int = MAX_N) -> ValueError:
     return ValueError(
         f"method='exact': problem {row} has n = {n} nonzero samples, above the cap "
         f"n <= {cap} of meet-in-the-middle (2 x 2^{(n + 1) // 2} float64 sums per "
-        f"problem); use method='cpsat' (with eps) for larger n")
+        f"problem); use method='cpsat' (with eps) for larger n"
+    )
 
 
-def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
-                adaptive: bool = True, workers: int = 1, on_cap: str = "raise"):
+def solve_exact(
+    a: np.ndarray,
+    z: np.ndarray,
+    eps: float | None = None,
+    *,
+    adaptive: bool = True,
+    workers: int = 1,
+    on_cap: str = "raise",
+):
     """Solve P problems exactly; returns (masks (P, n) bool, status (P,), n_used (P,)).
 
     a (P, n) finite float64, z (P,). Zero samples are dropped first (``compact``).
@@ -182,13 +191,18 @@ def solve_exact(a: np.ndarray, z: np.ndarray, eps: float | None = None, *,
 
 def run(a: np.ndarray, z: np.ndarray, eps: float | None, options) -> Answer:
     """``solve(method="exact")``: ``solve_exact`` with the options' adaptive, workers, on_cap."""
-    masks, status, n_used = solve_exact(a, z, eps, adaptive=options.adaptive,
-                                        workers=options.workers, on_cap=options.on_cap)
+    masks, status, n_used = solve_exact(
+        a, z, eps, adaptive=options.adaptive, workers=options.workers, on_cap=options.on_cap
+    )
     return Answer(masks, status, n_used)
 
 
-METHOD = Method("exact", run, "meet-in-the-middle, exact optimum up to 44 nonzero samples "
-                "(with eps: adaptive, stops at the first prefix within eps)")
+METHOD = Method(
+    "exact",
+    run,
+    "meet-in-the-middle, exact optimum up to 44 nonzero samples "
+    "(with eps: adaptive, stops at the first prefix within eps)",
+)
 
 
 def _solve_all(a, z, eps, ac, cols, nnz, workers, on_cap):

@@ -1,5 +1,6 @@
 """Input checks shared by the solvers: every message names the bad value and the
 accepted range, so the command line can print it as one line."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,11 @@ def check_samples(samples, name: str = "samples") -> np.ndarray:
 def check_batch_memory(problems: int, n: int, what: str = "the Subset-Sum batch") -> None:
     """Refuse (before anything is allocated) a batch of ``problems`` rows of ``n`` samples
     whose arrays would not fit in memory (``groups.check_memory``)."""
-    check_memory(problems * (n * PER_SAMPLE + PER_PROBLEM), f"{what} ({problems:,} problems of {n:,} samples)",
-                 "solve it in row chunks (every method is row-separable)")
+    check_memory(
+        problems * (n * PER_SAMPLE + PER_PROBLEM),
+        f"{what} ({problems:,} problems of {n:,} samples)",
+        "solve it in row chunks (every method is row-separable)",
+    )
 
 
 def check_problem(samples, targets) -> tuple[np.ndarray, np.ndarray]:
@@ -38,8 +42,10 @@ def check_problem(samples, targets) -> tuple[np.ndarray, np.ndarray]:
         check_batch_memory(z.shape[0], a.shape[0])
         a = np.broadcast_to(a, (z.shape[0], a.shape[0]))
     if a.ndim != 2 or a.shape[0] != z.shape[0]:
-        raise ValueError(f"samples of shape {a.shape} and targets of shape {z.shape} do not "
-                         f"match: expected samples (P, n) and targets (P,) with the same P")
+        raise ValueError(
+            f"samples of shape {a.shape} and targets of shape {z.shape} do not "
+            f"match: expected samples (P, n) and targets (P,) with the same P"
+        )
     check_batch_memory(*a.shape)
     a = check_samples(a)
     bad = ~np.isfinite(z)
@@ -57,8 +63,10 @@ def check_magnitude(a: np.ndarray, z: np.ndarray | None = None) -> None:
     if not np.all(total < 1e300):
         p = int(np.argmax(~(total < 1e300)))
         what = "sum |samples|" if z is None else "sum |samples| + |target|"
-        raise ValueError(f"problem {p}: {what} = {total[p]:.3g} overflows float64 subset sums; "
-                         f"rescale the problem (accepted: below 1e300)")
+        raise ValueError(
+            f"problem {p}: {what} = {total[p]:.3g} overflows float64 subset sums; "
+            f"rescale the problem (accepted: below 1e300)"
+        )
 
 
 def check_eps(eps) -> float | None:

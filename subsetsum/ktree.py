@@ -40,6 +40,7 @@ Fallback. Problems still above eps after ATTEMPTS go to the exact path (adaptive
 is not worse or is a proven one (``optimal``/``infeasible``), and its status is kept; so
 no problem is left worse than with method="exact".
 """
+
 from __future__ import annotations
 
 import math
@@ -79,7 +80,7 @@ def plan(nnz: np.ndarray, sigma: np.ndarray, eps: float):
     best_L = np.zeros(P, dtype=np.int64)
     best_g = np.zeros(P, dtype=np.int64)
     best_cost = np.full(P, np.inf)
-    with np.errstate(divide="ignore", over="ignore"):    # sigma / eps = 0 or inf: no plan
+    with np.errstate(divide="ignore", over="ignore"):  # sigma / eps = 0 or inf: no plan
         log_scale = np.log2(sigma / eps)
     for L in range(MIN_LEVELS, MAX_LEVELS + 1):
         k = 1 << L
@@ -87,8 +88,7 @@ def plan(nnz: np.ndarray, sigma: np.ndarray, eps: float):
             if k << g > MAX_TREE_VALUES:
                 break
             # margin mu = log2(eps / m(L, g)), log_scale = log2(sigma / eps)
-            margin = g * (L + 1) - LOSS_BITS * (L - 1) - log_scale \
-                - math.log2(1.25 * math.sqrt(2 * g) / 2)
+            margin = g * (L + 1) - LOSS_BITS * (L - 1) - log_scale - math.log2(1.25 * math.sqrt(2 * g) / 2)
             success = 1.0 - np.exp2(-np.exp2(np.minimum(margin, 60.0)))
             cost = (k << g) / np.maximum(success, 1e-300)
             better = (margin >= MARGIN_BITS) & (k * g <= nnz) & (cost < best_cost)
@@ -103,18 +103,17 @@ def grouping(a: np.ndarray, seed: int, attempt: int) -> np.ndarray:
     return np.argsort(np.where(a != 0, keys, 2.0), axis=1, kind="stable")
 
 
-def tree_masks(a: np.ndarray, z: np.ndarray, order: np.ndarray, L: int, g: int,
-               workers: int = 1) -> np.ndarray:
+def tree_masks(a: np.ndarray, z: np.ndarray, order: np.ndarray, L: int, g: int, workers: int = 1) -> np.ndarray:
     """Masks (R, n) of the k-tree on every row, groups = the first k g columns of ``order``
     (nonzero samples), in row chunks of about CHUNK_VALUES tree values."""
     R, n = a.shape
     k = 1 << L
-    cols = np.ascontiguousarray(order[:, :k * g])
+    cols = np.ascontiguousarray(order[:, : k * g])
     groups = np.take_along_axis(a, cols, axis=1).reshape(R, k, g)
     step = max(1, CHUNK_VALUES // (k << g))
 
     def one(s, ws):
-        return ktree_selection(groups[s:s + step], z[s:s + step], ws).reshape(-1, k * g)
+        return ktree_selection(groups[s : s + step], z[s : s + step], ws).reshape(-1, k * g)
 
     parts = map_chunks(one, range(0, R, step), workers)
     masks = np.zeros((R, n), dtype=bool)
@@ -150,8 +149,7 @@ def _attempts(a, z, eps, L, g, seed, workers):
     return masks, errors, n_used
 
 
-def solve_ktree(a: np.ndarray, z: np.ndarray, eps: float, *, seed: int = 0, workers: int = 1,
-                on_cap: str = "raise"):
+def solve_ktree(a: np.ndarray, z: np.ndarray, eps: float, *, seed: int = 0, workers: int = 1, on_cap: str = "raise"):
     """P problems by the k-tree with retries and exact fallback (module docstring).
 
     a (P, n) finite float64, z (P,), eps > 0. Returns (masks (P, n) bool, status (P,),
@@ -161,8 +159,7 @@ def solve_ktree(a: np.ndarray, z: np.ndarray, eps: float, *, seed: int = 0, work
     """
     P, n = a.shape
     step = max(1, BLOCK_VALUES // max(n, 1))
-    parts = [_solve_block(a[s:s + step], z[s:s + step], eps, seed, workers, on_cap)
-             for s in range(0, P, step)]
+    parts = [_solve_block(a[s : s + step], z[s : s + step], eps, seed, workers, on_cap) for s in range(0, P, step)]
     if not parts:
         return np.zeros((0, n), dtype=bool), np.zeros(0, dtype="U12"), np.zeros(0, dtype=np.int64)
     return tuple(np.concatenate(x) for x in zip(*parts))
@@ -172,15 +169,14 @@ def _solve_block(a, z, eps, seed, workers, on_cap):
     """``solve_ktree`` on one block of rows: plan, attempts, exact fallback."""
     P, n = a.shape
     nnz = np.count_nonzero(a, axis=1)
-    with np.errstate(over="ignore", under="ignore"):     # |a| ~ 1e200: no plan, exact path
+    with np.errstate(over="ignore", under="ignore"):  # |a| ~ 1e200: no plan, exact path
         sigma = np.sqrt((a * a).sum(axis=1) / np.maximum(nnz, 1))
     L, g = plan(nnz, sigma, eps)
     masks, errors, n_used = _attempts(a, z, eps, L, g, seed, workers)
     status = np.full(P, EPS_FEASIBLE, dtype="U12")
     rest = np.flatnonzero(~(errors <= eps))
     if rest.size:
-        m_ex, st_ex, used_ex = solve_exact(a[rest], z[rest], eps, adaptive=True,
-                                           workers=workers, on_cap=on_cap)
+        m_ex, st_ex, used_ex = solve_exact(a[rest], z[rest], eps, adaptive=True, workers=workers, on_cap=on_cap)
         _, err_ex = evaluate(a[rest], m_ex, z[rest])
         take = (err_ex <= errors[rest]) | np.isin(st_ex, (OPTIMAL, INFEASIBLE))
         rows = rest[take]
@@ -192,10 +188,13 @@ def _solve_block(a, z, eps, seed, workers, on_cap):
 def run(a: np.ndarray, z: np.ndarray, eps: float, options) -> Answer:
     """``solve(method="ktree")`` (eps required): ``solve_ktree`` with the options' seed,
     workers and on_cap (for the exact fallback)."""
-    masks, status, n_used = solve_ktree(a, z, eps, seed=options.seed, workers=options.workers,
-                                        on_cap=options.on_cap)
+    masks, status, n_used = solve_ktree(a, z, eps, seed=options.seed, workers=options.workers, on_cap=options.on_cap)
     return Answer(masks, status, n_used)
 
 
-METHOD = Method("ktree", run, "Wagner's k-tree for many samples and few bits (eps required; "
-                "eps-feasible subsets, exact fallback)", needs_eps=True)
+METHOD = Method(
+    "ktree",
+    run,
+    "Wagner's k-tree for many samples and few bits (eps required; eps-feasible subsets, exact fallback)",
+    needs_eps=True,
+)

@@ -16,6 +16,7 @@ tolerance. Its claims are therefore never reported as such:
 * otherwise ``time-limit`` ("nothing proven"); HiGHS's own word is kept in
   ``backend_status``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -67,15 +68,18 @@ def solve_one(a: np.ndarray, z: float, eps: float | None, time_limit: float):
     integrality = np.ones(n + 1)
     integrality[n] = 0
     with _quiet_stdout():
-        res = milp(c, constraints=cons, integrality=integrality,
-                   bounds=Bounds(np.zeros(n + 1), upper),
-                   options={"time_limit": time_limit, "mip_rel_gap": 0.0, "disp": False})
+        res = milp(
+            c,
+            constraints=cons,
+            integrality=integrality,
+            bounds=Bounds(np.zeros(n + 1), upper),
+            options={"time_limit": time_limit, "mip_rel_gap": 0.0, "disp": False},
+        )
     mask = (res.x[:n] > 0.5) if res.x is not None else np.zeros(n, dtype=bool)
     return mask, _HIGHS.get(res.status, "error")
 
 
-def solve_milp(ac: np.ndarray, z: np.ndarray, nnz: np.ndarray, eps: float | None, *,
-               time_limit: float | None):
+def solve_milp(ac: np.ndarray, z: np.ndarray, nnz: np.ndarray, eps: float | None, *, time_limit: float | None):
     """All problems, one HiGHS model each, on compacted samples ``ac`` (P, n).
     Returns (selection over compacted columns, status, backend_status)."""
     P, n = ac.shape
@@ -97,7 +101,7 @@ def solve_milp(ac: np.ndarray, z: np.ndarray, nnz: np.ndarray, eps: float | None
         _, best = evaluate(ac[check], masks, z[check])
         if eps is None:
             scale = np.abs(z[check]) + np.abs(ac[check]).sum(axis=1)
-            ok = err[check] <= best + 2.0 ** -44 * scale
+            ok = err[check] <= best + 2.0**-44 * scale
             status[check[ok]] = OPTIMAL
         else:
             status[check[best > eps]] = INFEASIBLE
@@ -111,5 +115,4 @@ def run(a: np.ndarray, z: np.ndarray, eps: float | None, options) -> Answer:
     return Answer(selection_to_masks(sel, cols), status, nnz, None, backend)
 
 
-METHOD = Method("milp", run, "HiGHS MILP via SciPy, for cross-checking only "
-                "(claims re-verified by the exact solver)")
+METHOD = Method("milp", run, "HiGHS MILP via SciPy, for cross-checking only (claims re-verified by the exact solver)")

@@ -10,6 +10,7 @@ values and runs each as a task of any ``concurrent.futures.Executor`` (a process
 Dask cluster): every method is row-separable (``registry``), so the concatenated answers
 are the answers of the whole batch, bit for bit, whichever worker ran which chunk.
 """
+
 from __future__ import annotations
 
 import threading
@@ -57,8 +58,9 @@ def map_row_chunks(executor, fn, a: np.ndarray, z: np.ndarray, *args, rows: int)
     executors. If one chunk fails the chunks not yet started are cancelled."""
     starts = range(0, a.shape[0], rows)
     count = len(starts)
-    results = executor.map(fn, [a[s:s + rows] for s in starts], [z[s:s + rows] for s in starts],
-                           *([arg] * count for arg in args))
+    results = executor.map(
+        fn, [a[s : s + rows] for s in starts], [z[s : s + rows] for s in starts], *([arg] * count for arg in args)
+    )
     try:
         return list(results)
     finally:

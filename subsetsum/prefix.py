@@ -16,6 +16,7 @@ prefix length ending at the j-th nonzero sample.
   ``slt calibrate`` uses them.
 * :func:`first_hits`: the shortest prefix with error <= eps from a table of errors.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,12 +60,15 @@ def _exact_walk(values, count, grid_arr, out, j_max):
         if active.size == 0:
             break
         loosest = grid_arr[np.argmax(np.isinf(out[active]), axis=1)]
-        possible = ((2.0 ** j) * loosest >= 1) & (pos_sum[active, j - 1] >= 1 - loosest) \
+        possible = (
+            ((2.0**j) * loosest >= 1)
+            & (pos_sum[active, j - 1] >= 1 - loosest)
             & (neg_sum[active, j - 1] <= -1 + loosest)
+        )
         rows = active[possible]
         step = max(1, CELLS_PER_CALL >> j)
         for s in range(0, rows.size, step):
-            block = rows[s:s + step]
+            block = rows[s : s + step]
             err = sup_error(values[block, :j])
             hit = (err[:, None] <= grid_arr[None, :]) & np.isinf(out[block])
             rr, gg = np.nonzero(hit)
@@ -82,8 +86,14 @@ def _exact_start(samples, grid, j_max: int):
     return samples, grid_arr, j_hit, values, order, count
 
 
-def certified_prefixes(samples: np.ndarray, grid, core: int = 14, recheck_above: float | None = None,
-                       full_core: int = 20, layered_above: float | None = None) -> np.ndarray:
+def certified_prefixes(
+    samples: np.ndarray,
+    grid,
+    core: int = 14,
+    recheck_above: float | None = None,
+    full_core: int = 20,
+    layered_above: float | None = None,
+) -> np.ndarray:
     """m^[t, g]: a rigorous upper bound of the shortest prefix of row t with sup-error <=
     grid[g] (np.inf if none within the row); grid descending. Batched over rows.
 
@@ -101,12 +111,13 @@ def certified_prefixes(samples: np.ndarray, grid, core: int = 14, recheck_above:
     ``full_core`` nonzero samples, then two-level bounds), and the smallest m^ is kept.
     """
     from .cover import extended_prefixes, longest_component, zero_component
+
     samples, grid_arr, j_hit, values, order, count = _exact_start(samples, grid, core)
     M = samples.shape[1]
     late = np.flatnonzero(np.isinf(j_hit).any(axis=1) & (count > core))
     step = max(1, CELLS_PER_CALL >> core)
     for s in range(0, late.size, step):
-        rows = late[s:s + step]
+        rows = late[s : s + step]
         sums = sorted_sums(values[rows, :core])
         rest = np.where(np.arange(core, M)[None, :] < count[rows, None], values[rows, core:], 0.0)
         for g in range(grid_arr.size):
@@ -139,8 +150,9 @@ def middle_sizes(eps: float) -> tuple[int, ...]:
     return (j - 3, j, min(j + 2, 22))
 
 
-def layered_prefixes(samples: np.ndarray, grid, exact_max: int = 20, budget: int = 1 << 21,
-                     step: int = 2) -> np.ndarray:
+def layered_prefixes(
+    samples: np.ndarray, grid, exact_max: int = 20, budget: int = 1 << 21, step: int = 2
+) -> np.ndarray:
     """m^[t, g] like :func:`certified_prefixes`, for eps'' far below what 2^exact_max sums
     resolve: exact up to ``exact_max`` nonzero samples (batched), then, row by row, the
     rigorous two-level bound ``cover.layered_bound`` of the first j nonzero samples at
@@ -151,6 +163,7 @@ def layered_prefixes(samples: np.ndarray, grid, exact_max: int = 20, budget: int
     bound saturates near 2R ln(budget) / budget, R the middle's radius) or at its last
     nonzero sample; the eps'' still unmet count as failures for every m."""
     from .cover import layered_bound
+
     samples, grid_arr, j_hit, values, order, count = _exact_start(samples, grid, exact_max)
     for t in np.flatnonzero(np.isinf(j_hit[:, -1]) & (count > exact_max)):
         j, best, stalled = exact_max, np.inf, 0
@@ -199,11 +212,11 @@ def prefix_sup_errors(samples: np.ndarray, max_nonzero: int, stop: float = 0.0, 
     """
     R, M = samples.shape
     sup = np.full((R, M + 1), np.nan)
-    sup[:, 0] = 1.0                                # no samples: sums {0}, worst z = +-1
+    sup[:, 0] = 1.0  # no samples: sums {0}, worst z = +-1
     values, order, count = compact_nonzero(samples)
     done = np.zeros(R, dtype=bool)
-    done_j = np.zeros(R, dtype=int)                # nonzero samples used when a row finished
-    scale = np.ones(R)                             # r of the current level
+    done_j = np.zeros(R, dtype=int)  # nonzero samples used when a row finished
+    scale = np.ones(R)  # r of the current level
     for level in range(levels):
         base = level * max_nonzero
         active = np.flatnonzero(~done & (count > base))
@@ -216,13 +229,13 @@ def prefix_sup_errors(samples: np.ndarray, max_nonzero: int, stop: float = 0.0, 
             active = active[count[active] >= base + j]
             if active.size == 0:
                 break
-            s = sup_error_within(values[active, base:base + j], scale[active])
+            s = sup_error_within(values[active, base : base + j], scale[active])
             sup[active, order[active, base + j - 1] + 1] = s
             hit = s <= stop
             done[active[hit]] = True
             done_j[active[hit]] = base + j
             active = active[~hit]
-    for n in range(1, M + 1):                      # between nonzero samples nothing changes
+    for n in range(1, M + 1):  # between nonzero samples nothing changes
         miss = np.isnan(sup[:, n])
         sup[miss, n] = sup[miss, n - 1]
     # exact (level 1) up to the sample before the first nonzero not used by level 1

@@ -15,12 +15,14 @@ and the options only (``run`` on rows[s:t] gives rows s..t-1 of ``run`` on all r
 for bit), so a batch may be cut into row chunks and solved anywhere (threads, or the
 tasks of any ``concurrent.futures.Executor``: ``solve(..., executor=...)``).
 """
+
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 

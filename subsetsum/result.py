@@ -25,6 +25,7 @@ Status of problem p (``STATUSES``):
   its first ``exact.MAX_N`` nonzero samples (error > eps if eps was given); optimality over
   all samples is not claimed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -87,14 +88,17 @@ def evaluate(samples: np.ndarray, masks: np.ndarray, targets: np.ndarray):
     samples = check_real_array("samples", samples, 2, finite=False)
     targets = check_real_array("targets", targets, 1, finite=False)
     if not isinstance(masks, np.ndarray) or masks.dtype != bool or masks.shape != samples.shape:
-        raise ValueError(f"masks must be a bool array of the samples' shape {samples.shape}, got "
-                         f"{getattr(masks, 'dtype', type(masks).__name__)} of shape {np.shape(masks)}")
+        raise ValueError(
+            f"masks must be a bool array of the samples' shape {samples.shape}, got "
+            f"{getattr(masks, 'dtype', type(masks).__name__)} of shape {np.shape(masks)}"
+        )
     sums = np.where(masks, samples, 0.0).sum(axis=1)
     return sums, np.abs(targets - sums)
 
 
-def make_result(samples, targets, masks, status, *, method, eps, n_used, slack=None,
-                backend_status=None, seconds=0.0) -> SubsetSumResult:
+def make_result(
+    samples, targets, masks, status, *, method, eps, n_used, slack=None, backend_status=None, seconds=0.0
+) -> SubsetSumResult:
     """Assemble a ``SubsetSumResult``: zero samples are dropped from the masks
     (``masks &= samples != 0``) and sums/errors are (re-)evaluated with ``evaluate``."""
     masks = np.asarray(masks, dtype=bool) & (samples != 0)
@@ -104,7 +108,15 @@ def make_result(samples, targets, masks, status, *, method, eps, n_used, slack=N
     if backend_status is None:
         backend_status = np.full(P, "", dtype="U1")
     return SubsetSumResult(
-        masks=masks, sums=sums, errors=errors, status=np.asarray(status, dtype="U12"),
-        error_bounds=errors + slack, slack=slack, n_used=np.asarray(n_used, dtype=np.int64),
-        backend_status=np.asarray(backend_status, dtype=str), method=method, eps=eps,
-        seconds=float(seconds))
+        masks=masks,
+        sums=sums,
+        errors=errors,
+        status=np.asarray(status, dtype="U12"),
+        error_bounds=errors + slack,
+        slack=slack,
+        n_used=np.asarray(n_used, dtype=np.int64),
+        backend_status=np.asarray(backend_status, dtype=str),
+        method=method,
+        eps=eps,
+        seconds=float(seconds),
+    )

@@ -24,6 +24,7 @@ values per row, against ~12 ns for timsort run merging and ~14-18 ns for ``np.so
 Past BITONIC_MAX values per row the network's log factor loses, and levels are merged by
 NumPy's timsort (stable sort of two ascending runs: linear time).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -63,7 +64,7 @@ def code_sums(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     out[:, 0] = 0.0
     for j in range(k):
         w = 1 << j
-        np.add(out[:, :w], a[:, j:j + 1], out=out[:, w:2 * w])
+        np.add(out[:, :w], a[:, j : j + 1], out=out[:, w : 2 * w])
     return out
 
 
@@ -89,8 +90,7 @@ def _bitonic_to_sorted(x: np.ndarray, scratch: np.ndarray) -> np.ndarray:
     return x
 
 
-def sorted_sums(a: np.ndarray, with_code_order: bool = False, ws: dict | None = None,
-                tag: str = ""):
+def sorted_sums(a: np.ndarray, with_code_order: bool = False, ws: dict | None = None, tag: str = ""):
     """(B, k) samples -> (B, 2^k) subset sums, each row sorted ascending.
 
     Values are bitwise identical to ``code_sums(a)`` (same float64 operations), only
@@ -107,28 +107,28 @@ def sorted_sums(a: np.ndarray, with_code_order: bool = False, ws: dict | None = 
         return (s, base) if with_code_order else s
     n_all = B << k
     bufs = (workspace_array(ws, tag + "s0", (n_all,)), workspace_array(ws, tag + "s1", (n_all,)))
-    cur = 0                                   # s lives in bufs[cur]
-    s = bufs[0][:B << b].reshape(B, 1 << b)
+    cur = 0  # s lives in bufs[cur]
+    s = bufs[0][: B << b].reshape(B, 1 << b)
     s[...] = base
     s.sort(axis=1)
     if with_code_order:
         codes = workspace_array(ws, tag + "code", (B, 1 << k))
-        codes[:, :1 << b] = base
+        codes[:, : 1 << b] = base
     for j in range(b, k):
         m = s.shape[1]
         if with_code_order:
-            np.add(codes[:, :m], a[:, j:j + 1], out=codes[:, m:2 * m])
-        x = bufs[1 - cur][:2 * m * B].reshape(B, 2 * m)
+            np.add(codes[:, :m], a[:, j : j + 1], out=codes[:, m : 2 * m])
+        x = bufs[1 - cur][: 2 * m * B].reshape(B, 2 * m)
         x[:, :m] = s
         if 2 * m > BITONIC_MAX:
             # two ascending runs: timsort detects them and merges in linear time
-            np.add(s, a[:, j:j + 1], out=x[:, m:])
+            np.add(s, a[:, j : j + 1], out=x[:, m:])
             x.sort(axis=1, kind="stable")
             s, cur = x, 1 - cur
             continue
         # reversed(S_j + a_j): descending, so S_j ++ it is bitonic
-        np.add(s[:, ::-1], a[:, j:j + 1], out=x[:, m:])
-        scratch = bufs[cur][:2 * m * B].reshape(B, 2 * m)
+        np.add(s[:, ::-1], a[:, j : j + 1], out=x[:, m:])
+        scratch = bufs[cur][: 2 * m * B].reshape(B, 2 * m)
         s = _bitonic_to_sorted(x, scratch)
         cur = 1 - cur if s is x else cur
     return (s, codes) if with_code_order else s

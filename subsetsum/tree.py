@@ -21,6 +21,7 @@ down to one value per leaf, and the leaf subset is recovered exactly by a bitwis
 equality search among the code-order sums (``sums``: sorted and code-order values are the
 same floats).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -54,11 +55,11 @@ def bracket(A: np.ndarray, B: np.ndarray, ws: dict | None = None):
     W = workspace_array(ws, "W", (M, NB + NA))
     W[:, :NB] = B
     np.negative(A[:, ::-1], out=W[:, NB:])
-    perm = np.argsort(W, axis=1, kind="stable")          # ties: B first, so B_j = -A_i counts
+    perm = np.argsort(W, axis=1, kind="stable")  # ties: B first, so B_j = -A_i counts
     perm += _row_offsets(M, NB + NA)
     inv = workspace_array(ws, "inv", (M, NB + NA), np.int64)
     inv.ravel()[perm.ravel()] = _positions(M, NB + NA, ws)
-    r = inv[:, :NB - 1:-1] - np.arange(NA)[::-1]         # -A_i sits at W[:, NB + NA - 1 - i]
+    r = inv[:, : NB - 1 : -1] - np.arange(NA)[::-1]  # -A_i sits at W[:, NB + NA - 1 - i]
     Bp = workspace_array(ws, "Bp", (M, NB + 2))
     Bp[:, 0], Bp[:, -1] = -np.inf, np.inf
     Bp[:, 1:-1] = B
@@ -138,7 +139,7 @@ def ktree_selection(groups: np.ndarray, z: np.ndarray, ws: dict | None = None) -
     idx = _trace(parents, R)
     leaf_vals = _take(leaves.reshape(R * k, -1), idx.reshape(R * k, 1)).reshape(R, k)
     codes = code_sums(flat).reshape(R, k, 1 << g)
-    code = np.argmax(codes == leaf_vals[:, :, None], axis=2)          # (R, k)
+    code = np.argmax(codes == leaf_vals[:, :, None], axis=2)  # (R, k)
     return ((code[:, :, None] >> np.arange(g)) & 1).astype(bool)
 
 
@@ -147,8 +148,8 @@ def _trace(parents: list, R: int) -> np.ndarray:
     ordered (problem, list): list q of level l came from lists 2q and 2q + 1 below."""
     idx = np.zeros((R, 1), dtype=np.int64)
     for c, r in reversed(parents):
-        m = idx.shape[1]                                  # lists at this level
-        cand = _take(c, idx.reshape(R * m, 1))            # (R m, 1)
+        m = idx.shape[1]  # lists at this level
+        cand = _take(c, idx.reshape(R * m, 1))  # (R m, 1)
         i, j = pair(cand, r)
         idx = np.concatenate([i, j], axis=1).reshape(R, 2 * m)
     return idx

@@ -5,6 +5,7 @@ matrices, fields as H-sets built from those matrices), and count the orbits of G
 support pairs with a graph's connected components; the norm is the op norm of the 0/1
 support matrix. Perm: enumerate G <= S_n and count the orbits of G on [n]^t directly.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -13,10 +14,10 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-SQUARE_R = np.array([[0, -1], [1, 0]])     # (x, y) -> (-y, x)
-SQUARE_S = np.array([[1, 0], [0, -1]])     # (x, y) -> (x, -y)
-HEX_R = np.array([[0, -1], [1, 1]])        # (a, b) -> (-b, a + b)
-HEX_S = np.array([[1, 1], [0, -1]])        # (a, b) -> (a + b, -b)
+SQUARE_R = np.array([[0, -1], [1, 0]])  # (x, y) -> (-y, x)
+SQUARE_S = np.array([[1, 0], [0, -1]])  # (x, y) -> (x, -y)
+HEX_R = np.array([[0, -1], [1, 1]])  # (a, b) -> (-b, a + b)
+HEX_S = np.array([[1, 1], [0, -1]])  # (a, b) -> (a + b, -b)
 
 
 def _key(M):
@@ -71,14 +72,19 @@ def field_set(group: str, field: str):
 
     def act(h, i):
         return index[frozenset(_key(h @ mats[x]) for x in cosets[i])]
+
     return cosets, act
 
 
 def kernel_offsets(group: str, k: int):
     if group in ("C3", "C6", "D3", "D6"):
         rad = (k - 1) // 2
-        return [(a, b) for a in range(-rad, rad + 1) for b in range(-rad, rad + 1)
-                if (abs(a) + abs(b) + abs(a + b)) // 2 <= rad]
+        return [
+            (a, b)
+            for a in range(-rad, rad + 1)
+            for b in range(-rad, rad + 1)
+            if (abs(a) + abs(b) + abs(a + b)) // 2 <= rad
+        ]
     lo, hi = (-(k // 2), k // 2 - 1) if k % 2 == 0 else (-(k - 1) // 2, (k - 1) // 2)
     return [(a, b) for a in range(lo, hi + 1) for b in range(lo, hi + 1)]
 
@@ -100,7 +106,9 @@ def lattice_support(group: str, f_in: str, f_out: str, k: int, m: int):
                 return (f, (a + h[0]) % m, (b + h[1]) % m)
             p = h @ np.array([a, b])
             return (act(h, f), int(p[0]) % m, int(p[1]) % m)
+
         return X, move
+
     X, move_x = space(f_in)
     Y, move_y = space(f_out)
     offsets = {(a % m, b % m) for a, b in kernel_offsets(group, k)}
@@ -129,6 +137,7 @@ def perm_group(n: int, subgroup: str):
     if subgroup == "S":
         return list(itertools.permutations(range(n)))
     if subgroup == "A":
+
         def parity(p):
             seen, sign = set(), 0
             for i in range(n):
@@ -139,6 +148,7 @@ def perm_group(n: int, subgroup: str):
                     length += 1
                 sign += max(0, length - 1)
             return sign % 2
+
         return [p for p in itertools.permutations(range(n)) if parity(p) == 0]
     rots = [tuple((i + a) % n for i in range(n)) for a in range(n)]
     if subgroup == "C":

@@ -1,4 +1,5 @@
 """Run ``slt`` in-process as a user would: exit status, stdout and stderr."""
+
 from slt.cli import main
 
 

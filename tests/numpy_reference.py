@@ -2,6 +2,7 @@
 ``constructions.export``: circular cross-correlation by explicit modular indexing, dense Linear
 layers on flattened features, ReLU between layers (the layouts README.md and
 ``constructions/weights.py`` document)."""
+
 import numpy as np
 
 

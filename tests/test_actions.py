@@ -1,4 +1,5 @@
 """Group actions: exactness, closure, orders, bad input."""
+
 import numpy as np
 import pytest
 
@@ -8,8 +9,10 @@ from constructions.lattice import EXACT_GROUPS, kernel_offsets
 from groups import parse_cycles, point_group
 
 
-@pytest.mark.parametrize("group,order", [("C1", 1), ("C2", 2), ("C4", 4), ("D1", 2), ("D2", 4), ("D4", 8),
-                                         ("C3", 3), ("C6", 6), ("D3", 6), ("D6", 12)])
+@pytest.mark.parametrize(
+    "group,order",
+    [("C1", 1), ("C2", 2), ("C4", 4), ("D1", 2), ("D2", 4), ("D4", 8), ("C3", 3), ("C6", 6), ("D3", 6), ("D6", 12)],
+)
 def test_point_groups_are_groups_of_lattice_automorphisms(group, order):
     elements = point_group(group).matrices
     assert elements.shape == (order, 2, 2)

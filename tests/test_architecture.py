@@ -2,6 +2,7 @@
 another package's public top-level names (``from constructions import X``), never its
 submodules (``from constructions.verify import X``, ``import bounds.network``). Inside a
 package anything goes; tests may import submodules for white-box testing."""
+
 from __future__ import annotations
 
 import ast
@@ -20,7 +21,7 @@ def _package_of(path: Path) -> tuple[str, list[str]]:
     if parts[-1] == "__init__":
         parts = parts[:-1]
     else:
-        parts = parts[:-1]          # the module's own package
+        parts = parts[:-1]  # the module's own package
     return parts[0], parts
 
 
@@ -28,6 +29,7 @@ def _is_submodule(package: str, name: str) -> bool:
     """True if ``from package import name`` takes a submodule (not a public name of the package
     that happens to share a submodule's name, such as constructions.verify the function)."""
     import importlib
+
     base = ROOT.joinpath(*package.split("."))
     if package.split(".")[0] not in PACKAGES or not ((base / f"{name}.py").exists() or (base / name).is_dir()):
         return False
@@ -42,8 +44,8 @@ def cross_package_submodule_imports(path: Path) -> list[tuple[int, str]]:
         if isinstance(node, ast.Import):
             modules = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.level:            # relative: resolve against the module's package
-                base = package[:len(package) - node.level + 1]
+            if node.level:  # relative: resolve against the module's package
+                base = package[: len(package) - node.level + 1]
                 modules = [".".join(base + ([node.module] if node.module else []))]
             else:
                 modules = [node.module]
@@ -72,8 +74,10 @@ def test_no_cross_package_submodule_imports():
             if (rel, module) in ALLOWED:
                 seen.add((rel, module))
             else:
-                bad.append(f"{rel}:{line} imports {module} (use the package's public names, adding them to its "
-                           f"__init__ __all__)")
+                bad.append(
+                    f"{rel}:{line} imports {module} (use the package's public names, adding them to its "
+                    f"__init__ __all__)"
+                )
     assert not bad, "\n".join(bad)
     stale = sorted(ALLOWED - seen)
     assert not stale, f"allowed exceptions no longer needed (remove them from ALLOWED): {stale}"
@@ -81,12 +85,21 @@ def test_no_cross_package_submodule_imports():
 
 def test_the_checker_sees_every_form_of_import(tmp_path, monkeypatch):
     src = ROOT / "slt" / "_architecture_probe.py"
-    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (
-        "import constructions.verify\nfrom bounds.network import network_width\nfrom constructions import verify\n"
-        "from ..subsetsum.exact import x\nfrom .studies.tables import Table\nimport numpy.linalg\n"
-        "from bounds import symbols, network_width\n"))
-    assert cross_package_submodule_imports(src) == [(1, "constructions.verify"), (2, "bounds.network"),
-                                                    (4, "subsetsum.exact"), (7, "bounds.symbols")]
+    monkeypatch.setattr(
+        Path,
+        "read_text",
+        lambda self, *a, **k: (
+            "import constructions.verify\nfrom bounds.network import network_width\nfrom constructions import verify\n"
+            "from ..subsetsum.exact import x\nfrom .studies.tables import Table\nimport numpy.linalg\n"
+            "from bounds import symbols, network_width\n"
+        ),
+    )
+    assert cross_package_submodule_imports(src) == [
+        (1, "constructions.verify"),
+        (2, "bounds.network"),
+        (4, "subsetsum.exact"),
+        (7, "bounds.symbols"),
+    ]
 
 
 def test_public_names_exist():
@@ -94,6 +107,7 @@ def test_public_names_exist():
     import bounds
     import constructions
     import subsetsum
+
     for package in (bounds, constructions, subsetsum):
         missing = [n for n in package.__all__ if not hasattr(package, n)]
         assert not missing, f"{package.__name__}.__all__ lists missing names {missing}"
@@ -101,10 +115,16 @@ def test_public_names_exist():
     for path in library_files():
         own, _ = _package_of(path)
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and not node.level and node.module in ("bounds", "constructions",
-                                                                                      "subsetsum") \
-                    and node.module != own:
+            if (
+                isinstance(node, ast.ImportFrom)
+                and not node.level
+                and node.module in ("bounds", "constructions", "subsetsum")
+                and node.module != own
+            ):
                 package = __import__(node.module)
-                bad += [f"{path.name}: {node.module}.{a.name}" for a in node.names
-                        if a.name not in package.__all__ and not _is_submodule(node.module, a.name)]
+                bad += [
+                    f"{path.name}: {node.module}.{a.name}"
+                    for a in node.names
+                    if a.name not in package.__all__ and not _is_submodule(node.module, a.name)
+                ]
     assert not bad, bad

@@ -11,6 +11,7 @@ depend on the machine, and the sizes are so large that an allocation attempt wou
 once instead of thrashing. Cases with a correct answer (empty batches, n = 0) check it
 against the definition.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from cli_run import run
 
 #: seconds per case (a refusal takes well under one; the deadline catches hangs)
@@ -43,6 +43,7 @@ def deadline():
 @pytest.fixture
 def pinned_memory(monkeypatch):
     import groups.memory
+
     monkeypatch.setattr(groups.memory, "available_memory", lambda: PINNED_MEMORY)
 
 
@@ -53,8 +54,26 @@ def files(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("bad_inputs")
     mlp = ["--family", "mlp", "--channels", "2", "3", "2"]
-    assert main(["prune", *mlp, "--eps", "0.1", "--m", "4", "--seed", "0", "--save", str(d / "p.npz"),
-                 "--json", "--samples", "8"]) == 0
+    assert (
+        main(
+            [
+                "prune",
+                *mlp,
+                "--eps",
+                "0.1",
+                "--m",
+                "4",
+                "--seed",
+                "0",
+                "--save",
+                str(d / "p.npz"),
+                "--json",
+                "--samples",
+                "8",
+            ]
+        )
+        == 0
+    )
     assert main(["export", str(d / "p.npz"), "--out", str(d / "dense.npz"), "--json"]) == 0
     dense = np.load(d / "dense.npz")
     np.savez(d / "w.npz", layer_1=dense["target_1"], layer_2=dense["target_2"])
@@ -66,7 +85,7 @@ def files(tmp_path_factory):
     (d / "cut.npz").write_bytes(raw[: len(raw) // 2])
     arrays = dict(np.load(d / "p.npz"))
     meta = json.loads(str(arrays["meta"]))
-    meta["channels"] = [2, 4, 2]                       # disagrees with the arrays' shapes
+    meta["channels"] = [2, 4, 2]  # disagrees with the arrays' shapes
     np.savez(d / "meta.npz", **{**arrays, "meta": np.array(json.dumps(meta))})
     (d / "afile").write_text("a file, not a directory")
     return d
@@ -83,15 +102,21 @@ CLI = [
     ("basis grid negative", ["basis", "--family", "cnn", "--grid", "-3"], ["grid", ">= 1", "got -3"]),
     ("basis kernel 0", ["basis", "--family", "steerable", "--kernel", "0"], ["kernel", ">= 1", "got 0"]),
     ("basis kernel > grid", ["basis", "--family", "cnn", "--grid", "5", "--kernel", "7"], ["kernel size 7", "grid 5"]),
-    ("basis even kernel D4", ["basis", "--family", "steerable", "--group", "D4", "--kernel", "4"],
-     ["kernel size 4", "odd"]),
+    (
+        "basis even kernel D4",
+        ["basis", "--family", "steerable", "--group", "D4", "--kernel", "4"],
+        ["kernel size 4", "odd"],
+    ),
     ("basis group C8", ["basis", "--family", "steerable", "--group", "C8"], ["C8", "C1, C2, C4"]),
     ("basis field foo", ["basis", "--family", "steerable", "--field", "foo"], ["'foo'", "regular, trivial"]),
     ("basis perm n 0", ["basis", "--family", "perm", "--n", "0"], ["n must be an integer >= 1", "got 0"]),
     ("basis order 7", ["basis", "--family", "perm", "--n", "4", "--orders", "7", "1"], ["order", "0..6", "got 7"]),
     ("basis order -1", ["basis", "--family", "perm", "--n", "4", "--orders", "-1", "1"], ["order", "0..6", "-1"]),
-    ("basis three orders", ["basis", "--family", "perm", "--n", "4", "--orders", "1", "1", "1"],
-     ["--orders", "1 or 2 values", "got 3"]),
+    (
+        "basis three orders",
+        ["basis", "--family", "perm", "--n", "4", "--orders", "1", "1", "1"],
+        ["--orders", "1 or 2 values", "got 3"],
+    ),
     ("basis subgroup point", ["basis", "--family", "perm", "--n", "4", "--subgroup", "(1 5)"], ["point 5", "1..4"]),
     ("basis subgroup syntax", ["basis", "--family", "perm", "--n", "4", "--subgroup", "X"], ["subgroup", "'X'"]),
     ("basis fields 0", ["basis", *MLP, "--fields-per-layer", "0"], ["--fields-per-layer", ">= 1", "got 0"]),
@@ -103,20 +128,38 @@ CLI = [
     ("no command", [], ["COMMAND"]),
     ("unknown command", ["frobnicate"], ["'frobnicate'", "choose from"]),
     # sizes checked against memory before allocating (pinned 4 GB)
-    ("basis perm n 5000 memory", ["basis", "--family", "perm", "--n", "5000", "--orders", "2", "2"],
-     ["S_5000", "GB", "of memory available"]),
-    ("basis grid 100000 memory", ["basis", "--family", "steerable", "--grid", "100000"],
-     ["100000x100000", "GB", "memory available"]),
-    ("basis fields 1e8 memory", ["basis", *MLP, "--fields-per-layer", "100000000"],
-     ["100,000,000 x 100,000,000", "GB"]),
+    (
+        "basis perm n 5000 memory",
+        ["basis", "--family", "perm", "--n", "5000", "--orders", "2", "2"],
+        ["S_5000", "GB", "of memory available"],
+    ),
+    (
+        "basis grid 100000 memory",
+        ["basis", "--family", "steerable", "--grid", "100000"],
+        ["100000x100000", "GB", "memory available"],
+    ),
+    (
+        "basis fields 1e8 memory",
+        ["basis", *MLP, "--fields-per-layer", "100000000"],
+        ["100,000,000 x 100,000,000", "GB"],
+    ),
     ("subsetsum n 1e10 memory", ["subsetsum", "--n", "10000000000"], ["--n 10000000000", "GB", "memory available"]),
     ("prune m 1e9 memory", ["prune", *NET, "--eps", "0.1", "--m", "1000000000"], ["2,000,000,000", "GB", "smaller m"]),
-    ("prune channels 1e5 memory", ["prune", "--family", "mlp", "--channels", "100000", "100000", "--eps", "0.1"],
-     ["channels [100000, 100000]", "GB"]),
-    ("prune samples 1e9 memory", ["prune", *NET, "--eps", "0.1", "--samples", "1000000000"],
-     ["1,000,000,000 unit-sphere inputs", "GB", "--samples"]),
-    ("bench subsetsum n 1e10 memory", ["bench", "subsetsum", "--n", "10000000000", "--instances", "10"],
-     ["--n 10,000,000,000", "GB"]),
+    (
+        "prune channels 1e5 memory",
+        ["prune", "--family", "mlp", "--channels", "100000", "100000", "--eps", "0.1"],
+        ["channels [100000, 100000]", "GB"],
+    ),
+    (
+        "prune samples 1e9 memory",
+        ["prune", *NET, "--eps", "0.1", "--samples", "1000000000"],
+        ["1,000,000,000 unit-sphere inputs", "GB", "--samples"],
+    ),
+    (
+        "bench subsetsum n 1e10 memory",
+        ["bench", "subsetsum", "--n", "10000000000", "--instances", "10"],
+        ["--n 10,000,000,000", "GB"],
+    ),
     ("bench prune grid 1e5 memory", ["bench", "prune", "--grid", "100000"], ["100000x100000", "GB"]),
     # slt subsetsum
     ("subsetsum n -1", ["subsetsum", "--n", "-1"], ["--n", ">= 0", "got -1"]),
@@ -158,16 +201,22 @@ CLI = [
     ("prune channels 0", ["prune", "--family", "mlp", "--channels", "0", "2", "--eps", "0.1"], ["--channels", ">= 1"]),
     ("prune seed -1", ["prune", *NET, "--eps", "0.1", "--seed", "-1"], ["--seed", ">= 0", "got -1"]),
     ("prune samples 0", ["prune", *NET, "--eps", "0.1", "--samples", "0"], ["--samples", ">= 1", "got 0"]),
-    ("prune save missing dir", ["prune", *NET, "--eps", "0.1", "--save", "{d}/no/such/dir/x.npz"],
-     ["--save", "does not exist"]),
+    (
+        "prune save missing dir",
+        ["prune", *NET, "--eps", "0.1", "--save", "{d}/no/such/dir/x.npz"],
+        ["--save", "does not exist"],
+    ),
     ("prune save unwritable", ["prune", *NET, "--eps", "0.1", "--save", "/proc/x.npz"], ["--save", "cannot write"]),
     ("prune save empty", ["prune", *NET, "--eps", "0.1", "--save", ""], ["--save", "not a file name"]),
     ("prune save dir", ["prune", *NET, "--eps", "0.1", "--save", "{d}"], ["--save", "is a directory"]),
     ("prune target missing", ["prune", *NET, "--eps", "0.1", "--target", "{d}/none.npz"], ["none.npz", "no such file"]),
     ("prune target empty", ["prune", *NET, "--eps", "0.1", "--target", ""], ["target file", "''"]),
     ("prune target is pruned file", ["prune", *F3, "--eps", "0.1", "--target", "{d}/p.npz"], ["no array 'layer_1'"]),
-    ("prune target wrong channels", ["prune", "--family", "mlp", "--channels", "3", "3", "2", "--eps", "0.1",
-                                     "--target", "{d}/t.npz"], ["layer_1", "shape"]),
+    (
+        "prune target wrong channels",
+        ["prune", "--family", "mlp", "--channels", "3", "3", "2", "--eps", "0.1", "--target", "{d}/t.npz"],
+        ["layer_1", "shape"],
+    ),
     # slt verify
     ("verify missing", ["verify", "{d}/none.npz"], ["none.npz", "no such file"]),
     ("verify empty", ["verify", "{d}/empty.npz"], ["empty.npz", "empty (0 bytes)"]),
@@ -184,26 +233,52 @@ CLI = [
     ("export out empty", ["export", "{d}/p.npz", "--out", ""], ["--out", "not a file name"]),
     ("export missing file", ["export", "{d}/none.npz", "--out", "{d}/x.npz"], ["none.npz", "no such file"]),
     ("export weights file", ["export", "{d}/w.npz", "--out", "{d}/x.npz"], ["w.npz", "layer_1"]),
-    ("export pruned form of target", ["export", "{d}/t.npz", "--out", "{d}/x.onnx", "--format", "onnx", "--form",
-                                      "pruned"], ["--form pruned", "target file"]),
+    (
+        "export pruned form of target",
+        ["export", "{d}/t.npz", "--out", "{d}/x.onnx", "--format", "onnx", "--form", "pruned"],
+        ["--form pruned", "target file"],
+    ),
     # slt import-weights
-    ("import out missing dir", ["import-weights", "{d}/w.npz", *F3, "--out", "{d}/no/t.npz"], ["--out", "does not exist"]),
-    ("import tolerance -1", ["import-weights", "{d}/w.npz", *F3, "--out", "{d}/t2.npz", "--tolerance", "-1"],
-     ["--tolerance", ">= 0", "-1.0"]),
-    ("import tolerance nan", ["import-weights", "{d}/w.npz", *F3, "--out", "{d}/t2.npz", "--tolerance", "nan"],
-     ["--tolerance", "nan"]),
+    (
+        "import out missing dir",
+        ["import-weights", "{d}/w.npz", *F3, "--out", "{d}/no/t.npz"],
+        ["--out", "does not exist"],
+    ),
+    (
+        "import tolerance -1",
+        ["import-weights", "{d}/w.npz", *F3, "--out", "{d}/t2.npz", "--tolerance", "-1"],
+        ["--tolerance", ">= 0", "-1.0"],
+    ),
+    (
+        "import tolerance nan",
+        ["import-weights", "{d}/w.npz", *F3, "--out", "{d}/t2.npz", "--tolerance", "nan"],
+        ["--tolerance", "nan"],
+    ),
     ("import missing weights", ["import-weights", "{d}/none.npz", *F3, "--out", "{d}/t2.npz"], ["no such file"]),
-    ("import names count", ["import-weights", "{d}/w.npz", *F3, "--out", "{d}/t2.npz", "--names", "a"],
-     ["--names", "2", "got 1"]),
-    ("import wrong shape", ["import-weights", "{d}/w.npz", "--family", "mlp", "--channels", "3", "3", "2",
-                            "--out", "{d}/t2.npz"], ["layer 1", "shape"]),
+    (
+        "import names count",
+        ["import-weights", "{d}/w.npz", *F3, "--out", "{d}/t2.npz", "--names", "a"],
+        ["--names", "2", "got 1"],
+    ),
+    (
+        "import wrong shape",
+        ["import-weights", "{d}/w.npz", "--family", "mlp", "--channels", "3", "3", "2", "--out", "{d}/t2.npz"],
+        ["layer 1", "shape"],
+    ),
     ("import complex weights", ["import-weights", "{d}/wc.npz", *F3, "--out", "{d}/t2.npz"], ["real", "complex"]),
     # slt experiment: output checked before anything runs
     ("experiment unknown", ["experiment", "foo"], ["'foo'", "digits, ign, mpnn"]),
     ("experiment seed -1", ["experiment", "digits", "--seed", "-1"], ["--seed", ">= 0", "got -1"]),
-    ("experiment out missing parent", ["experiment", "mpnn", "--quick", "--out", "{d}/no/such/dir"],
-     ["--out", "does not exist"]),
-    ("experiment out unwritable", ["experiment", "mpnn", "--quick", "--out", "/proc/slt-out"], ["--out", "cannot write"]),
+    (
+        "experiment out missing parent",
+        ["experiment", "mpnn", "--quick", "--out", "{d}/no/such/dir"],
+        ["--out", "does not exist"],
+    ),
+    (
+        "experiment out unwritable",
+        ["experiment", "mpnn", "--quick", "--out", "/proc/slt-out"],
+        ["--out", "cannot write"],
+    ),
     ("experiment out is a file", ["experiment", "mpnn", "--quick", "--out", "{d}/afile"], ["--out", "not a directory"]),
     ("experiment out empty", ["experiment", "mpnn", "--quick", "--out", ""], ["--out", "not a directory name"]),
     # slt reproduce: output checked before anything runs
@@ -211,16 +286,26 @@ CLI = [
     ("reproduce seed -1", ["reproduce", "--preset", "tiny", "--seed", "-1"], ["--seed", ">= 0", "got -1"]),
     ("reproduce unknown study", ["reproduce", "--only", "foo"], ["unknown study foo", "basis_sizes"]),
     ("reproduce quick and tiny", ["reproduce", "--quick", "--preset", "tiny"], ["--quick conflicts"]),
-    ("reproduce out unwritable", ["reproduce", "--preset", "tiny", "--out", "/proc/slt-out"], ["--out", "cannot write"]),
+    (
+        "reproduce out unwritable",
+        ["reproduce", "--preset", "tiny", "--out", "/proc/slt-out"],
+        ["--out", "cannot write"],
+    ),
     ("reproduce out is a file", ["reproduce", "--preset", "tiny", "--out", "{d}/afile"], ["--out", "not a directory"]),
-    ("reproduce out missing parent", ["reproduce", "--preset", "tiny", "--out", "{d}/no/such/dir"],
-     ["--out", "does not exist"]),
+    (
+        "reproduce out missing parent",
+        ["reproduce", "--preset", "tiny", "--out", "{d}/no/such/dir"],
+        ["--out", "does not exist"],
+    ),
     ("reproduce out empty", ["reproduce", "--preset", "tiny", "--out", ""], ["--out", "not a directory name"]),
     # slt bench
     ("bench subsetsum n -1", ["bench", "subsetsum", "--n", "-1"], ["--n", ">= 0", "got -1"]),
     ("bench subsetsum instances 0", ["bench", "subsetsum", "--instances", "0"], ["--instances", ">= 1", "got 0"]),
-    ("bench subsetsum time limit -1", ["bench", "subsetsum", "--instances", "10", "--time-limit", "-1"],
-     ["--time-limit", "> 0"]),
+    (
+        "bench subsetsum time limit -1",
+        ["bench", "subsetsum", "--instances", "10", "--time-limit", "-1"],
+        ["--time-limit", "> 0"],
+    ),
     ("bench subsetsum eps nan", ["bench", "subsetsum", "--instances", "10", "--eps", "nan"], ["--eps", "nan"]),
     ("bench basis repeat 0", ["bench", "basis", "--repeat", "0"], ["--repeat", ">= 1", "got 0"]),
     ("bench basis batch -1", ["bench", "basis", "--batch", "-1"], ["--batch", ">= 1", "got -1"]),
@@ -276,9 +361,21 @@ def _api():
     import bounds
     import groups
     import subsetsum
-    from constructions import (Layer, basis_from_specs, check_output_dir, check_writable, forward,
-                               network_equivariance_error, orbital_projection, overparameterize, prune,
-                               random_network, read_npz, save_target, verify)
+    from constructions import (
+        Layer,
+        basis_from_specs,
+        check_output_dir,
+        check_writable,
+        forward,
+        network_equivariance_error,
+        orbital_projection,
+        overparameterize,
+        prune,
+        random_network,
+        read_npz,
+        save_target,
+        verify,
+    )
 
     mlp = {"family": "mlp"}
     B = basis_from_specs(mlp, mlp)
@@ -311,24 +408,36 @@ def _api():
         ("solve time limit True", lambda: solve(a, z, method="cpsat", time_limit=True), ["time_limit", "True"]),
         ("solve method None", lambda: solve(a, z, method=None), ["method must be one of", "None"]),
         ("solve adaptive 'no'", lambda: solve(a, z, adaptive="no"), ["adaptive", "True or False", "'no'"]),
-        ("solve on 1e9 rows (memory)", lambda: solve(np.zeros(3), np.broadcast_to(0.1, (10**9,))),
-         ["1,000,000,000 problems", "GB", "row chunks"]),
+        (
+            "solve on 1e9 rows (memory)",
+            lambda: solve(np.zeros(3), np.broadcast_to(0.1, (10**9,))),
+            ["1,000,000,000 problems", "GB", "row chunks"],
+        ),
         ("sup_error complex", lambda: sup(np.array([[0.5 + 1j, 0.2]])), ["samples", "complex"]),
         ("sup_error 1-d", lambda: sup(np.array([0.5, 0.2])), ["samples", "2 dimensions", "(2,)"]),
         ("sup_error above cap", lambda: sup(np.ones((1, 30))), ["30 nonzero", "cap 26", "sup_error_bound"]),
         ("sup_error workers 0", lambda: sup(np.ones((1, 3)), workers=0), ["workers", ">= 1", "0"]),
-        ("sup_error_bound max_nonzero 40", lambda: bound(np.ones((1, 50)), max_nonzero=40),
-         ["max_nonzero", "0..26", "40"]),
+        (
+            "sup_error_bound max_nonzero 40",
+            lambda: bound(np.ones((1, 50)), max_nonzero=40),
+            ["max_nonzero", "0..26", "40"],
+        ),
         ("sup_error_bound levels True", lambda: bound(np.ones((1, 3)), levels=True), ["levels", ">= 0", "True"]),
         ("sup_error_bound refine 'yes'", lambda: bound(np.ones((1, 3)), refine="yes"), ["refine", "True or False"]),
         ("draw bad distribution", lambda: subsetsum.draw("gauss", (3,), 0), ["distribution", "uniform", "'gauss'"]),
         ("draw negative shape", lambda: subsetsum.draw("uniform", (-3,), 0), ["shape[0]", ">= 0", "-3"]),
         ("draw seed -1", lambda: subsetsum.draw("uniform", (3,), -1), ["seed", ">= 0", "-1"]),
         ("draw 1e10 samples (memory)", lambda: subsetsum.draw("uniform", (10**10,), 0), ["10,000,000,000", "GB"]),
-        ("evaluate complex", lambda: subsetsum.evaluate(np.array([[0.5 + 1j]]), np.array([[True]]), np.array([0.1])),
-         ["samples", "complex"]),
-        ("evaluate int masks", lambda: subsetsum.evaluate(np.ones((1, 2)), np.ones((1, 2), int), np.zeros(1)),
-         ["masks", "bool"]),
+        (
+            "evaluate complex",
+            lambda: subsetsum.evaluate(np.array([[0.5 + 1j]]), np.array([[True]]), np.array([0.1])),
+            ["samples", "complex"],
+        ),
+        (
+            "evaluate int masks",
+            lambda: subsetsum.evaluate(np.ones((1, 2)), np.ones((1, 2), int), np.zeros(1)),
+            ["masks", "bool"],
+        ),
         # field specs and bases
         ("basis bad family", lambda: basis_from_specs({"family": "foo"}, mlp), ["family", "mlp, cnn", "'foo'"]),
         ("basis spec not a dict", lambda: basis_from_specs("mlp", mlp), ["field spec is a dict", "'mlp'"]),
@@ -340,19 +449,33 @@ def _api():
         ("basis grid 100000 (memory)", lambda: basis_from_specs(cnn(100000), cnn(100000)), ["100000x100000", "GB"]),
         ("field_type n True", lambda: groups.field_type(perm(n=True)), ["n must be an integer >= 1", "True"]),
         ("field_type order 1.0", lambda: groups.field_type(perm(order=1.0)), ["order", "0..6", "1.0"]),
-        ("field_type group None", lambda: groups.field_type({**cnn(5), "family": "steerable", "kernel": 3,
-                                                             "field": "regular", "group": None}), ["'group'"]),
+        (
+            "field_type group None",
+            lambda: groups.field_type(
+                {**cnn(5), "family": "steerable", "kernel": 3, "field": "regular", "group": None}
+            ),
+            ["'group'"],
+        ),
         ("field_type subgroup 3", lambda: groups.field_type(perm(subgroup=3)), ["subgroup", "got 3"]),
         ("point_group C8", lambda: groups.point_group("C8"), ["C8", "exact rotation groups"]),
         # networks
-        ("random_network channels 0", lambda: random_network([B], [0, 2], np.random.default_rng(0)),
-         ["channels[0]", ">= 1", "0"]),
-        ("random_network channels True", lambda: random_network([B], [True, 2], np.random.default_rng(0)),
-         ["channels[0]", "True"]),
+        (
+            "random_network channels 0",
+            lambda: random_network([B], [0, 2], np.random.default_rng(0)),
+            ["channels[0]", ">= 1", "0"],
+        ),
+        (
+            "random_network channels True",
+            lambda: random_network([B], [True, 2], np.random.default_rng(0)),
+            ["channels[0]", "True"],
+        ),
         ("random_network rng None", lambda: random_network([B], [2, 2], None), ["rng", "Generator", "None"]),
         ("random_network bases not bases", lambda: random_network(["x"], [2, 2], 0), ["bases[0]", "str"]),
-        ("random_network 1e5 channels (memory)", lambda: random_network([B], [100000, 100000], 0),
-         ["channels [100000, 100000]", "GB"]),
+        (
+            "random_network 1e5 channels (memory)",
+            lambda: random_network([B], [100000, 100000], 0),
+            ["channels [100000, 100000]", "GB"],
+        ),
         ("Layer complex", lambda: Layer(B, np.ones((1, 1, 1), dtype=complex)), ["coefficients", "complex"]),
         ("Layer strings", lambda: Layer(B, np.array([[["1"]]])), ["coefficients", "strings"]),
         ("Layer bools", lambda: Layer(B, np.array([[[True]]])), ["coefficients", "bool"]),
@@ -377,21 +500,36 @@ def _api():
         ("verify samples True", lambda: verify(res, tgt, eps=0.5, samples=True), ["samples", "True"]),
         ("verify ascent_steps -1", lambda: verify(res, tgt, eps=0.5, ascent_steps=-1), ["ascent_steps", ">= 0"]),
         ("verify honest_batch 0", lambda: verify(res, tgt, eps=0.5, honest_batch=0), ["honest_batch", ">= 1"]),
-        ("verify budget nan", lambda: verify(res, tgt, eps=0.5, certificate_budget=float("nan")),
-         ["certificate_budget", "nan"]),
+        (
+            "verify budget nan",
+            lambda: verify(res, tgt, eps=0.5, certificate_budget=float("nan")),
+            ["certificate_budget", "nan"],
+        ),
         ("verify another target", lambda: verify(res, other, eps=0.5), ["target", "pruned to"]),
-        ("verify 1e10 samples (memory)", lambda: verify(res, tgt, eps=0.5, samples=10**10),
-         ["10,000,000,000 unit-sphere inputs", "GB"]),
+        (
+            "verify 1e10 samples (memory)",
+            lambda: verify(res, tgt, eps=0.5, samples=10**10),
+            ["10,000,000,000 unit-sphere inputs", "GB"],
+        ),
         ("equivariance of no layers", lambda: network_equivariance_error([]), ["non-empty list"]),
         # files
-        ("save_target complex", lambda: save_target("/tmp/never-written.npz", [np.ones((2, 2, 1), complex)]),
-         ["layer_1", "complex"]),
-        ("save_target nan", lambda: save_target("/tmp/never-written.npz", [np.full((2, 2, 1), np.nan)]),
-         ["layer_1", "nan", "finite"]),
+        (
+            "save_target complex",
+            lambda: save_target("/tmp/never-written.npz", [np.ones((2, 2, 1), complex)]),
+            ["layer_1", "complex"],
+        ),
+        (
+            "save_target nan",
+            lambda: save_target("/tmp/never-written.npz", [np.full((2, 2, 1), np.nan)]),
+            ["layer_1", "nan", "finite"],
+        ),
         ("save_target 2-d", lambda: save_target("/tmp/never-written.npz", [np.ones((2, 2))]), ["3-dimensional"]),
         ("save_target nothing", lambda: save_target("/tmp/never-written.npz", []), ["non-empty list"]),
-        ("orbital_projection complex", lambda: orbital_projection(B, np.ones((2, 2), complex), 2, 2),
-         ["real", "complex128"]),
+        (
+            "orbital_projection complex",
+            lambda: orbital_projection(B, np.ones((2, 2), complex), 2, 2),
+            ["real", "complex128"],
+        ),
         ("orbital_projection shape", lambda: orbital_projection(B, np.ones((3, 2)), 2, 2), ["(3, 2)", "(2, 2)"]),
         ("read_npz missing", lambda: read_npz("/nonexistent-slt/x.npz"), ["no such file"]),
         ("check_writable empty", lambda: check_writable(""), ["not a file name"]),
@@ -425,11 +563,12 @@ def test_api_refuses_with_one_line(call, needles, pinned_memory):
 def test_api_degenerate_inputs_have_the_defined_answer():
     """Empty batches and empty sample vectors are valid: the empty subset, error |z|."""
     import subsetsum
+
     res = subsetsum.solve(np.zeros((2, 0)), [0.3, -0.2])
     np.testing.assert_array_equal(res.errors, [0.3, 0.2])
     assert res.masks.shape == (2, 0)
     assert subsetsum.solve(np.zeros((0, 3)), np.zeros(0)).errors.shape == (0,)
     assert subsetsum.sup_error(np.zeros((0, 3))).shape == (0,)
     np.testing.assert_array_equal(subsetsum.sup_error_bound(np.ones((1, 3)), max_nonzero=0), [1.0])
-    res = subsetsum.solve(np.array([[1, 2]]), np.array([2]))          # integers are real numbers
+    res = subsetsum.solve(np.array([[1, 2]]), np.array([2]))  # integers are real numbers
     assert res.errors[0] == 0 and res.masks.tolist() == [[False, True]]

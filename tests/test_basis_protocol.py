@@ -2,6 +2,7 @@
 and with the dense matrix (float64, 1e-10): apply / apply_transpose / coeff_grad / op_norm /
 fan_in against dense(); counts and orbit sizes against the dense basis elements;
 input_orbit, diagonal_orbits and hidden_basis against their definitions."""
+
 from __future__ import annotations
 
 import typing
@@ -9,8 +10,16 @@ import typing
 import numpy as np
 import pytest
 
-from constructions import (Basis, OrbitalBasis, PartitionBasis, basis_from_specs, basis_norm, orbital_basis,
-                           partition_basis, tensor_action)
+from constructions import (
+    Basis,
+    OrbitalBasis,
+    PartitionBasis,
+    basis_from_specs,
+    basis_norm,
+    orbital_basis,
+    partition_basis,
+    tensor_action,
+)
 from constructions.mpnn import GraphBasis
 
 
@@ -47,9 +56,27 @@ def protocol_members() -> list[str]:
 
 
 def test_protocol_lists_what_the_engine_uses():
-    assert protocol_members() == sorted([
-        "name", "dim", "shape", "action_in", "action_out", "conv", "counts", "apply", "apply_transpose",
-        "coeff_grad", "dense", "orbit_sizes", "input_orbit", "diagonal_orbits", "hidden_basis", "fan_in", "op_norm"])
+    assert protocol_members() == sorted(
+        [
+            "name",
+            "dim",
+            "shape",
+            "action_in",
+            "action_out",
+            "conv",
+            "counts",
+            "apply",
+            "apply_transpose",
+            "coeff_grad",
+            "dense",
+            "orbit_sizes",
+            "input_orbit",
+            "diagonal_orbits",
+            "hidden_basis",
+            "fan_in",
+            "op_norm",
+        ]
+    )
 
 
 @pytest.mark.parametrize("cls", [OrbitalBasis, PartitionBasis, GraphBasis])
@@ -74,7 +101,9 @@ def test_members_agree_with_the_dense_matrix(name):
     for idx in [(0, 0, 0), (1, 2, b.dim - 1), (1, 0, b.dim // 2)]:
         e = np.zeros_like(c)
         e[idx] = 1.0
-        assert grad[idx] == pytest.approx(float(np.sum(gy.reshape(2, -1) * (x.reshape(2, -1) @ b.dense(e).T))), abs=1e-10)
+        assert grad[idx] == pytest.approx(
+            float(np.sum(gy.reshape(2, -1) * (x.reshape(2, -1) @ b.dense(e).T))), abs=1e-10
+        )
     assert b.op_norm(c) == pytest.approx(np.linalg.norm(W, 2), rel=1e-10)
     S = b.dense(np.ones((1, 1, b.dim)))
     assert b.fan_in() == pytest.approx(max(S.sum(axis=1).mean(), 1.0), rel=1e-12)

@@ -1,4 +1,5 @@
 """The docstring examples of `bounds` run (they document the formulas with numbers)."""
+
 from __future__ import annotations
 
 import doctest

@@ -1,4 +1,5 @@
 """Theorem 1 / Theorem 2 / inverse questions: hand-computed values, monotonicity, bounds order."""
+
 from __future__ import annotations
 
 import math
@@ -29,13 +30,13 @@ def test_mlp_pensia_shape_by_hand():
     # layer 1 (2 paths): l = 2, eps'' = min(0.01/(4 sqrt(2*784*500)), 0.01/(4*784*500)) = 6.3776e-9 (delta)
     row = r["layers"][0]
     assert row["eps_pp_one_constant"] == pytest.approx(0.01 / (4 * 784 * 500))
-    assert row["eps_pp"] == pytest.approx(0.01 / (4 * math.sqrt(2 * 784 * 500)))      # eps'_1
-    assert row["delta_pp"] == pytest.approx(0.01 / (2 * 2 * 784 * 500))               # delta''_1
+    assert row["eps_pp"] == pytest.approx(0.01 / (4 * math.sqrt(2 * 784 * 500)))  # eps'_1
+    assert row["delta_pp"] == pytest.approx(0.01 / (2 * 2 * 784 * 500))  # delta''_1
     assert (row["paths"], row["problems"]) == (2, 2 * 784 * 500)
-    assert row["m"] == 20                                 # ceil(ln(2/6.3776e-9)) = ceil(19.56)
+    assert row["m"] == 20  # ceil(ln(2/6.3776e-9)) = ceil(19.56)
     assert row["width"] == 15680
     assert row["random_params"] == 784 * 15680 + 15680 * 500
-    assert row["lower_bound_params"] == 2212391           # ceil(392000 log2(50) - 1)
+    assert row["lower_bound_params"] == 2212391  # ceil(392000 log2(50) - 1)
     # layer 2 (positive path only): eps'' = min(0.01/(4 sqrt(5000)), 0.01/(2*5000)) = 1e-6, m = ceil(ln(2e6)) = 15
     row = r["layers"][1]
     assert (row["paths"], row["problems"]) == (1, 5000)
@@ -50,7 +51,7 @@ def test_cnn_by_hand():
     r = bounds.network_width(layers([spec] * 3, [3, 16, 10]), eps=0.1, delta=0.05, C=2.0)
     l1, l2 = r["layers"]
     assert (l1["basis_dim"], l1["basis_norm"], l1["hidden_basis_dim"]) == (9, 9.0, 9)
-    assert l1["eps_pp_one_constant"] == pytest.approx(0.05 / (4 * 3 * 16 * 9))     # delta term 2.89e-5
+    assert l1["eps_pp_one_constant"] == pytest.approx(0.05 / (4 * 3 * 16 * 9))  # delta term 2.89e-5
     assert (l1["m"], l1["width"], l1["random_params"], l1["lower_bound_params"]) == (23, 69, 11799, 1003)
     # layer 2, positive path: eps'' = 0.05/(2*16*10*9) = 1.736e-5, m = ceil(2 ln(115200)) = 24
     assert l2["eps_pp_one_constant"] == pytest.approx(0.05 / (2 * 16 * 10 * 9))
@@ -59,12 +60,15 @@ def test_cnn_by_hand():
     assert r["tightness_ratio"] == pytest.approx((11799 + 89856) / (1003 + 3343))
 
 
-@pytest.mark.parametrize("group, dim, m, width, params, lower", [
-    # C4: |B| = ||B|| = 36, eps'' = 0.05/(2*4*36) = 0.1/(2*8*36) = 1/5760, m = ceil(1.5 ln 11520) = 15
-    ("C4", 36, 15, 30, 2 * 30 * 36 + 30 * 4 * 36, 956),
-    # D4: |B| = ||B|| = 72, eps'' = 1/11520, m = ceil(1.5 ln 23040) = ceil(15.07) = 16
-    ("D4", 72, 16, 32, 2 * 32 * 72 + 32 * 4 * 72, 1913),
-])
+@pytest.mark.parametrize(
+    "group, dim, m, width, params, lower",
+    [
+        # C4: |B| = ||B|| = 36, eps'' = 0.05/(2*4*36) = 0.1/(2*8*36) = 1/5760, m = ceil(1.5 ln 11520) = 15
+        ("C4", 36, 15, 30, 2 * 30 * 36 + 30 * 4 * 36, 956),
+        # D4: |B| = ||B|| = 72, eps'' = 1/11520, m = ceil(1.5 ln 23040) = ceil(15.07) = 16
+        ("D4", 72, 16, 32, 2 * 32 * 72 + 32 * 4 * 72, 1913),
+    ],
+)
 def test_steerable_by_hand(group, dim, m, width, params, lower):
     r = bounds.network_width(layers([steer(group)] * 2, [2, 4]), eps=0.05, delta=0.1, C=1.5)
     row = r["layers"][0]
@@ -77,7 +81,7 @@ def test_sn_by_hand():
     r = bounds.network_width(layers([spec] * 2, [1, 3]), eps=0.01, delta=0.01, C=2.0)
     row = r["layers"][0]
     assert (row["basis_dim"], row["basis_norm"], row["hidden_basis_dim"]) == (15, 25.0, 15)
-    assert row["eps_pp"] == pytest.approx(0.01 / (2 * math.sqrt(6) * 25))   # eps term 8.16e-5
+    assert row["eps_pp"] == pytest.approx(0.01 / (2 * math.sqrt(6) * 25))  # eps term 8.16e-5
     assert (row["m"], row["width"], row["random_params"], row["lower_bound_params"]) == (21, 21, 1260, 253)
 
 
@@ -90,15 +94,33 @@ def test_paper_form_and_affine_constant():
 
 
 # ------------------------------------------------------------------ symbolic = numeric
-@given(n_in=st.integers(1, 500), n_out=st.integers(1, 500), B=st.integers(1, 300),
-       norm=st.floats(1, 500), hid=st.integers(1, 300), eps=st.floats(1e-6, 0.99),
-       delta=st.floats(1e-6, 0.99), depth=st.integers(1, 12), C=st.floats(0.5, 6))
+@given(
+    n_in=st.integers(1, 500),
+    n_out=st.integers(1, 500),
+    B=st.integers(1, 300),
+    norm=st.floats(1, 500),
+    hid=st.integers(1, 300),
+    eps=st.floats(1e-6, 0.99),
+    delta=st.floats(1e-6, 0.99),
+    depth=st.integers(1, 12),
+    C=st.floats(0.5, 6),
+)
 def test_symbolic_formulas_match_numbers(n_in, n_out, B, norm, hid, eps, delta, depth, C):
-    sub = {S.n_in: n_in, S.n_out: n_out, S.B: B, S.B_norm: norm, S.B_hid: hid, S.eps: eps,
-           S.delta: delta, S.l: depth, S.C: C, S.paths: 2}
+    sub = {
+        S.n_in: n_in,
+        S.n_out: n_out,
+        S.B: B,
+        S.B_norm: norm,
+        S.B_hid: hid,
+        S.eps: eps,
+        S.delta: delta,
+        S.l: depth,
+        S.C: C,
+        S.paths: 2,
+    }
     row = bounds.theorem1_layer(n_in, n_out, B, norm, hid, eps, delta, depth, C)
     assert float(theorem1_eps_pp_expr().subs(sub)) == pytest.approx(row["eps_pp"], rel=1e-9)
-    m_real = float(bounds.theorem1_m_expr().args[0].subs(sub))   # inside the ceiling
+    m_real = float(bounds.theorem1_m_expr().args[0].subs(sub))  # inside the ceiling
     if abs(m_real - round(m_real)) > 1e-6:
         assert int(bounds.theorem1_m_expr().subs(sub)) == row["m"]
         assert int(theorem1_random_params_expr().subs(sub)) == row["random_params"]
@@ -110,9 +132,15 @@ def test_symbolic_formulas_match_numbers(n_in, n_out, B, norm, hid, eps, delta, 
 
 
 # ------------------------------------------------------------------ monotonicity
-layer_params = st.fixed_dictionaries({
-    "n_in": st.integers(1, 200), "n_out": st.integers(1, 200), "basis_dim": st.integers(1, 100),
-    "basis_norm": st.floats(1, 100), "hidden_basis_dim": st.integers(1, 100)})
+layer_params = st.fixed_dictionaries(
+    {
+        "n_in": st.integers(1, 200),
+        "n_out": st.integers(1, 200),
+        "basis_dim": st.integers(1, 100),
+        "basis_norm": st.floats(1, 100),
+        "hidden_basis_dim": st.integers(1, 100),
+    }
+)
 
 
 def one(layer, depth=1):
@@ -141,8 +169,13 @@ def test_width_increases_with_depth(layer, eps, depth, C):
     assert deep["total_random_params"] > shallow["total_random_params"]
 
 
-@given(layer=layer_params, eps=st.floats(1e-8, 0.9), key=st.sampled_from(["n_in", "n_out", "basis_dim", "basis_norm"]),
-       grow=st.integers(1, 100), C=st.floats(0.5, 5))
+@given(
+    layer=layer_params,
+    eps=st.floats(1e-8, 0.9),
+    key=st.sampled_from(["n_in", "n_out", "basis_dim", "basis_norm"]),
+    grow=st.integers(1, 100),
+    C=st.floats(0.5, 5),
+)
 def test_width_increases_with_channels_and_basis(layer, eps, key, grow, C):
     bigger = dict(layer, **{key: layer[key] + grow})
     assert bounds.min_width([bigger], eps, 0.01, C) >= bounds.min_width([layer], eps, 0.01, C)
@@ -162,15 +195,24 @@ FAMILY_SPECS = [
     [{"family": "mlp"}] * 2,
     [{"family": "cnn", "grid": 8, "kernel": 3}] * 2,
     [{"family": "cnn", "grid": 8, "kernel": 4}] * 2,
-    [steer("C4"), steer("C4")], [steer("D4", "trivial", 5), steer("D4", "regular", 5)],
-    [steer("D6", "regular", 5), steer("D6", "quotient:C2", 5)], [steer("C4"), steer("C4", "point")],
+    [steer("C4"), steer("C4")],
+    [steer("D4", "trivial", 5), steer("D4", "regular", 5)],
+    [steer("D6", "regular", 5), steer("D6", "quotient:C2", 5)],
+    [steer("C4"), steer("C4", "point")],
     [steer("D3", "point"), steer("D3", "regular")],
-] + [[{"family": "perm", "n": 6, "order": 2, "subgroup": s}, {"family": "perm", "n": 6, "order": 1, "subgroup": s}]
-     for s in ("S", "A", "C", "D", "(1 2 3)(4 5)")]
+] + [
+    [{"family": "perm", "n": 6, "order": 2, "subgroup": s}, {"family": "perm", "n": 6, "order": 1, "subgroup": s}]
+    for s in ("S", "A", "C", "D", "(1 2 3)(4 5)")
+]
 
 
-@given(specs=st.sampled_from(FAMILY_SPECS), eps=st.floats(1e-12, 0.4999), n0=st.integers(1, 64),
-       n1=st.integers(1, 64), C=st.sampled_from([None, 1 / math.log(2), 2.0, 5.0]))
+@given(
+    specs=st.sampled_from(FAMILY_SPECS),
+    eps=st.floats(1e-12, 0.4999),
+    n0=st.integers(1, 64),
+    n1=st.integers(1, 64),
+    C=st.sampled_from([None, 1 / math.log(2), 2.0, 5.0]),
+)
 def test_lower_bound_below_upper_bound(specs, eps, n0, n1, C):
     r = bounds.network_width(layers(specs, [n0, n1]), eps, 0.01, C)
     for row in r["layers"]:
@@ -192,20 +234,25 @@ def test_too_small_constant_is_flagged():
 def test_lower_bound_vacuous_from_half():
     assert bounds.lower_bound(10, 10, 5, 0.5) == 0 and bounds.lower_bound(10, 10, 5, 0.9) == 0
     assert bounds.tightness_ratio(100, 0) is None
-    assert bounds.lower_bound(3, 4, 5, 0.25) == 59          # 60 * log2(2) - 1
+    assert bounds.lower_bound(3, 4, 5, 0.25) == 59  # 60 * log2(2) - 1
 
 
 # ------------------------------------------------------------------ inverse questions
-@given(layer=layer_params, depth=st.integers(1, 4), width=st.integers(1, 20000), C=st.floats(0.5, 5),
-       c0=st.sampled_from([0.0, 2.5, -1.0]))
+@given(
+    layer=layer_params,
+    depth=st.integers(1, 4),
+    width=st.integers(1, 20000),
+    C=st.floats(0.5, 5),
+    c0=st.sampled_from([0.0, 2.5, -1.0]),
+)
 def test_best_eps_inverts_min_width(layer, depth, width, C, c0):
     L = one(layer, depth)
     try:
         eps = bounds.best_eps(L, width, 0.01, C, c0)
     except ValueError as exc:
-        if "below the float range" in str(exc):          # so wide that eps < 1e-308 is reachable
+        if "below the float range" in str(exc):  # so wide that eps < 1e-308 is reachable
             assert bounds.min_width(L, 1e-300, 0.01, C, c0) <= width
-        else:                                            # infeasible: no eps of a grid fits either
+        else:  # infeasible: no eps of a grid fits either
             for e in (0.99, 0.5, 0.1, 1e-3):
                 assert bounds.min_width(L, e, 0.01, C, c0) > width
         return
@@ -225,5 +272,5 @@ def test_min_width_then_best_eps(layer, eps, C):
 
 def test_best_eps_expression_inverts_the_formula():
     eps_expr = bounds.best_eps_expr()
-    m_expr = S.C * sp.log(4 * S.l * sp.sqrt(2 * S.n_in * S.n_out) * S.B_norm / S.eps)   # eps term, no ceiling
+    m_expr = S.C * sp.log(4 * S.l * sp.sqrt(2 * S.n_in * S.n_out) * S.B_norm / S.eps)  # eps term, no ceiling
     assert sp.simplify(sp.expand_log(m_expr.subs(S.eps, eps_expr) - S.W / S.n_in, force=True)) == 0

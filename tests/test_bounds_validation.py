@@ -1,4 +1,5 @@
 """Bad input: clear ValueErrors that name the value and the accepted range."""
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,10 @@ def steer(group="C4", field="regular", k=3, m=8):
     return {"family": "steerable", "grid": m, "kernel": k, "group": group, "field": field}
 
 
-@pytest.mark.parametrize("eps, shown", [(1.5, "got 1.5"), (0, "got 0"), (1, "got 1"), (-0.1, "got -0.1"),
-                                        (math.nan, "nan"), ("0.1", "'0.1'")])
+@pytest.mark.parametrize(
+    "eps, shown",
+    [(1.5, "got 1.5"), (0, "got 0"), (1, "got 1"), (-0.1, "got -0.1"), (math.nan, "nan"), ("0.1", "'0.1'")],
+)
 def test_eps_outside_unit_interval(eps, shown):
     with pytest.raises(ValueError, match=r"eps must be .*\(0, 1\)") as info:
         bounds.network_width([MLP_LAYER], eps, 0.01, C=2.0)
@@ -45,16 +48,25 @@ def test_bad_channels(channels, shown):
     assert shown in str(info.value)
 
 
-@pytest.mark.parametrize("a, b, shown", [
-    ({"family": "mlp"}, {"family": "cnn", "grid": 8, "kernel": 3}, "family 'mlp' -> 'cnn'"),
-    ({"family": "cnn", "grid": 8, "kernel": 3}, {"family": "cnn", "grid": 9, "kernel": 3}, "grid 8 -> 9"),
-    (steer("C4"), steer("D4"), "group 'C4' -> 'D4'"),
-    (steer(k=3), steer(k=5), "kernel 3 -> 5"),
-    ({"family": "perm", "n": 5, "order": 1, "subgroup": "S"}, {"family": "perm", "n": 6, "order": 1, "subgroup": "S"},
-     "n 5 -> 6"),
-    ({"family": "perm", "n": 5, "order": 1, "subgroup": "S"}, {"family": "perm", "n": 5, "order": 1, "subgroup": "A"},
-     "subgroup 'S' -> 'A'"),
-])
+@pytest.mark.parametrize(
+    "a, b, shown",
+    [
+        ({"family": "mlp"}, {"family": "cnn", "grid": 8, "kernel": 3}, "family 'mlp' -> 'cnn'"),
+        ({"family": "cnn", "grid": 8, "kernel": 3}, {"family": "cnn", "grid": 9, "kernel": 3}, "grid 8 -> 9"),
+        (steer("C4"), steer("D4"), "group 'C4' -> 'D4'"),
+        (steer(k=3), steer(k=5), "kernel 3 -> 5"),
+        (
+            {"family": "perm", "n": 5, "order": 1, "subgroup": "S"},
+            {"family": "perm", "n": 6, "order": 1, "subgroup": "S"},
+            "n 5 -> 6",
+        ),
+        (
+            {"family": "perm", "n": 5, "order": 1, "subgroup": "S"},
+            {"family": "perm", "n": 5, "order": 1, "subgroup": "A"},
+            "subgroup 'S' -> 'A'",
+        ),
+    ],
+)
 def test_incompatible_consecutive_specs_name_both(a, b, shown):
     with pytest.raises(ValueError, match="incompatible consecutive field types") as info:
         bounds.layers_from_specs([a, b], [2, 3])
@@ -62,22 +74,34 @@ def test_incompatible_consecutive_specs_name_both(a, b, shown):
     assert shown in msg and str(a) in msg and str(b) in msg and "layer 1" in msg
 
 
-@pytest.mark.parametrize("spec, pattern", [
-    (steer("C8"), r"C8 does not act exactly on a pixel lattice; the exact rotation groups are "
-                  r"C1, C2, C4, D1, D2, D4 \(square lattice\) and C3, C6, D3, D6 \(hexagonal lattice\)"),
-    (steer("C4", k=4), r"kernel size 4 is even: only odd kernels are invariant under C4"),
-    (steer("C4", k=9, m=8), r"kernel size 9 is larger than the grid 8"),
-    (steer("C4", "quotient:C3"), r"d = 3 must divide N = 4"),
-    (steer("C4", "quotient:D2"), r"D2 is not a subgroup of C4: C4 has no reflections \(D_d is a subgroup only of a "
-                                 r"dihedral H\)"),
-    (steer("C4", "foo"), r"unknown field type 'foo': use regular, trivial, quotient:K .* or point"),
-    ({"family": "cnn", "grid": 0, "kernel": 1}, r"grid must be an integer >= 1, got 0"),
-    ({"family": "perm", "n": 0, "order": 1}, r"n must be an integer >= 1, got 0"),
-    ({"family": "perm", "n": 4, "order": -1}, r"order must be an integer in 0\.\.6, got -1"),
-    ({"family": "perm", "n": 4, "order": 1, "subgroup": "X"}, r"subgroup must be S, A, C, D or generators"),
-    ({"family": "perm", "n": 4, "order": 1, "subgroup": "(1 5)"}, r"point 5 of generator '\(1 5\)' is outside 1..4"),
-    ({"family": "gnn"}, r"family must be one of mlp, cnn, steerable, perm; got 'gnn'"),
-])
+@pytest.mark.parametrize(
+    "spec, pattern",
+    [
+        (
+            steer("C8"),
+            r"C8 does not act exactly on a pixel lattice; the exact rotation groups are "
+            r"C1, C2, C4, D1, D2, D4 \(square lattice\) and C3, C6, D3, D6 \(hexagonal lattice\)",
+        ),
+        (steer("C4", k=4), r"kernel size 4 is even: only odd kernels are invariant under C4"),
+        (steer("C4", k=9, m=8), r"kernel size 9 is larger than the grid 8"),
+        (steer("C4", "quotient:C3"), r"d = 3 must divide N = 4"),
+        (
+            steer("C4", "quotient:D2"),
+            r"D2 is not a subgroup of C4: C4 has no reflections \(D_d is a subgroup only of a "
+            r"dihedral H\)",
+        ),
+        (steer("C4", "foo"), r"unknown field type 'foo': use regular, trivial, quotient:K .* or point"),
+        ({"family": "cnn", "grid": 0, "kernel": 1}, r"grid must be an integer >= 1, got 0"),
+        ({"family": "perm", "n": 0, "order": 1}, r"n must be an integer >= 1, got 0"),
+        ({"family": "perm", "n": 4, "order": -1}, r"order must be an integer in 0\.\.6, got -1"),
+        ({"family": "perm", "n": 4, "order": 1, "subgroup": "X"}, r"subgroup must be S, A, C, D or generators"),
+        (
+            {"family": "perm", "n": 4, "order": 1, "subgroup": "(1 5)"},
+            r"point 5 of generator '\(1 5\)' is outside 1..4",
+        ),
+        ({"family": "gnn"}, r"family must be one of mlp, cnn, steerable, perm; got 'gnn'"),
+    ],
+)
 def test_bad_specs(spec, pattern):
     with pytest.raises(ValueError, match=pattern):
         bounds.basis_dim(spec, spec)

@@ -1,4 +1,5 @@
 """Closed-form |B| and ||B|| (bounds) equal the computed bases of `constructions`."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,8 +41,10 @@ def perm_pair(draw):
     n = draw(st.integers(1, 7))
     subgroup = draw(st.sampled_from(["S", "A", "C", "D"] + (["(1 2)", "(1 2 3),(1 2)"] if n >= 3 else [])))
     k, l = draw(st.integers(0, 3)), draw(st.integers(0, 3))
-    return ({"family": "perm", "n": n, "order": k, "subgroup": subgroup},
-            {"family": "perm", "n": n, "order": l, "subgroup": subgroup})
+    return (
+        {"family": "perm", "n": n, "order": k, "subgroup": subgroup},
+        {"family": "perm", "n": n, "order": l, "subgroup": subgroup},
+    )
 
 
 def check(spec_in, spec_out):
@@ -77,8 +80,10 @@ def test_every_group_and_field_pair(group):
 
 
 def test_network_layers_from_specs_match_computed_bases():
-    specs = [{"family": "steerable", "grid": 6, "kernel": 3, "group": "D4", "field": f}
-             for f in ("trivial", "regular", "quotient:C2", "point")]
+    specs = [
+        {"family": "steerable", "grid": 6, "kernel": 3, "group": "D4", "field": f}
+        for f in ("trivial", "regular", "quotient:C2", "point")
+    ]
     for i, layer in enumerate(bounds.layers_from_specs(specs, [1, 2, 3, 4]), 1):
         assert layer["basis_dim"] == basis_from_specs(specs[i - 1], specs[i]).dim
         assert layer["hidden_basis_dim"] == basis_from_specs(specs[i - 1], specs[i - 1]).dim

@@ -6,6 +6,7 @@ PartitionBasis looked up in their modules (lattice_basis, orbital_basis, partiti
 PartitionBasis.transposed); the test replaces them by counting factories, keyed by what
 makes a basis distinct (class, name, shape, |B|). dataclasses.replace copies (the basis
 cache attaching the hidden-basis link) do not build anything and are not counted."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,24 @@ import constructions.partition as partition
 from slt.cli import main
 
 NETWORKS = {
-    "steerable": ["--family", "steerable", "--group", "C4", "--grid", "5", "--channels", "1", "2", "1",
-                  "--fields", "trivial", "regular", "point", "--m", "6"],
+    "steerable": [
+        "--family",
+        "steerable",
+        "--group",
+        "C4",
+        "--grid",
+        "5",
+        "--channels",
+        "1",
+        "2",
+        "1",
+        "--fields",
+        "trivial",
+        "regular",
+        "point",
+        "--m",
+        "6",
+    ],
     "perm": ["--family", "perm", "--n", "4", "--orders", "2", "1", "0", "--channels", "1", "2", "1", "--m", "6"],
     "mlp": ["--family", "mlp", "--channels", "2", "3", "2", "1", "--m", "6"],
 }
@@ -41,6 +58,7 @@ def builds(monkeypatch):
             b = cls(*args, **kwargs)
             counts[(cls.__name__, b.name, b.shape, b.dim)] += 1
             return b
+
         return build
 
     monkeypatch.setattr(orbital, "OrbitalBasis", counting(orbital.OrbitalBasis))
@@ -63,8 +81,12 @@ def test_prune_builds_each_basis_once_and_each_subset_sum_batch_once(builds, mon
 @pytest.mark.parametrize("family", ["steerable", "perm"])
 def test_verify_builds_each_basis_once(builds, tmp_path, capsys, family):
     path = str(tmp_path / "net.npz")
-    assert main(["prune", *NETWORKS[family], "--eps", "0.2", "--samples", "8", "--certify", "no", "--save", path,
-                 "--json"]) == 0
+    assert (
+        main(
+            ["prune", *NETWORKS[family], "--eps", "0.2", "--samples", "8", "--certify", "no", "--save", path, "--json"]
+        )
+        == 0
+    )
     saved = json.loads(capsys.readouterr().out)
     constructions.clear_basis_cache()
     builds.clear()

@@ -1,12 +1,22 @@
 """The SLT construction: pruning a random 2l-layer network to a target (THEORY §3, §5)."""
+
 import numpy as np
 import pytest
 
-from constructions import (Layer, basis_from_specs, forward, from_masks, hidden_basis, network_equivariance_error,
-                           overparameterize, prune, random_network, verify)
+from constructions import (
+    Layer,
+    basis_from_specs,
+    forward,
+    from_masks,
+    hidden_basis,
+    network_equivariance_error,
+    overparameterize,
+    prune,
+    random_network,
+    verify,
+)
 from constructions.construction import layer_eps, layer_paths, split_input
-from constructions.verify import (certificate, collapse_error, layer_bound, network_bound, optimised_prefix,
-                                  unit_sphere)
+from constructions.verify import certificate, layer_bound, network_bound, optimised_prefix, unit_sphere
 
 
 def steer(group, field, grid=4, kernel=3):
@@ -20,10 +30,14 @@ FAMILIES = {
     "D4 regular": ([steer("D4", "regular"), steer("D4", "regular")], [1, 1]),
     "D6 hexagonal": ([steer("D6", "trivial", 3), steer("D6", "regular", 3)], [1, 1]),
     "S_n 1->1": ([dict(family="perm", n=4, order=1)] * 3, [2, 2, 1]),
-    "S_n 2->2->1": ([dict(family="perm", n=3, order=2), dict(family="perm", n=3, order=2),
-                     dict(family="perm", n=3, order=1)], [1, 2, 1]),
-    "C_n on 2-tensors": ([dict(family="perm", n=4, order=2, subgroup="C"),
-                          dict(family="perm", n=4, order=1, subgroup="C")], [1, 2]),
+    "S_n 2->2->1": (
+        [dict(family="perm", n=3, order=2), dict(family="perm", n=3, order=2), dict(family="perm", n=3, order=1)],
+        [1, 2, 1],
+    ),
+    "C_n on 2-tensors": (
+        [dict(family="perm", n=4, order=2, subgroup="C"), dict(family="perm", n=4, order=1, subgroup="C")],
+        [1, 2],
+    ),
 }
 
 
@@ -39,8 +53,16 @@ def test_large_m_reaches_eps_for_every_family(name):
     target = build(name)
     rand = overparameterize(target, 40, seed=1)
     result = prune(rand, target, eps=eps)
-    rep = verify(result, target, eps=eps, rng=np.random.default_rng(2), samples=64, ascent_steps=5,
-                 equivariance_elements=4, certify=False)
+    rep = verify(
+        result,
+        target,
+        eps=eps,
+        rng=np.random.default_rng(2),
+        samples=64,
+        ascent_steps=5,
+        equivariance_elements=4,
+        certify=False,
+    )
     # measured error is below the analytic bound, which is below eps
     assert rep["sup_error_ascent"] <= rep["error_bound"] * (1 + 1e-9) + 1e-15
     assert rep["error_bound"] <= eps and rep["within_eps"]
@@ -81,8 +103,16 @@ def test_pruned_network_is_equivariant_and_masks_are_binary():
 def test_analytic_bounds_hold_on_random_inputs_even_when_m_is_small():
     target = build("D4 regular")
     result = prune(overparameterize(target, 5, seed=4), target)
-    rep = verify(result, target, eps=0.01, rng=np.random.default_rng(0), samples=128, ascent_steps=10,
-                 equivariance_elements=2, certify=False)
+    rep = verify(
+        result,
+        target,
+        eps=0.01,
+        rng=np.random.default_rng(0),
+        samples=128,
+        ascent_steps=10,
+        equivariance_elements=2,
+        certify=False,
+    )
     assert rep["sup_error_ascent"] <= rep["error_bound"] * (1 + 1e-9)
     # the per-layer bound dominates the single layer pair's error on inputs
     x = unit_sphere(np.random.default_rng(1), 64, 1, target[0].basis.shape[1])
@@ -124,7 +154,7 @@ def test_certificate_covers_other_targets_of_the_same_draw():
 def test_network_bound_formula():
     assert network_bound([0.1], [1.0]) == pytest.approx(0.1)
     # (1 + e)^l - 1 for unit norms and equal layer errors (THEORY §3)
-    assert network_bound([0.05] * 3, [1.0] * 3) == pytest.approx(1.05 ** 3 - 1)
+    assert network_bound([0.05] * 3, [1.0] * 3) == pytest.approx(1.05**3 - 1)
     assert network_bound([0.1, 0.2], [2.0, 3.0]) == pytest.approx(0.1 * (3 + 0.2) + 0.2 * 2)
 
 
@@ -168,6 +198,7 @@ def test_level2_certificate_uses_the_prefix_the_solver_optimises(monkeypatch):
     EXACT_MAX_N: the certificate is the sup-error of that prefix, not of the whole row."""
     import subsetsum
     from subsetsum import sup_error
+
     monkeypatch.setattr(subsetsum, "EXACT_MAX_N", 6)
     target = build("mlp")
     rand = overparameterize(target, 30, seed=2)

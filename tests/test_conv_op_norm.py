@@ -2,6 +2,7 @@
 dense matrix's largest singular value on small cases of every lattice family, equal to the
 previous implementation (all m^2 symbols, one SVD each) on random layers, and the frequency
 classes it computes once are exactly the ones with equal symbol singular values."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,8 +26,10 @@ CASES = {
     "D1 regular": (steer("D1", "regular", grid=4), steer("D1", "regular", grid=4)),
     "D2 regular->trivial": (steer("D2", "regular", grid=4), steer("D2", "trivial", grid=4)),
     "D4 regular->quotient": (steer("D4", "regular", grid=6), steer("D4", "quotient:C2", grid=6)),
-    "D4 quotient:D1->regular k5": (steer("D4", "quotient:D1", grid=5, kernel=5),
-                                   steer("D4", "regular", grid=5, kernel=5)),
+    "D4 quotient:D1->regular k5": (
+        steer("D4", "quotient:D1", grid=5, kernel=5),
+        steer("D4", "regular", grid=5, kernel=5),
+    ),
     "C3 hex": (steer("C3", "regular", grid=4), steer("C3", "regular", grid=4)),
     "C6 hex": (steer("C6", "trivial", grid=4), steer("C6", "regular", grid=4)),
     "D6 hex": (steer("D6", "regular", grid=4), steer("D6", "quotient:C2", grid=4)),
@@ -96,8 +99,9 @@ def test_a_symmetry_that_does_not_hold_is_not_used():
     assert conv_op_norm(bad, c) == pytest.approx(np.linalg.norm(basis.dense(c), 2), rel=1e-12)
 
 
-@pytest.mark.parametrize("group,field,grid", [("D4", "regular", 28), ("C4", "regular", 12), ("D6", "regular", 9),
-                                              ("C1", "trivial", 10)])
+@pytest.mark.parametrize(
+    "group,field,grid", [("D4", "regular", 28), ("C4", "regular", 12), ("D6", "regular", 9), ("C1", "trivial", 10)]
+)
 def test_op_norm_equals_previous_implementation_on_random_layers(group, field, grid):
     basis = basis_from_specs(steer(group, field, grid=grid), steer(group, field, grid=grid))
     rng = np.random.default_rng(3)

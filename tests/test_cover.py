@@ -1,14 +1,14 @@
 """Covering certificates (subsetsum.cover) and the calibration walks (subsetsum.certified_prefixes,
 layered_prefixes) against the brute-force oracle: all 2^n subset sums sorted (bounds_oracles)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from bounds_oracles import pensia_samples, sup_error_reference
+
 from subsetsum import certified_prefixes, layered_prefixes, sup_error
-from subsetsum.cover import (extended_prefixes, layered_bound, longest_component, window_points,
-                             zero_component)
+from subsetsum.cover import extended_prefixes, layered_bound, longest_component, window_points, zero_component
 
 
 def all_sums(row):
@@ -36,12 +36,12 @@ def brute_first_prefix(row, eps):
 def test_components_are_covered_and_maximal(seed):
     rng = np.random.default_rng(seed)
     row = pensia_samples(rng, (1, 24))[0]
-    row = np.where(np.cumsum(row != 0) > 13, 0.0, row)             # at most 13 nonzero: 8192 sums
+    row = np.where(np.cumsum(row != 0) > 13, 0.0, row)  # at most 13 nonzero: 8192 sums
     sums = all_sums(row)[None, :]
     for r in (0.02, 0.08):
         for component in (zero_component, longest_component):
             L, U = component(sums, r)
-            assert covered_within(sums[0], L[0], U[0], r)          # rule 1: covered
+            assert covered_within(sums[0], L[0], U[0], r)  # rule 1: covered
             assert not covered_within(sums[0], L[0] - 2 * r, U[0], r) or L[0] - 2 * r < sums[0, 0] - r
         L0, U0 = zero_component(sums, r)
         Ll, Ul = longest_component(sums, r)
@@ -57,7 +57,7 @@ def test_extension_covers_what_it_claims():
         L, U = zero_component(s, 0.05)
         ok = extended_prefixes(L, U, rest[None, :])[0]
         for k in np.flatnonzero(ok)[:1]:
-            union = all_sums(np.concatenate([core, rest[:k + 1]]))
+            union = all_sums(np.concatenate([core, rest[: k + 1]]))
             assert covered_within(union, -1.0, 1.0, 0.05)
 
 
@@ -81,7 +81,7 @@ def test_layered_bound_is_a_rigorous_upper_bound():
         if nz.size < 8:
             continue
         exact = sup_error(nz[None, :])[0]
-        for middle, bottom, budget in ((6, 6, 1000), (8, 8, 200), (5, 10, 50), (3, 14, 4000), (10, 4, 10 ** 6)):
+        for middle, bottom, budget in ((6, 6, 1000), (8, 8, 200), (5, 10, 50), (3, 14, 4000), (10, 4, 10**6)):
             assert layered_bound(nz, middle, bottom, budget)["bound"] >= exact * (1 - 1e-12) - 1e-15
             checked += 1
     assert checked > 300
@@ -90,14 +90,14 @@ def test_layered_bound_is_a_rigorous_upper_bound():
 def test_certified_prefixes_exact_within_the_core_and_conservative_beyond():
     rng = np.random.default_rng(7)
     samples = pensia_samples(rng, (25, 40))
-    samples = np.where(np.cumsum(samples != 0, axis=1) > 16, 0.0, samples)   # keep the oracle cheap
+    samples = np.where(np.cumsum(samples != 0, axis=1) > 16, 0.0, samples)  # keep the oracle cheap
     grid = [0.2, 0.05]
-    exact = certified_prefixes(samples, grid, core=16)           # core covers every row: exact
+    exact = certified_prefixes(samples, grid, core=16)  # core covers every row: exact
     for r in range(len(samples)):
         assert [brute_first_prefix(samples[r], p) for p in grid] == list(exact[r]), r
     cheap = certified_prefixes(samples, grid, core=7)
     assert np.all(cheap >= exact) and np.sum(np.isfinite(cheap)) > 0
-    assert np.sum(cheap == exact) > 0.5 * exact.size              # most first hits are found exactly
+    assert np.sum(cheap == exact) > 0.5 * exact.size  # most first hits are found exactly
 
 
 def test_layered_prefixes_conservative_and_exact_below_exact_max():
@@ -115,5 +115,5 @@ def test_walks_do_not_depend_on_the_batch():
     rng = np.random.default_rng(3)
     samples = pensia_samples(rng, (40, 60))
     full = certified_prefixes(samples, [0.01], core=12)
-    parts = np.concatenate([certified_prefixes(samples[i:i + 7], [0.01], core=12) for i in range(0, 40, 7)])
+    parts = np.concatenate([certified_prefixes(samples[i : i + 7], [0.01], core=12) for i in range(0, 40, 7)])
     assert np.array_equal(full, parts)

@@ -1,4 +1,5 @@
 """The network engine: matrix-free application equals dense matrices; equivariance."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -6,9 +7,20 @@ from hypothesis import strategies as st
 
 import constructions.network as network
 import constructions.protocol as protocol
-from constructions import (Layer, assert_equivariant, basis_from_specs, equivariance_error, forward, lattice_action,
-                           network_equivariance_error, op_norm, orbital_basis, partition_basis, random_network,
-                           tensor_action)
+from constructions import (
+    Layer,
+    assert_equivariant,
+    basis_from_specs,
+    equivariance_error,
+    forward,
+    lattice_action,
+    network_equivariance_error,
+    op_norm,
+    orbital_basis,
+    partition_basis,
+    random_network,
+    tensor_action,
+)
 from constructions.equivariance import TOLERANCE
 
 
@@ -22,7 +34,10 @@ BASES = {
     "conv C1 even kernel": (dict(family="cnn", grid=5, kernel=2), dict(family="cnn", grid=5, kernel=2)),
     "gather D4 pool": (steer("D4", "regular"), steer("D4", "point")),
     "gather D4 broadcast": (steer("D4", "point"), steer("D4", "trivial")),
-    "gather C4 on 2-tensors": (dict(family="perm", n=4, order=2, subgroup="C"), dict(family="perm", n=4, order=1, subgroup="C")),
+    "gather C4 on 2-tensors": (
+        dict(family="perm", n=4, order=2, subgroup="C"),
+        dict(family="perm", n=4, order=1, subgroup="C"),
+    ),
     "partition S4 2->2": (dict(family="perm", n=4, order=2), dict(family="perm", n=4, order=2)),
     "partition S3 0->2": (dict(family="perm", n=3, order=0), dict(family="perm", n=3, order=2)),
     "partition S3 3->1": (dict(family="perm", n=3, order=3), dict(family="perm", n=3, order=1)),
@@ -51,6 +66,7 @@ def test_apply_transpose_and_grad_equal_dense(name):
 def test_conv_gemm_strategies_agree(monkeypatch, n_in, n_out):
     """The wide-layer conv strategies (im2col, padded gemm) equal the dense matrix too."""
     import constructions.conv as conv
+
     monkeypatch.setattr(conv, "_STRIDED_MAX_CHANNELS", 0)
     monkeypatch.setattr(conv, "CHUNK_FLOATS", 500)  # several batch chunks
     basis = basis_from_specs(steer("D4", "regular"), steer("D4", "quotient:C2"))
@@ -64,16 +80,20 @@ def test_conv_gemm_strategies_agree(monkeypatch, n_in, n_out):
 
 
 @pytest.mark.parametrize("route", ["fourier", "direct"])
-@pytest.mark.parametrize("spec_in,spec_out", [
-    (steer("D4", "regular", grid=6), steer("D4", "quotient:C2", grid=6)),  # even grid: Nyquist column
-    (steer("C4", "regular", grid=5, kernel=5), steer("C4", "trivial", grid=5, kernel=5)),
-    (steer("D6", "regular", grid=4), steer("D6", "regular", grid=4)),  # hexagonal lattice
-])
+@pytest.mark.parametrize(
+    "spec_in,spec_out",
+    [
+        (steer("D4", "regular", grid=6), steer("D4", "quotient:C2", grid=6)),  # even grid: Nyquist column
+        (steer("C4", "regular", grid=5, kernel=5), steer("C4", "trivial", grid=5, kernel=5)),
+        (steer("D6", "regular", grid=4), steer("D6", "regular", grid=4)),  # hexagonal lattice
+    ],
+)
 def test_conv_fourier_and_direct_routes_equal_dense(monkeypatch, route, spec_in, spec_out):
     """The convolution-theorem route and the shifted-matmul route each equal the dense
     matrix (forward and transpose, float64, 1e-12), with several frequency chunks; the
     route really taken is recorded."""
     import constructions.conv as conv
+
     taken = []
     real = conv._fourier_apply
     monkeypatch.setattr(conv, "_fourier_apply", lambda *a: taken.append(1) or real(*a))
@@ -106,6 +126,7 @@ def test_float32_path(name):
 
 def test_gather_chunking_matches(monkeypatch):
     import constructions.orbital as orbital
+
     basis = basis_from_specs(steer("D4", "regular"), steer("D4", "point"))
     rng = np.random.default_rng(3)
     c = rng.uniform(-1, 1, (2, 2, basis.dim))
@@ -128,7 +149,12 @@ def test_forward_equals_composition_of_dense_matrices():
 
 
 NETWORKS = {
-    "steerable D4": [steer("D4", "trivial", 6), steer("D4", "regular", 6), steer("D4", "quotient:D1", 6), steer("D4", "point", 6)],
+    "steerable D4": [
+        steer("D4", "trivial", 6),
+        steer("D4", "regular", 6),
+        steer("D4", "quotient:D1", 6),
+        steer("D4", "point", 6),
+    ],
     "hexagonal D6": [steer("D6", "trivial", 5), steer("D6", "regular", 5), steer("D6", "regular", 5)],
     "cnn": [dict(family="cnn", grid=6, kernel=3)] * 3,
     "2-IGN": [dict(family="perm", n=5, order=2), dict(family="perm", n=5, order=2), dict(family="perm", n=5, order=0)],

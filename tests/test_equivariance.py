@@ -1,6 +1,7 @@
 """The equivariance checker (constructions.equivariance): per-element errors that agree with
 the dense-matrix definition, elements named by words in the generators, and a broken layer
 caught with the failing element named."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,8 +9,19 @@ import dataclasses
 import numpy as np
 import pytest
 
-from constructions import (Layer, assert_equivariant, basis_from_specs, check_equivariance, closure, group_elements,
-                           joint, lattice_action, network_equivariance_errors, random_elements, tensor_action)
+from constructions import (
+    Layer,
+    assert_equivariant,
+    basis_from_specs,
+    check_equivariance,
+    closure,
+    group_elements,
+    joint,
+    lattice_action,
+    network_equivariance_errors,
+    random_elements,
+    tensor_action,
+)
 from constructions.equivariance import random_walks, shortest_words, word_name
 
 
@@ -33,8 +45,13 @@ def compose(word, gens):
     return out
 
 
-@pytest.mark.parametrize("spec_in, spec_out", [(steer("D4", "regular", 3, 3), steer("D4", "quotient:C2", 3, 3)),
-                                               (dict(family="perm", n=4, order=2), dict(family="perm", n=4, order=1))])
+@pytest.mark.parametrize(
+    "spec_in, spec_out",
+    [
+        (steer("D4", "regular", 3, 3), steer("D4", "quotient:C2", 3, 3)),
+        (dict(family="perm", n=4, order=2), dict(family="perm", n=4, order=1)),
+    ],
+)
 def test_per_element_errors_equal_the_dense_definition(spec_in, spec_out):
     """error(g) = ||W P_X(g) x - P_Y(g) W x|| / ||W x||, with dense matrices, for a
     non-equivariant W (errors of order 1) and an equivariant one (rounding only)."""
@@ -44,9 +61,9 @@ def test_per_element_errors_equal_the_dense_definition(spec_in, spec_out):
     W_good = Layer(basis, rng.uniform(-1, 1, (1, 1, basis.dim))).dense()
     x = rng.standard_normal((3, 1, basis.shape[1]))
     for W in (W_bad, W_good):
-        fn = lambda v: (v[:, 0] @ W.T)[:, None]  # noqa: E731
+        fn = lambda v, W=W: (v[:, 0] @ W.T)[:, None]  # noqa: E731
         errs = check_equivariance(fn, basis.action_in, basis.action_out, 1, rng=np.random.default_rng(5))
-        xs = np.random.default_rng(5).standard_normal((3, 1, basis.shape[1]))    # the checker's draw
+        xs = np.random.default_rng(5).standard_normal((3, 1, basis.shape[1]))  # the checker's draw
         group = errs.elements
         assert group.exhaustive
         want = []
@@ -67,7 +84,7 @@ def test_all_elements_are_enumerated_once_and_their_words_evaluate_to_them():
     for word, elem in zip(group.words, both):
         assert np.array_equal(compose(word, gens), elem)
     assert group.names[:5] == ("e", "t1", "t2", "r", "s")
-    assert max(len(w) for w in group.words) <= 2 + 2 + 3          # shortest words: t1^a t2^b r^c s^d
+    assert max(len(w) for w in group.words) <= 2 + 2 + 3  # shortest words: t1^a t2^b r^c s^d
 
 
 def test_shortest_words_of_a_cyclic_group():
@@ -100,7 +117,7 @@ def chiral_layer():
 def test_a_broken_layer_is_caught_and_the_failing_element_named():
     layer = chiral_layer()
     errs = network_equivariance_errors(layer)
-    s = 3                                                    # generators t1 t2 r s
+    s = 3  # generators t1 t2 r s
     reflected = np.array([sum(letter in (s, ~s) for letter in w) % 2 == 1 for w in errs.elements.words])
     assert reflected.sum() == errs.errors.size // 2 == 100
     assert errs.errors[~reflected].max() < 1e-13 and errs.errors[reflected].min() > 1e-3

@@ -6,6 +6,7 @@ killed mid-run, and every finished cell cached as it arrives.
 One ``dask-local:2`` cluster is shared by the module (it starts in 1-3 s); the module costs
 about 20-30 s on a loaded 2-core machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,18 +19,37 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-
 from cli_run import run
+
 from slt.executors import completed, open_executor, parse_executor
 from subsetsum import SAMPLERS, solve
 
 distributed = pytest.importorskip("distributed", reason="dask[distributed] is in the test extra")
 
-PRUNE = ["prune", "--family", "mlp", "--channels", "3", "4", "2", "--eps", "0.05", "--seed", "3", "--samples", "8",
-         "--certify", "no", "--json"]
+PRUNE = [
+    "prune",
+    "--family",
+    "mlp",
+    "--channels",
+    "3",
+    "4",
+    "2",
+    "--eps",
+    "0.05",
+    "--seed",
+    "3",
+    "--samples",
+    "8",
+    "--certify",
+    "no",
+    "--json",
+]
 #: width_vs_eps on one family: three cells of about half a second (as in test_reproduce)
-SMALL = {"width_vs_eps": {"families": {"MLP": {"spec": {"family": "mlp"}, "channels": [2, 2, 2],
-                                               "eps": [0.3, 0.01], "m_max": 128}}}}
+SMALL = {
+    "width_vs_eps": {
+        "families": {"MLP": {"spec": {"family": "mlp"}, "channels": [2, 2, 2], "eps": [0.3, 0.01], "m_max": 128}}
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -50,30 +70,52 @@ def problems(P: int, n: int, seed: int = 0):
 
 
 # ------------------------------------------------------------------------------ the spec
-@pytest.mark.parametrize("spec, kind, workers, address", [
-    ("local", "local", None, None), ("dask-local:3", "dask-local", 3, None),
-    ("tcp://10.0.0.5:8786", "dask", None, "tcp://10.0.0.5:8786"),
-    ("dask://scheduler.lab:8786", "dask", None, "tcp://scheduler.lab:8786")])
+@pytest.mark.parametrize(
+    "spec, kind, workers, address",
+    [
+        ("local", "local", None, None),
+        ("dask-local:3", "dask-local", 3, None),
+        ("tcp://10.0.0.5:8786", "dask", None, "tcp://10.0.0.5:8786"),
+        ("dask://scheduler.lab:8786", "dask", None, "tcp://scheduler.lab:8786"),
+    ],
+)
 def test_specs_are_parsed(spec, kind, workers, address):
     assert parse_executor(spec) == (kind, workers, address)
 
 
-@pytest.mark.parametrize("spec", ["", "dask", "dask-local", "dask-local:0", "dask-local:x", "dask-local:5000",
-                                  "tcp://host", "tcp://host:0", "tcp://host:70000", "http://host:8786", "slurm"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "",
+        "dask",
+        "dask-local",
+        "dask-local:0",
+        "dask-local:x",
+        "dask-local:5000",
+        "tcp://host",
+        "tcp://host:0",
+        "tcp://host:70000",
+        "http://host:8786",
+        "slurm",
+    ],
+)
 def test_bad_specs_name_the_accepted_forms(spec):
     with pytest.raises(ValueError, match=r"--executor .*(local, dask-local:N|dask-local:N needs)"):
         parse_executor(spec)
 
 
 def test_bad_spec_on_the_command_line_is_one_line_before_any_work(capsys):
-    for argv in (PRUNE + ["--executor", "dask-local:0"], ["reproduce", "--executor", "slurm", "--out", "x"],
-                 ["bench", "subsetsum", "--instances", "10", "--executor", "tcp://h"]):
+    for argv in (
+        PRUNE + ["--executor", "dask-local:0"],
+        ["reproduce", "--executor", "slurm", "--out", "x"],
+        ["bench", "subsetsum", "--instances", "10", "--executor", "tcp://h"],
+    ):
         code, _, err = run(argv, capsys)
         assert code == 2 and err.count("\n") == 1 and "--executor" in err and "Traceback" not in err
 
 
 def test_missing_dask_is_a_one_line_error(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "distributed", None)        # import distributed -> ImportError
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     code, _, err = run(PRUNE + ["--executor", "dask-local:2"], capsys)
     assert code == 2 and err.count("\n") == 1
     assert 'needs dask.distributed, which is not installed: pip install "slt-equivariant[dask]"' in err
@@ -90,7 +132,7 @@ def test_local_runs_in_this_process_unless_a_pool_is_worth_it():
         with open_executor("local", jobs=jobs, work=work) as executor:
             assert executor is None
     given = ThreadPoolExecutor(1)
-    with open_executor(given) as executor:                       # an Executor passes through, not closed
+    with open_executor(given) as executor:  # an Executor passes through, not closed
         assert executor is given
     assert given.submit(int, "3").result() == 3
     given.shutdown()
@@ -98,7 +140,7 @@ def test_local_runs_in_this_process_unless_a_pool_is_worth_it():
 
 def test_completed_yields_every_result_once():
     items = list(range(7))
-    assert list(completed(None, abs, [-x for x in items])) == [(i, i) for i in items]   # in order
+    assert list(completed(None, abs, [-x for x in items])) == [(i, i) for i in items]  # in order
     with ThreadPoolExecutor(3) as pool:
         assert sorted(completed(pool, abs, [-x for x in items])) == [(i, i) for i in items]
 
@@ -243,13 +285,41 @@ def test_an_existing_scheduler_as_the_readme_starts_it(tmp_path, capsys):
         port = s.getsockname()[1]
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "134217728", "MALLOC_MMAP_THRESHOLD_": "134217728"}
-    started = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                 "--port", str(port), "--no-dashboard"], stderr=subprocess.DEVNULL,
-                                start_new_session=True)]
+    started = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-dashboard",
+            ],
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    ]
     try:
-        started.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
-                                         "--nworkers", "1", "--nthreads", "1", "--no-dashboard"], env=env,
-                                        stderr=subprocess.DEVNULL, start_new_session=True))
+        started.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                ],
+                env=env,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
         with distributed.Client(address, timeout=30) as client:
             client.wait_for_workers(1, timeout=60)
         code, out, _ = run(PRUNE + ["--executor", address], capsys)

@@ -1,5 +1,6 @@
 """The end-to-end experiments (slt experiment): data, invariance on real transformations of the
 data, trained-then-pruned tiny networks of each kind, the driver's outputs, and clear errors."""
+
 from __future__ import annotations
 
 import json
@@ -60,7 +61,7 @@ def test_rot90_is_an_element_of_the_lattice_group():
     rng = np.random.default_rng(2)
     for group, flip in (("C4", False), ("D4", True)):
         fields = ["trivial", "regular", "point", "point"]
-        spec = lambda f: {"family": "steerable", "grid": 8, "kernel": 3, "group": group, "field": f}
+        spec = lambda f, group=group: {"family": "steerable", "grid": 8, "kernel": 3, "group": group, "field": f}
         bases = [basis_from_specs(spec(a), spec(b)) for a, b in zip(fields, fields[1:])]
         layers = init_network(bases, [1, 3, 4, 5], rng)
         images = rng.random((4, 8, 8))
@@ -105,6 +106,7 @@ def _train_prune_agree(layers, batches, x_eval, evaluate, m=64, epochs=15, bind=
 
 def _collapsed(layers, x, split):
     from constructions.construction import split_input
+
     return logits_of(forward(layers, split_input(x) if split else x))
 
 
@@ -161,7 +163,8 @@ def test_tiny_mpnn_trained_then_pruned_matches_predictions_and_is_permutation_in
     layers = data_init(init_network(bases, [1, 4, 4, 3], rng), x * 3.5)
     ev = lambda net, xx, split: logits_of(forward(bind_graphs(net, A), split_input(xx) if split else xx))
     agree, target, pruned, f, gl = _train_prune_agree(
-        layers, minibatches(x * 3.5, y, 10), x, ev, epochs=20, bind=lambda net, idx: bind_graphs(net, A[idx]))
+        layers, minibatches(x * 3.5, y, 10), x, ev, epochs=20, bind=lambda net, idx: bind_graphs(net, A[idx])
+    )
     assert agree >= 0.9
     perms = np.argsort(rng.random((40, 12)), axis=1)
     xp, Ap = permute_graphs(x, A, perms)
@@ -182,8 +185,9 @@ def test_mpnn_experiment_writes_tables_figure_json_and_is_reproducible(tmp_path)
     for key in ("accuracy", "output_error_max", "kept_params", "random_params"):
         assert [r[key] for r in a["studies"][0]["rows"]] == [r[key] for r in b["studies"][0]["rows"]]
     names = {p.name for p in (tmp_path / "a").iterdir()}
-    assert {f"mpnn_{t}.{x}" for t in ("summary", "sweep") for x in ("csv", "tex", "json")} | {"mpnn.json"} \
-        | {f"mpnn_accuracy_vs_m_{w}.{x}" for w in ("1col", "2col") for x in ("pdf", "png")} == names
+    assert {f"mpnn_{t}.{x}" for t in ("summary", "sweep") for x in ("csv", "tex", "json")} | {"mpnn.json"} | {
+        f"mpnn_accuracy_vs_m_{w}.{x}" for w in ("1col", "2col") for x in ("pdf", "png")
+    } == names
     assert set(a["files"]) == {str(tmp_path / "a" / n) for n in names}
     tex = (tmp_path / "a" / "mpnn_summary.tex").read_text()
     assert "\\toprule" in tex and "\\bottomrule" in tex and "meas." in tex
@@ -195,7 +199,7 @@ def test_mpnn_experiment_writes_tables_figure_json_and_is_reproducible(tmp_path)
     header, row = (tmp_path / "a" / "mpnn_summary.csv").read_text().splitlines()[:2]
     assert header.split(",")[:3] == ["experiment", "model", "target_accuracy"]
     assert float(row.split(",")[2]) == a["summary"][0]["target_accuracy"]
-    assert not list((tmp_path / "a").glob(".*.tmp"))                 # atomic writes leave no temporary file
+    assert not list((tmp_path / "a").glob(".*.tmp"))  # atomic writes leave no temporary file
     saved = json.loads((tmp_path / "a" / "mpnn.json").read_text())
     assert saved["studies"][0]["model"] == "MPNN"
     rows = a["studies"][0]["rows"]
@@ -218,9 +222,22 @@ def test_digits_experiment_runs_end_to_end(tmp_path):
     pytest.importorskip("sklearn")
     from slt.experiments import run_experiment
 
-    res = run_experiment("digits", seed=0, out=tmp_path, config={
-        "conv": [2], "conv_d4": [2], "head": [], "epochs": 1, "limit": 200, "cnn": [2], "mlp": [8],
-        "m_sweep": [4], "m_cap": 8})
+    res = run_experiment(
+        "digits",
+        seed=0,
+        out=tmp_path,
+        config={
+            "conv": [2],
+            "conv_d4": [2],
+            "head": [],
+            "epochs": 1,
+            "limit": 200,
+            "cnn": [2],
+            "mlp": [8],
+            "m_sweep": [4],
+            "m_cap": 8,
+        },
+    )
     assert [s["model"] for s in res["studies"]] == ["C4 steerable CNN", "D4 steerable CNN"]
     assert all(r["invariance_error_data"] < 1e-9 for s in res["studies"] for r in s["rows"])
 
@@ -251,6 +268,7 @@ def test_missing_scikit_learn_names_the_install_command(monkeypatch, capsys, tmp
     with pytest.raises(ValueError, match=r'pip install -e "\.\[experiments\]"'):
         D.load_digits()
     from slt.cli import main
+
     with pytest.raises(SystemExit) as exc:
         main(["experiment", "digits", "--quick", "--out", str(tmp_path / "never-written")])
     assert exc.value.code == 2
@@ -278,7 +296,7 @@ def test_relative_error_uses_the_reference_scale_for_dead_outputs():
     from slt.experiments.common import relative_error
 
     noise_a, noise_b = np.array([[5e-18, -1e-18]]), np.array([[6e-18, 2e-18]])
-    assert relative_error(noise_a, noise_b) > 0.1                     # relative to the noise itself
-    assert relative_error(noise_a, noise_b, scale=0.2) < 1e-16        # relative to the target's logits
+    assert relative_error(noise_a, noise_b) > 0.1  # relative to the noise itself
+    assert relative_error(noise_a, noise_b, scale=0.2) < 1e-16  # relative to the target's logits
     assert relative_error(np.array([[1.0, 0.5]]), np.array([[1.0, 0.4]]), scale=0.2) == pytest.approx(0.1)
     assert relative_error(np.zeros((1, 2)), np.zeros((1, 2))) == 0.0

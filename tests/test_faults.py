@@ -1,5 +1,6 @@
 """Fault cases of issue 14: corrupt cache entries, cached reruns that must do nothing, failed
 cells, unwritable outputs refused before any work, sizes refused before any allocation."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from cli_run import run
+
 from slt.studies.cache import Cache, checksum
 from slt.studies.runner import run_studies
 
@@ -38,6 +39,7 @@ def clean(tmp_path_factory):
 
 def _copy(src: Path, dst: Path) -> Path:
     import shutil
+
     shutil.copytree(src, dst)
     return dst
 
@@ -45,24 +47,24 @@ def _copy(src: Path, dst: Path) -> Path:
 def test_entry_of_the_wrong_shape_is_reported_once_and_recomputed(clean, tmp_path):
     out = _copy(clean[0], tmp_path / "run")
     study = _entries(out)["study"][0]
-    study.write_text(json.dumps({"value": 3}))                    # valid JSON, wrong shape
+    study.write_text(json.dumps({"value": 3}))  # valid JSON, wrong shape
     cache = Cache(out / ".cache")
     runs = run_studies(STUDY, "tiny", 0, out, jobs=1, progress=False, cache=cache)
-    assert runs[0].from_cache == "cells 5/5"                      # recomputed from the cells, not used
+    assert runs[0].from_cache == "cells 5/5"  # recomputed from the cells, not used
     assert len(cache.problems) == 1 and str(study) in cache.problems[0] and "wrong shape" in cache.problems[0]
     assert _outputs(out)["basis_sizes.csv"] == clean[1]["basis_sizes.csv"]
-    assert Cache(out / ".cache").get(study.stem) is not None       # overwritten by a valid entry
+    assert Cache(out / ".cache").get(study.stem) is not None  # overwritten by a valid entry
 
 
 def test_tampered_number_is_detected_and_recomputed(clean, tmp_path):
     out = _copy(clean[0], tmp_path / "run")
     entries = _entries(out)
-    entries["study"][0].unlink()                                   # force the cells to be read
+    entries["study"][0].unlink()  # force the cells to be read
     cell = entries["cell"][0]
     entry = json.loads(cell.read_text())
     text = json.dumps(entry["value"])
     digit = next(i for i, ch in enumerate(text) if ch.isdigit() and ch != "0")
-    tampered = text[:digit] + str((int(text[digit]) + 1) % 10) + text[digit + 1:]   # a plausible number
+    tampered = text[:digit] + str((int(text[digit]) + 1) % 10) + text[digit + 1 :]  # a plausible number
     entry["value"] = json.loads(tampered)
     assert entry["sha256"] != checksum(entry["value"])
     cell.write_text(json.dumps(entry))
@@ -70,7 +72,7 @@ def test_tampered_number_is_detected_and_recomputed(clean, tmp_path):
     runs = run_studies(STUDY, "tiny", 0, out, jobs=1, progress=False, cache=cache)
     assert runs[0].from_cache == "cells 4/5"
     assert len(cache.problems) == 1 and "checksum mismatch" in cache.problems[0]
-    assert _outputs(out)["basis_sizes.csv"] == clean[1]["basis_sizes.csv"]     # the true number, recomputed
+    assert _outputs(out)["basis_sizes.csv"] == clean[1]["basis_sizes.csv"]  # the true number, recomputed
 
 
 @pytest.mark.parametrize("garbage", [b"", b"{not json", b"[1, 2, 3]", b'{"meta": {}, "value": 1}'])
@@ -92,12 +94,11 @@ def test_cached_rerun_computes_renders_and_rewrites_nothing(clean, tmp_path, mon
     monkeypatch.setattr(load("basis_sizes"), "compute_cell", lambda *a: pytest.fail("a cached cell was computed"))
     monkeypatch.setattr(figures, "save_figure", lambda *a, **k: pytest.fail("an unchanged figure was rendered"))
     t0 = time.perf_counter()
-    code, text, _ = run(["reproduce", "--preset", "tiny", "--only", *STUDY, "--out", str(out), "--jobs", "1"],
-                        capsys)
+    code, text, _ = run(["reproduce", "--preset", "tiny", "--only", *STUDY, "--out", str(out), "--jobs", "1"], capsys)
     assert code == 0 and "figures up to date" in text
     assert time.perf_counter() - t0 < 5
     changed = [p.name for p, t in before.items() if p.stat().st_mtime_ns != t]
-    assert changed == ["timings.json"] or changed == []            # only the invocation's own wall time
+    assert changed == ["timings.json"] or changed == []  # only the invocation's own wall time
 
 
 def test_altered_figure_file_is_rendered_again(clean, tmp_path):
@@ -115,13 +116,42 @@ def test_failed_cell_makes_the_exit_status_nonzero_and_names_it(tmp_path, monkey
         raise RuntimeError(f"{name} exploded")
 
     monkeypatch.setattr(slt.experiments, "run_experiment", boom)
-    code, out, _ = run(["reproduce", "--preset", "tiny", "--only", "experiments", "--experiments", "quick",
-                        "--out", str(tmp_path / "r"), "--jobs", "1"], capsys)
+    code, out, _ = run(
+        [
+            "reproduce",
+            "--preset",
+            "tiny",
+            "--only",
+            "experiments",
+            "--experiments",
+            "quick",
+            "--out",
+            str(tmp_path / "r"),
+            "--jobs",
+            "1",
+        ],
+        capsys,
+    )
     assert code == 1
     assert "FAILED cells (4" in out and "experiments: experiment=mpnn" in out and "mpnn exploded" in out
-    code, out, _ = run(["reproduce", "--preset", "tiny", "--only", "experiments", "--experiments", "quick",
-                        "--out", str(tmp_path / "r"), "--jobs", "1", "--json"], capsys)
-    assert code == 1 and len(json.loads(out)["failed_cells"]) == 4     # failures are never cached
+    code, out, _ = run(
+        [
+            "reproduce",
+            "--preset",
+            "tiny",
+            "--only",
+            "experiments",
+            "--experiments",
+            "quick",
+            "--out",
+            str(tmp_path / "r"),
+            "--jobs",
+            "1",
+            "--json",
+        ],
+        capsys,
+    )
+    assert code == 1 and len(json.loads(out)["failed_cells"]) == 4  # failures are never cached
 
 
 def test_a_cell_that_raises_is_a_failed_cell_not_a_traceback(tmp_path, monkeypatch, capsys):
@@ -131,28 +161,37 @@ def test_a_cell_that_raises_is_a_failed_cell_not_a_traceback(tmp_path, monkeypat
         raise MemoryError("cell exploded")
 
     monkeypatch.setattr(study, "compute_cell", boom)
-    code, out, err = run(["reproduce", "--preset", "tiny", "--only", "basis_sizes", "--out", str(tmp_path / "r"),
-                          "--jobs", "1"], capsys)
+    code, out, err = run(
+        ["reproduce", "--preset", "tiny", "--only", "basis_sizes", "--out", str(tmp_path / "r"), "--jobs", "1"], capsys
+    )
     assert code == 1 and "Traceback" not in err
     assert "FAILED cells" in out and "basis_sizes:" in out and "MemoryError: cell exploded" in out
-    assert not list((tmp_path / "r").glob("basis_sizes*.csv"))      # no table assembled from failed cells
+    assert not list((tmp_path / "r").glob("basis_sizes*.csv"))  # no table assembled from failed cells
 
 
-@pytest.mark.parametrize("argv, heavy", [
-    (["reproduce", "--preset", "tiny", "--out", "/proc/slt-no"], "slt.studies.runner.run_studies"),
-    (["experiment", "mpnn", "--quick", "--out", "/proc/slt-no"], "slt.experiments.run_experiment"),
-    (["prune", "--family", "mlp", "--channels", "2", "2", "--eps", "0.1", "--save", "/proc/x.npz"],
-     "constructions.prune"),
-    (["export", "{d}", "--out", "/proc/x.npz"], "constructions.load_network"),
-    (["import-weights", "{d}", "--family", "mlp", "--channels", "2", "2", "--out", "/proc/x.npz"],
-     "constructions.read_npz"),
-])
+@pytest.mark.parametrize(
+    "argv, heavy",
+    [
+        (["reproduce", "--preset", "tiny", "--out", "/proc/slt-no"], "slt.studies.runner.run_studies"),
+        (["experiment", "mpnn", "--quick", "--out", "/proc/slt-no"], "slt.experiments.run_experiment"),
+        (
+            ["prune", "--family", "mlp", "--channels", "2", "2", "--eps", "0.1", "--save", "/proc/x.npz"],
+            "constructions.prune",
+        ),
+        (["export", "{d}", "--out", "/proc/x.npz"], "constructions.load_network"),
+        (
+            ["import-weights", "{d}", "--family", "mlp", "--channels", "2", "2", "--out", "/proc/x.npz"],
+            "constructions.read_npz",
+        ),
+    ],
+)
 def test_unwritable_output_is_refused_before_any_work(argv, heavy, monkeypatch, capsys, tmp_path):
     import importlib
 
     module, name = heavy.rsplit(".", 1)
-    monkeypatch.setattr(importlib.import_module(module), name,
-                        lambda *a, **k: pytest.fail(f"{heavy} ran before the output was checked"))
+    monkeypatch.setattr(
+        importlib.import_module(module), name, lambda *a, **k: pytest.fail(f"{heavy} ran before the output was checked")
+    )
     argv = [a.replace("{d}", str(tmp_path / "in.npz")) for a in argv]
     code, out, err = run(argv, capsys)
     assert code == 2 and err.count("\n") == 1 and "/proc/" in err and "cannot write" in err
@@ -165,13 +204,17 @@ def test_memory_refusal_comes_before_the_allocation(monkeypatch):
 
     monkeypatch.setattr(groups.memory, "available_memory", lambda: 10**6)
     monkeypatch.setitem(subsetsum.SAMPLERS, "uniform", lambda *a: pytest.fail("allocated before the check"))
-    with pytest.raises(ValueError, match=r"1,000,000 samples of the uniform distribution would take about 0\.024 GB, "
-                                         r"more than 80% of the 0\.001 GB of memory available"):
+    with pytest.raises(
+        ValueError,
+        match=r"1,000,000 samples of the uniform distribution would take about 0\.024 GB, "
+        r"more than 80% of the 0\.001 GB of memory available",
+    ):
         subsetsum.draw("uniform", (1000, 1000), 0)
 
 
 def test_memory_check_reads_the_system(monkeypatch):
     import groups.memory
+
     free = groups.memory.available_memory()
     assert free is None or free > 10**6
     assert groups.check_memory(10, "ten bytes") == 10

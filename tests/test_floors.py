@@ -1,5 +1,6 @@
 """Proven floors (bounds.floors) against independent oracles: closed forms for the counting and
 no-positive-sample events, a seeded Monte-Carlo of the union event, and brute force on tiny m."""
+
 from __future__ import annotations
 
 import math
@@ -7,9 +8,9 @@ import re
 
 import numpy as np
 import pytest
+from bounds_oracles import pensia_samples
 from scipy.stats import binom
 
-from bounds_oracles import pensia_samples
 from bounds.floors import failure_lower_bound, m_floor
 from subsetsum import sup_error
 
@@ -27,7 +28,7 @@ def test_lower_bound_against_closed_forms_and_monte_carlo(m, eps):
     low = failure_lower_bound(m, eps)
     # closed forms of sub-events: fewer than log2(1/eps) nonzero samples; no positive sample
     assert low >= binom.cdf(math.ceil(math.log2(1 / eps)) - 1, m, 0.5) * (1 - 1e-8)
-    assert low >= 0.75 ** m * (1 - 1e-8)
+    assert low >= 0.75**m * (1 - 1e-8)
     # the event itself, seeded Monte-Carlo (200,000 draws): the bound is not above it (6 sigma) and,
     # its only slack being the 2^-10 rounding of the magnitudes, not far below it either
     rng = np.random.default_rng(11)
@@ -58,8 +59,9 @@ def test_floor_is_monotone():
     assert m_floor(1e-3, 1e-3) <= m_floor(1e-4, 1e-3) <= m_floor(1e-4, 1e-5)
 
 
-@pytest.mark.parametrize("args, message", [((0, 0.1), "m must be an integer >= 1, got 0"),
-                                           ((5, 1.5), "eps must be in (0, 1), got 1.5")])
+@pytest.mark.parametrize(
+    "args, message", [((0, 0.1), "m must be an integer >= 1, got 0"), ((5, 1.5), "eps must be in (0, 1), got 1.5")]
+)
 def test_bad_input(args, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         failure_lower_bound(*args)

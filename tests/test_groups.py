@@ -1,14 +1,26 @@
 """groups: point groups are groups (axioms checked element by element), their matrices a
 faithful representation, subgroups and cosets right; S_n subgroups have their orders; field
 types round-trip, follow the defaults rule and the "same group" rule."""
+
 import itertools
 import math
 
 import numpy as np
 import pytest
 
-from groups import (EXACT_GROUPS, FAMILIES, FieldType, PointGroup, check_compatible, check_subgroup, field_type,
-                    parse_cycles, point_group, subgroup_elements, subgroup_generators)
+from groups import (
+    EXACT_GROUPS,
+    FAMILIES,
+    FieldType,
+    PointGroup,
+    check_compatible,
+    check_subgroup,
+    field_type,
+    parse_cycles,
+    point_group,
+    subgroup_elements,
+    subgroup_generators,
+)
 
 
 def divisor_subgroups(H):
@@ -62,8 +74,10 @@ def test_subgroups_and_coset_actions(name):
 
 @pytest.mark.parametrize("bad", ["C8", "C5", "D12", "D8"])
 def test_only_exact_groups_exist(bad):
-    msg = (f"{bad} does not act exactly on a pixel lattice; the exact rotation groups are C1, C2, C4, D1, D2, D4 "
-           f"(square lattice) and C3, C6, D3, D6 (hexagonal lattice)")
+    msg = (
+        f"{bad} does not act exactly on a pixel lattice; the exact rotation groups are C1, C2, C4, D1, D2, D4 "
+        f"(square lattice) and C3, C6, D3, D6 (hexagonal lattice)"
+    )
     for make in (point_group, PointGroup):
         with pytest.raises(ValueError) as info:
             make(bad)
@@ -95,8 +109,14 @@ def test_cycle_notation_is_parsed_and_canonicalised():
     assert check_subgroup("()", 3) == "()"
     assert parse_cycles("(1 2)(3 4),(1 2 3)", 4).tolist() == [[1, 0, 3, 2], [1, 2, 0, 3]]
     assert len(subgroup_elements(4, "(1 2)(3 4),(1 2 3)")) == 12  # A_4
-    for bad, msg in [("(1 5)", "outside 1..4"), ("(1 2)(2 3)", "appears twice"), ("1 2", "cycle notation"),
-                     ("", "cycle notation"), ("(1,2)", "cycle notation"), (3, "cycle notation")]:
+    for bad, msg in [
+        ("(1 5)", "outside 1..4"),
+        ("(1 2)(2 3)", "appears twice"),
+        ("1 2", "cycle notation"),
+        ("", "cycle notation"),
+        ("(1,2)", "cycle notation"),
+        (3, "cycle notation"),
+    ]:
         with pytest.raises(ValueError, match=msg):
             check_subgroup(bad, 4)
 
@@ -120,13 +140,19 @@ def test_field_types_round_trip_and_hash(spec):
 
 def test_defaults_rule_only_subgroup_has_a_default():
     assert field_type({"family": "perm", "n": 3, "order": 1}).subgroup == "S"
-    for spec, key in [({"family": "steerable", "grid": 5, "kernel": 3}, "group"),
-                      ({"family": "steerable", "grid": 5, "kernel": 3, "group": "C4"}, "field"),
-                      ({"family": "perm", "n": 3}, "order"), ({"family": "cnn", "kernel": 3}, "grid")]:
+    for spec, key in [
+        ({"family": "steerable", "grid": 5, "kernel": 3}, "group"),
+        ({"family": "steerable", "grid": 5, "kernel": 3, "group": "C4"}, "field"),
+        ({"family": "perm", "n": 3}, "order"),
+        ({"family": "cnn", "kernel": 3}, "grid"),
+    ]:
         with pytest.raises(ValueError, match=f"needs the key '{key}'"):
             field_type(spec)
-    for spec, key in [({"family": "cnn", "grid": 5, "kernel": 3, "group": "C1"}, "group"),
-                      ({"family": "mlp", "n": 3}, "n"), ({"family": "perm", "n": 3, "order": 1, "junk": 0}, "junk")]:
+    for spec, key in [
+        ({"family": "cnn", "grid": 5, "kernel": 3, "group": "C1"}, "group"),
+        ({"family": "mlp", "n": 3}, "n"),
+        ({"family": "perm", "n": 3, "order": 1, "junk": 0}, "junk"),
+    ]:
         with pytest.raises(ValueError, match=f"key '{key}' does not belong to a {spec['family']} field spec"):
             field_type(spec)
     with pytest.raises(ValueError, match="does not belong"):
@@ -139,9 +165,12 @@ def test_same_group_rule():
     assert check_compatible(cnn, c1) == (field_type(cnn), field_type(c1))  # cnn is steerable C1
     perm = {"family": "perm", "n": 4, "order": 2}
     assert check_compatible(perm, dict(perm, order=0, subgroup="S"))
-    for a, b, shown in [(cnn, dict(cnn, kernel=5), "kernel 3 -> 5"), (cnn, {"family": "mlp"}, "family 'cnn' -> 'mlp'"),
-                        (c1, dict(c1, group="C2"), "group 'C1' -> 'C2'"),
-                        (perm, dict(perm, subgroup="(1 2)"), "subgroup 'S' -> '(1 2)'")]:
+    for a, b, shown in [
+        (cnn, dict(cnn, kernel=5), "kernel 3 -> 5"),
+        (cnn, {"family": "mlp"}, "family 'cnn' -> 'mlp'"),
+        (c1, dict(c1, group="C2"), "group 'C1' -> 'C2'"),
+        (perm, dict(perm, subgroup="(1 2)"), "subgroup 'S' -> '(1 2)'"),
+    ]:
         with pytest.raises(ValueError, match="incompatible consecutive field types") as info:
             check_compatible(a, b, where="layer 2")
         assert shown in str(info.value) and "(layer 2)" in str(info.value)
@@ -151,5 +180,6 @@ def test_same_group_rule():
 def test_doctests(name):
     import doctest
     import importlib
+
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0

@@ -1,15 +1,30 @@
 """`slt import-weights` and `slt export` as a user runs them: the round trip through dense weights,
 state_dict names, refusals with the residual named, and the ONNX export checked by onnxruntime."""
+
 import json
 
 import numpy as np
 import pytest
-
 from cli_run import run
+
 from slt.cli import main
 
-FAMILY = ["--family", "steerable", "--group", "D4", "--grid", "5", "--channels", "1", "2", "2",
-          "--fields", "trivial", "regular", "point"]
+FAMILY = [
+    "--family",
+    "steerable",
+    "--group",
+    "D4",
+    "--grid",
+    "5",
+    "--channels",
+    "1",
+    "2",
+    "2",
+    "--fields",
+    "trivial",
+    "regular",
+    "point",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +50,24 @@ def test_round_trip_through_the_cli(pruned, capsys):
     with np.load(d / "t.npz") as t, np.load(d / "p.npz") as p:
         for i in (1, 2):
             assert np.array_equal(t[f"layer_{i}"], p[f"target_{i}"])
-    code, out, _ = run(["prune", *FAMILY, "--eps", "0.1", "--seed", "3", "--m", "40", "--target", str(d / "t.npz"),
-                        "--json", "--save", str(d / "p2.npz")], capsys)
+    code, out, _ = run(
+        [
+            "prune",
+            *FAMILY,
+            "--eps",
+            "0.1",
+            "--seed",
+            "3",
+            "--m",
+            "40",
+            "--target",
+            str(d / "t.npz"),
+            "--json",
+            "--save",
+            str(d / "p2.npz"),
+        ],
+        capsys,
+    )
     assert code == 0
     with np.load(d / "p2.npz") as a, np.load(d / "p.npz") as b:
         for j in range(1, 5):
@@ -57,29 +88,42 @@ def test_non_equivariant_weights_are_refused_with_the_residual(pruned, capsys):
     assert code == 2 and err.count("\n") == 1
     assert "layer 1 (conv.weight) relative non-equivariant residual" in err and "> --tolerance 1e-05" in err
     assert "layer 2" not in err and not (d / "x.npz").exists()
-    code, out, _ = run(["import-weights", str(d / "bad.npz"), *FAMILY, *names, "--out", str(d / "x.npz"),
-                        "--project", "--json"], capsys)
+    code, out, _ = run(
+        ["import-weights", str(d / "bad.npz"), *FAMILY, *names, "--out", str(d / "x.npz"), "--project", "--json"],
+        capsys,
+    )
     rep = json.loads(out)
     assert code == 0 and rep["projected"] and 0 < rep["layers"][0]["residual"] < expected
     assert rep["layers"][1]["residual"] == 0.0
-    code, out, _ = run(["import-weights", str(d / "bad.npz"), *FAMILY, *names, "--out", str(d / "y.npz"),
-                        "--tolerance", "1"], capsys)
+    code, out, _ = run(
+        ["import-weights", str(d / "bad.npz"), *FAMILY, *names, "--out", str(d / "y.npz"), "--tolerance", "1"], capsys
+    )
     assert code == 0 and "PROJECTED" not in out
 
 
-@pytest.mark.parametrize("extra,arrays,needle", [
-    ([], {"layer_1": np.zeros((8, 1, 3, 3))}, "has no array 'layer_2'"),
-    (["--names", "a"], {"a": np.zeros(1)}, "--names takes one array name per layer (2"),
-    ([], {"layer_1": np.zeros((8, 2, 3, 3)), "layer_2": np.zeros((2, 400))},
-     r"layer 1 (layer_1): shape (8, 2, 3, 3), this layer needs (16, 1, 3, 3)"),
-    (["--names", "c.weight", "h.weight"], {"c.weight": np.zeros((16, 1, 3, 3)), "c.bias": np.ones(16),
-                                           "h.weight": np.zeros((2, 400))}, "c.bias is nonzero"),
-    (["--tolerance", "-1"], {}, "--tolerance must be a number >= 0"),
-])
+@pytest.mark.parametrize(
+    "extra,arrays,needle",
+    [
+        ([], {"layer_1": np.zeros((8, 1, 3, 3))}, "has no array 'layer_2'"),
+        (["--names", "a"], {"a": np.zeros(1)}, "--names takes one array name per layer (2"),
+        (
+            [],
+            {"layer_1": np.zeros((8, 2, 3, 3)), "layer_2": np.zeros((2, 400))},
+            r"layer 1 (layer_1): shape (8, 2, 3, 3), this layer needs (16, 1, 3, 3)",
+        ),
+        (
+            ["--names", "c.weight", "h.weight"],
+            {"c.weight": np.zeros((16, 1, 3, 3)), "c.bias": np.ones(16), "h.weight": np.zeros((2, 400))},
+            "c.bias is nonzero",
+        ),
+        (["--tolerance", "-1"], {}, "--tolerance must be a number >= 0"),
+    ],
+)
 def test_import_errors_are_one_line(pruned, capsys, extra, arrays, needle):
     np.savez(pruned / "e.npz", **(arrays or {"x": np.zeros(1)}))
-    code, _, err = run(["import-weights", str(pruned / "e.npz"), *FAMILY, *extra, "--out", str(pruned / "o.npz")],
-                       capsys)
+    code, _, err = run(
+        ["import-weights", str(pruned / "e.npz"), *FAMILY, *extra, "--out", str(pruned / "o.npz")], capsys
+    )
     assert code == 2 and err.count("\n") == 1 and needle in err, err
 
 
@@ -88,13 +132,29 @@ def test_export_onnx_checked_against_the_engine(pruned, capsys):
     cases = (("pruned", "float64", 1e-12), ("collapsed", "float64", 1e-12), ("target", "float32", 3e-5))
     for form, dtype, tol in cases:
         out_path = pruned / f"{form}.onnx"
-        code, out, _ = run(["export", str(pruned / "p.npz"), "--out", str(out_path), "--format", "onnx",
-                            "--form", form, "--dtype", dtype, "--json"], capsys)
+        code, out, _ = run(
+            [
+                "export",
+                str(pruned / "p.npz"),
+                "--out",
+                str(out_path),
+                "--format",
+                "onnx",
+                "--form",
+                form,
+                "--dtype",
+                dtype,
+                "--json",
+            ],
+            capsys,
+        )
         rep = json.loads(out)
         assert code == 0 and out_path.stat().st_size == rep["bytes"]
         assert rep["check"]["max_relative_difference"] < tol
-    code, _, err = run(["export", str(pruned / "t.npz"), "--out", str(pruned / "o.onnx"), "--format", "onnx",
-                        "--form", "pruned"], capsys)
+    code, _, err = run(
+        ["export", str(pruned / "t.npz"), "--out", str(pruned / "o.onnx"), "--format", "onnx", "--form", "pruned"],
+        capsys,
+    )
     assert code == 2 and "is a target file; it holds only the form 'target'" in err
     code, _, err = run(["export", str(pruned / "p.npz"), "--out", str(pruned / "no" / "o.npz")], capsys)
     assert code == 2 and "--out" in err and "does not exist" in err

@@ -2,18 +2,48 @@
 dense weights, re-imported, pruned and exported again as ONNX; run outside the toolkit
 (onnxruntime, and a NumPy forward pass written for the tests on the first export), the final
 logits are within the reported error bound of the original target's logits on every test input."""
+
 import json
 
 import numpy as np
 import pytest
-
 from numpy_reference import numpy_forward
+
 from slt.cli import main
 
-TINY = {"conv": [4, 4], "conv_d4": [2], "head": [8], "epochs": 10, "limit": 400, "cnn": [2], "mlp": [8],
-        "m_sweep": [4], "m_cap": 4}
-FAMILY = ["--family", "steerable", "--group", "C4", "--grid", "8", "--kernel", "3", "--channels", "1", "4", "4", "8",
-          "10", "--fields", "trivial", "regular", "regular", "point", "point"]
+TINY = {
+    "conv": [4, 4],
+    "conv_d4": [2],
+    "head": [8],
+    "epochs": 10,
+    "limit": 400,
+    "cnn": [2],
+    "mlp": [8],
+    "m_sweep": [4],
+    "m_cap": 4,
+}
+FAMILY = [
+    "--family",
+    "steerable",
+    "--group",
+    "C4",
+    "--grid",
+    "8",
+    "--kernel",
+    "3",
+    "--channels",
+    "1",
+    "4",
+    "4",
+    "8",
+    "10",
+    "--fields",
+    "trivial",
+    "regular",
+    "regular",
+    "point",
+    "point",
+]
 
 
 def cli(argv, capsys):
@@ -33,8 +63,28 @@ def test_trained_digits_model_round_trip_through_onnx(tmp_path, capsys):
     d = tmp_path
     cli(["export", original, "--out", str(d / "dense.npz")], capsys)
     cli(["import-weights", str(d / "dense.npz"), *FAMILY, "--out", str(d / "target.npz")], capsys)
-    rep = json.loads(cli(["prune", *FAMILY, "--target", str(d / "target.npz"), "--eps", "5e-4", "--m", "56",
-                          "--certify", "no", "--samples", "16", "--json", "--save", str(d / "pruned.npz")], capsys))
+    rep = json.loads(
+        cli(
+            [
+                "prune",
+                *FAMILY,
+                "--target",
+                str(d / "target.npz"),
+                "--eps",
+                "5e-4",
+                "--m",
+                "56",
+                "--certify",
+                "no",
+                "--samples",
+                "16",
+                "--json",
+                "--save",
+                str(d / "pruned.npz"),
+            ],
+            capsys,
+        )
+    )
     bound = rep["error_bound"]
     assert bound <= 5e-4
     cli(["export", str(d / "pruned.npz"), "--format", "onnx", "--out", str(d / "final.onnx")], capsys)

@@ -1,4 +1,5 @@
 """Orbital bases: dimension oracles, Burnside, nullspace span, closed forms, norms."""
+
 import itertools
 
 import numpy as np
@@ -6,8 +7,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructions import (basis_from_specs, basis_norm, equivariant_nullspace, lattice_action, orbital_basis,
-                           partition_basis, perron_norm, tensor_action)
+from constructions import (
+    basis_from_specs,
+    basis_norm,
+    equivariant_nullspace,
+    lattice_action,
+    orbital_basis,
+    partition_basis,
+    perron_norm,
+    tensor_action,
+)
 from constructions.nullspace import perm_matrix
 from constructions.orbital import burnside_count
 
@@ -16,26 +25,42 @@ def steer(group, field, grid=6, kernel=3):
     return dict(family="steerable", grid=grid, kernel=kernel, group=group, field=field)
 
 
-@pytest.mark.parametrize("spec_in,spec_out,dim", [
-    (dict(family="mlp"), dict(family="mlp"), 1),
-    (dict(family="cnn", grid=8, kernel=3), dict(family="cnn", grid=8, kernel=3), 9),
-    (dict(family="cnn", grid=8, kernel=4), dict(family="cnn", grid=8, kernel=4), 16),
-    (dict(family="cnn", grid=8, kernel=5), dict(family="cnn", grid=8, kernel=5), 25),
-    (steer("C4", "regular", 8, 3), steer("C4", "regular", 8, 3), 36),
-    (steer("D4", "regular", 8, 3), steer("D4", "regular", 8, 3), 72),
-    (steer("C4", "regular", 8, 5), steer("C4", "regular", 8, 5), 100),
-    (steer("D4", "regular", 8, 5), steer("D4", "regular", 8, 5), 200),
-    (steer("C4", "trivial", 8, 5), steer("C4", "trivial", 8, 5), 7),
-    (steer("D4", "trivial", 8, 5), steer("D4", "trivial", 8, 5), 6),
-])
+@pytest.mark.parametrize(
+    "spec_in,spec_out,dim",
+    [
+        (dict(family="mlp"), dict(family="mlp"), 1),
+        (dict(family="cnn", grid=8, kernel=3), dict(family="cnn", grid=8, kernel=3), 9),
+        (dict(family="cnn", grid=8, kernel=4), dict(family="cnn", grid=8, kernel=4), 16),
+        (dict(family="cnn", grid=8, kernel=5), dict(family="cnn", grid=8, kernel=5), 25),
+        (steer("C4", "regular", 8, 3), steer("C4", "regular", 8, 3), 36),
+        (steer("D4", "regular", 8, 3), steer("D4", "regular", 8, 3), 72),
+        (steer("C4", "regular", 8, 5), steer("C4", "regular", 8, 5), 100),
+        (steer("D4", "regular", 8, 5), steer("D4", "regular", 8, 5), 200),
+        (steer("C4", "trivial", 8, 5), steer("C4", "trivial", 8, 5), 7),
+        (steer("D4", "trivial", 8, 5), steer("D4", "trivial", 8, 5), 6),
+    ],
+)
 def test_dimension_oracles_lattice(spec_in, spec_out, dim):
     basis = basis_from_specs(spec_in, spec_out)
     assert basis.dim == dim
     assert burnside_count(basis) == dim
 
 
-@pytest.mark.parametrize("k,l,n,dim", [(1, 1, 5, 2), (1, 0, 5, 1), (2, 0, 5, 2), (1, 2, 5, 5), (2, 1, 5, 5),
-                                       (2, 2, 4, 15), (2, 2, 6, 15), (2, 2, 2, 8), (2, 2, 3, 14), (3, 3, 6, 203)])
+@pytest.mark.parametrize(
+    "k,l,n,dim",
+    [
+        (1, 1, 5, 2),
+        (1, 0, 5, 1),
+        (2, 0, 5, 2),
+        (1, 2, 5, 5),
+        (2, 1, 5, 5),
+        (2, 2, 4, 15),
+        (2, 2, 6, 15),
+        (2, 2, 2, 8),
+        (2, 2, 3, 14),
+        (3, 3, 6, 203),
+    ],
+)
 def test_dimension_oracles_Sn(k, l, n, dim):
     assert partition_basis(n, k, l).dim == dim
     if n ** (k + l) <= 50_000:
@@ -95,8 +120,9 @@ def test_lattice_basis_equals_union_find_burnside_and_nullspace(case):
         _check_span_equals_nullspace(basis)
 
 
-perm_cases = st.tuples(st.integers(1, 4), st.integers(0, 2), st.integers(0, 2),
-                       st.sampled_from(["S", "A", "C", "D", "(1 2)", "(1 2 3)"]))
+perm_cases = st.tuples(
+    st.integers(1, 4), st.integers(0, 2), st.integers(0, 2), st.sampled_from(["S", "A", "C", "D", "(1 2)", "(1 2 3)"])
+)
 
 
 @given(perm_cases)
@@ -159,35 +185,50 @@ def test_nullspace_oracle_can_fail():
 
 
 # ---------------------------------------------------------------- norms
-@pytest.mark.parametrize("spec_in,spec_out", [
-    (steer("C4", "regular", 5, 3), steer("C4", "regular", 5, 3)),
-    (steer("D4", "trivial", 5, 3), steer("D4", "regular", 5, 3)),
-    (steer("D6", "regular", 5, 3), steer("D6", "point", 5, 3)),
-    (steer("C4", "quotient:C2", 5, 3), steer("C4", "regular", 5, 3)),
-    (dict(family="perm", n=4, order=2, subgroup="C"), dict(family="perm", n=4, order=1, subgroup="C")),
-    (dict(family="perm", n=4, order=2), dict(family="perm", n=4, order=2)),
-])
+@pytest.mark.parametrize(
+    "spec_in,spec_out",
+    [
+        (steer("C4", "regular", 5, 3), steer("C4", "regular", 5, 3)),
+        (steer("D4", "trivial", 5, 3), steer("D4", "regular", 5, 3)),
+        (steer("D6", "regular", 5, 3), steer("D6", "point", 5, 3)),
+        (steer("C4", "quotient:C2", 5, 3), steer("C4", "regular", 5, 3)),
+        (dict(family="perm", n=4, order=2, subgroup="C"), dict(family="perm", n=4, order=1, subgroup="C")),
+        (dict(family="perm", n=4, order=2), dict(family="perm", n=4, order=2)),
+    ],
+)
 def test_basis_norm_equals_svd_of_sum(spec_in, spec_out):
     basis = basis_from_specs(spec_in, spec_out)
     S = basis.dense_elements().sum(axis=0)
     assert basis_norm(basis) == pytest.approx(np.linalg.norm(S, 2), rel=1e-12)
 
 
-@pytest.mark.parametrize("basis", [partition_basis(3, 1, 1), partition_basis(3, 2, 1), partition_basis(2, 2, 2),
-                                   basis_from_specs(steer("D2", "trivial", 3, 3), steer("D2", "trivial", 3, 3))],
-                         ids=["S3 1-1", "S3 2-1", "S2 2-2", "D2 trivial"])
+@pytest.mark.parametrize(
+    "basis",
+    [
+        partition_basis(3, 1, 1),
+        partition_basis(3, 2, 1),
+        partition_basis(2, 2, 2),
+        basis_from_specs(steer("D2", "trivial", 3, 3), steer("D2", "trivial", 3, 3)),
+    ],
+    ids=["S3 1-1", "S3 2-1", "S2 2-2", "D2 trivial"],
+)
 def test_basis_norm_is_max_over_sign_patterns(basis):
     """||B|| = max over |beta| <= 1 of ||sum beta_k b_k|| (attained at a vertex: brute force)."""
     E = basis.dense_elements()
-    best = max(np.linalg.norm(np.tensordot(np.array(signs), E, 1), 2)
-               for signs in itertools.product([-1.0, 1.0], repeat=basis.dim))
+    best = max(
+        np.linalg.norm(np.tensordot(np.array(signs), E, 1), 2)
+        for signs in itertools.product([-1.0, 1.0], repeat=basis.dim)
+    )
     assert basis_norm(basis) == pytest.approx(best, rel=1e-12)
 
 
 def test_perron_norm_with_weights_equals_dense_svd():
     rng = np.random.default_rng(3)
-    for basis in (basis_from_specs(steer("D4", "regular", 4, 3), steer("D4", "quotient:D1", 4, 3)),
-                  partition_basis(4, 2, 1), orbital_basis(tensor_action(4, 2, "D"), tensor_action(4, 2, "D"))):
+    for basis in (
+        basis_from_specs(steer("D4", "regular", 4, 3), steer("D4", "quotient:D1", 4, 3)),
+        partition_basis(4, 2, 1),
+        orbital_basis(tensor_action(4, 2, "D"), tensor_action(4, 2, "D")),
+    ):
         w = rng.uniform(0, 1, (3, 2, basis.dim))
         assert perron_norm(basis, w) == pytest.approx(np.linalg.norm(basis.dense(w), 2), rel=1e-10)
     with pytest.raises(ValueError, match="nonnegative"):
@@ -195,8 +236,8 @@ def test_perron_norm_with_weights_equals_dense_svd():
 
 
 def test_closed_form_norms():
-    assert basis_norm(partition_basis(64, 2, 2)) == pytest.approx(64 ** 2)
-    assert basis_norm(partition_basis(7, 3, 1)) == pytest.approx(np.sqrt(7 ** 4))
+    assert basis_norm(partition_basis(64, 2, 2)) == pytest.approx(64**2)
+    assert basis_norm(partition_basis(7, 3, 1)) == pytest.approx(np.sqrt(7**4))
     s = steer("D4", "regular", 28, 5)
     assert basis_norm(basis_from_specs(s, s)) == pytest.approx(25 * 8)
 

@@ -1,5 +1,6 @@
 """Paper-ready outputs (issue 14): LaTeX tables that fit a page and figures whose legends hide
 no data, rendered from one tiny run of every study (about 12 s)."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,11 @@ def runs(tmp_path_factory):
 
 def _visible(tex: str) -> int:
     """Rough printed width of LaTeX text in characters."""
-    tex = re.sub(r"\\begin\{tabular\}\[b\]\{@\{\}c@\{\}\}(.*?)\\end\{tabular\}",
-                 lambda m: max(m.group(1).split(r" \\ "), key=len), tex)
+    tex = re.sub(
+        r"\\begin\{tabular\}\[b\]\{@\{\}c@\{\}\}(.*?)\\end\{tabular\}",
+        lambda m: max(m.group(1).split(r" \\ "), key=len),
+        tex,
+    )
     tex = re.sub(r"\\(times|varepsilon|to|le|ge|min|max|mathrm|footnotesize)", "x", tex)
     return len(re.sub(r"[${}\\^]", "", tex))
 
@@ -58,7 +62,7 @@ def _hidden_points(fig) -> list:
             continue
         box = leg.get_window_extent()
         if not box.overlaps(ax.get_window_extent()):
-            continue                                            # outside the axes: hides nothing
+            continue  # outside the axes: hides nothing
         for line in ax.get_lines():
             xy = line.get_xydata()
             if len(xy) and not np.isnan(xy).all():
@@ -82,7 +86,7 @@ def test_figures_legends_hide_no_data_and_layout_holds(runs, width):
     for name, run in runs[0].items():
         tables = {t.name: t for t in run.tables}
         with warnings.catch_warnings():
-            warnings.simplefilter("error")                     # e.g. constrained layout collapsing the axes
+            warnings.simplefilter("error")  # e.g. constrained layout collapsing the axes
             with style():
                 fig = load(name).figure(tables, width)
                 mark_preset(fig, "tiny")
@@ -95,4 +99,5 @@ def test_quick_and_tiny_runs_say_so_on_the_figures(runs):
     run = runs[0]["basis_sizes"]
     assert run.preset == "tiny"
     from slt.studies.figures import PRESET_NOTE
+
     assert "not the full study" in PRESET_NOTE["quick"] and "not the full study" in PRESET_NOTE["tiny"]

@@ -3,6 +3,7 @@ every corrupt or missing file a one-line error naming it, the 28x28 upsampling a
 scipy's bilinear interpolation, the per-weight accuracy count against brute force, prune's
 per-layer accuracy, and the experiment end to end (tiny configuration, default data and
 MNIST-format files), its parameter counts against the closed form."""
+
 from __future__ import annotations
 
 import gzip
@@ -80,8 +81,10 @@ def test_corrupt_or_missing_idx_files_are_one_line_errors(tmp_path):
 def test_cli_data_errors_exit_2_with_one_line(tmp_path, capsys):
     from slt.cli import main
 
-    for argv, message in ((["experiment", "pensia", "--data", str(tmp_path / "nowhere")], "not a directory"),
-                          (["experiment", "digits", "--data", str(tmp_path)], "only for the pensia experiment")):
+    for argv, message in (
+        (["experiment", "pensia", "--data", str(tmp_path / "nowhere")], "not a directory"),
+        (["experiment", "digits", "--data", str(tmp_path)], "only for the pensia experiment"),
+    ):
         with pytest.raises(SystemExit) as exc:
             main(argv + ["--out", str(tmp_path / "out")])
         assert exc.value.code == 2
@@ -154,10 +157,22 @@ def test_pensia_experiment_end_to_end_on_mnist_files(tmp_path):
     from slt.experiments import run_experiment
 
     res = run_experiment("pensia", seed=0, out=tmp_path / "out", config=dict(TINY, data=str(mnist_dir(tmp_path))))
-    keys = ("target_params", "subset_sum_problems", "fraction_within_eps", "kept_params", "random_params",
-            "target_accuracy", "pruned_accuracy", "output_error_max", "subset_sum_seconds", "seconds")
+    keys = (
+        "target_params",
+        "subset_sum_problems",
+        "fraction_within_eps",
+        "kept_params",
+        "random_params",
+        "target_accuracy",
+        "pruned_accuracy",
+        "output_error_max",
+        "subset_sum_seconds",
+        "seconds",
+    )
     assert all(k in res and k in res["bound_run"] for k in keys)
-    assert res["target_params"] == 784 * 6 + 6 * 10 and res["subset_sum_problems"] == 2 * 784 * 6 + 6 * 10  # both paths in layer 1, the positive one after
+    assert (
+        res["target_params"] == 784 * 6 + 6 * 10 and res["subset_sum_problems"] == 2 * 784 * 6 + 6 * 10
+    )  # both paths in layer 1, the positive one after
     assert res["random_params"] == random_params(784, 6, 10, 12, 12)
     assert res["bound_run"]["m"] == [8, 8] and res["bound_run"]["random_params"] == random_params(784, 6, 10, 8, 8)
     assert 0 < res["kept_params"] < res["random_params"]

@@ -1,11 +1,12 @@
 """Sup-errors of prefixes (subsetsum.prefix) and prefix networks (constructions.prefix) against
 the brute-force oracle: all 2^n subset sums of every prefix, sorted (bounds_oracles)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from bounds_oracles import pensia_samples, sup_error_reference
+
 from constructions import basis_from_specs, from_masks, overparameterize, prefix_network, random_network
 from subsetsum import first_hits, prefix_sup_errors
 

@@ -1,5 +1,6 @@
 """The one progress display (slt.progress): drawn on a terminal only, silent in pipes and with
 --json, and never a change in any number or file."""
+
 from __future__ import annotations
 
 import io
@@ -28,7 +29,7 @@ def test_bar_is_drawn_on_a_terminal_and_counts_to_total(monkeypatch):
             bar.update()
         note(bar, "halfway note")
         assert bar.n == 3
-        bar.refresh()                                  # updates are drawn at most every 0.2 s
+        bar.refresh()  # updates are drawn at most every 0.2 s
         assert "3/3" in stream.getvalue()
     text = stream.getvalue()
     assert "demo" in text and "0/3" in text and "halfway note\n" in text
@@ -36,7 +37,7 @@ def test_bar_is_drawn_on_a_terminal_and_counts_to_total(monkeypatch):
 
 def test_nothing_is_drawn_in_a_pipe_or_when_disabled(monkeypatch):
     stream = terminal(monkeypatch)
-    with progress_bar(2, "off", enabled=False) as bar:       # --json
+    with progress_bar(2, "off", enabled=False) as bar:  # --json
         bar.update(2)
         note(bar, "hidden")
     assert stream.getvalue() == ""
@@ -60,7 +61,9 @@ def test_prune_callback_moves_the_bar_to_done(monkeypatch):
 def test_progress_changes_no_number_calibrate(monkeypatch, tmp_path):
     stream = terminal(monkeypatch)
     import numpy as np
+
     from slt.cmd_calibrate import code_fingerprint, plan_tasks, run_tasks
+
     tasks = plan_tasks("confidence", [0.3, 0.1], 400, 150, 60, 3, code_fingerprint())
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     shown = run_tasks(tasks, tmp_path / "a", jobs=1, progress=True)
@@ -72,8 +75,12 @@ def test_progress_changes_no_number_calibrate(monkeypatch, tmp_path):
 def test_progress_changes_no_file_reproduce(tmp_path, monkeypatch):
     stream = terminal(monkeypatch)
     from slt.studies.runner import run_studies
-    small = {"width_vs_eps": {"families": {"MLP": {"spec": {"family": "mlp"}, "channels": [2, 2, 2],
-                                                   "eps": [0.3], "m_max": 64}}}}
+
+    small = {
+        "width_vs_eps": {
+            "families": {"MLP": {"spec": {"family": "mlp"}, "channels": [2, 2, 2], "eps": [0.3], "m_max": 64}}
+        }
+    }
     run_studies(["width_vs_eps"], "tiny", 0, tmp_path / "a", jobs=1, progress=True, overrides=small)
     assert "slt reproduce" in stream.getvalue() and "done: width_vs_eps" in stream.getvalue()
     run_studies(["width_vs_eps"], "tiny", 0, tmp_path / "b", jobs=1, progress=False, overrides=small)

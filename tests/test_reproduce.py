@@ -1,5 +1,6 @@
 """``slt reproduce``: the command, its index, resuming after an interruption, determinism
 regardless of --jobs, and the shape of the committed reports."""
+
 from __future__ import annotations
 
 import csv
@@ -14,8 +15,11 @@ from slt.studies.runner import run_studies
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 FAST = ["basis_sizes", "width_vs_eps"]
 #: width_vs_eps on one family only: three cells of about half a second
-SMALL = {"width_vs_eps": {"families": {"MLP": {"spec": {"family": "mlp"}, "channels": [2, 2, 2], "eps": [0.3, 0.01],
-                                               "m_max": 128}}}}
+SMALL = {
+    "width_vs_eps": {
+        "families": {"MLP": {"spec": {"family": "mlp"}, "channels": [2, 2, 2], "eps": [0.3, 0.01], "m_max": 128}}
+    }
+}
 
 
 def _csvs(out: Path) -> dict:
@@ -34,7 +38,7 @@ def test_cli_writes_index_with_every_figure_and_table(tmp_path, capsys):
                 assert f"{name}_{layout}.{fmt}" in readme
         for t in (p.stem for p in out.glob(f"{name}*.csv")):
             assert f"({t}.csv)" in readme and f"({t}.tex)" in readme
-        assert f"--only {mod.NAME}" in readme            # the command that made it
+        assert f"--only {mod.NAME}" in readme  # the command that made it
     assert "slt reproduce --preset tiny" in readme and "seed 0" in readme
     assert "index:" in capsys.readouterr().out
 
@@ -67,13 +71,14 @@ def test_same_seed_same_tables_whatever_the_number_of_jobs(tmp_path):
 
 def test_resume_after_interruption_recomputes_nothing_finished(tmp_path, monkeypatch):
     from slt.studies import width_vs_eps
+
     calls = []
     real = width_vs_eps.compute_cell
 
     def counting(cell):
         calls.append(cell["draw"])
         if len(calls) == 3:
-            raise KeyboardInterrupt           # the user presses Ctrl-C during the third cell
+            raise KeyboardInterrupt  # the user presses Ctrl-C during the third cell
         return real(cell)
 
     monkeypatch.setattr(width_vs_eps, "compute_cell", counting)
@@ -84,12 +89,12 @@ def test_resume_after_interruption_recomputes_nothing_finished(tmp_path, monkeyp
         run_studies(["width_vs_eps"], "tiny", 0, out, jobs=1, progress=False, overrides=SMALL)
     assert not list((out / ".cache").glob("*.tmp")) and not list((out / ".cache").glob(".*"))
     finished = len(list((out / ".cache").glob("*.json")))
-    assert finished == 2                      # the two cells before the interruption
+    assert finished == 2  # the two cells before the interruption
 
     calls.clear()
     monkeypatch.setattr(width_vs_eps, "compute_cell", lambda cell: (calls.append(cell["draw"]), real(cell))[1])
     run_studies(["width_vs_eps"], "tiny", 0, out, jobs=1, progress=False, overrides=SMALL)
-    assert len(calls) == total - 2            # only the unfinished cells
+    assert len(calls) == total - 2  # only the unfinished cells
     first = _csvs(out)
 
     calls.clear()
@@ -101,15 +106,16 @@ def test_resume_after_interruption_recomputes_nothing_finished(tmp_path, monkeyp
 def test_changed_parameters_are_not_taken_from_the_cache(tmp_path):
     from slt.studies.cache import Cache
     from slt.studies.runner import plan
+
     out = tmp_path / "rep"
     run_studies(["basis_sizes"], "tiny", 0, out, jobs=1, progress=False)
     cache = Cache(out / ".cache")
     assert plan(["basis_sizes"], "tiny", 0, cache)[0].from_cache == "study"
     other = plan(["basis_sizes"], "tiny", 0, cache, overrides={"basis_sizes": {"kernels": [5]}})[0]
-    assert other.tables is None                           # the study is recomputed ...
+    assert other.tables is None  # the study is recomputed ...
     changed = [c for c, r in zip(other.cells, other.results) if r is None]
-    assert changed and all(c.get("kernels") == [5] for c in changed)   # ... and exactly the cells that changed
-    assert plan(["basis_sizes"], "tiny", 1, cache)[0].tables is None   # another seed: another key
+    assert changed and all(c.get("kernels") == [5] for c in changed)  # ... and exactly the cells that changed
+    assert plan(["basis_sizes"], "tiny", 1, cache)[0].tables is None  # another seed: another key
 
 
 def _shape(directory: Path) -> dict:

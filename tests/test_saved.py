@@ -1,5 +1,6 @@
 """The pruned-network and target files: round trip, atomic writes (a SIGKILL mid-save keeps the
 old file), output paths checked before the computation, target files validated."""
+
 import os
 import signal
 import subprocess
@@ -25,16 +26,35 @@ def small_record(seed=0):
     target = random_network(bases, [2, 3, 1], np.random.default_rng(seed))
     rand = overparameterize(target, 12, seed=seed)
     result = prune(rand, target, eps=0.1)
-    return pruned_file([MLP] * 3, [2, 3, 1], target, rand, result, eps=0.1, seed=seed, method="exact",
-                       optimal=False, target_from_seed=True, target_source="random", report={"eps": 0.1})
+    return pruned_file(
+        [MLP] * 3,
+        [2, 3, 1],
+        target,
+        rand,
+        result,
+        eps=0.1,
+        seed=seed,
+        method="exact",
+        optimal=False,
+        target_from_seed=True,
+        target_source="random",
+        report={"eps": 0.1},
+    )
 
 
 def test_round_trip(tmp_path):
     rec = small_record()
     save_pruned(tmp_path / "p.npz", rec)
     back = load_pruned(tmp_path / "p.npz")
-    assert (back.specs, back.channels, back.eps, back.seed, back.m, back.method, back.optimal) == \
-        (rec.specs, rec.channels, rec.eps, rec.seed, rec.m, rec.method, rec.optimal)
+    assert (back.specs, back.channels, back.eps, back.seed, back.m, back.method, back.optimal) == (
+        rec.specs,
+        rec.channels,
+        rec.eps,
+        rec.seed,
+        rec.m,
+        rec.method,
+        rec.optimal,
+    )
     for name in ("target", "random", "masks", "pruned"):
         assert all(np.array_equal(a, b) for a, b in zip(getattr(rec, name), getattr(back, name)))
     assert back.version == 3 and back.target_from_seed and back.report == {"eps": 0.1}
@@ -86,6 +106,7 @@ def test_failed_write_leaves_old_file_and_no_temporary(tmp_path):
     def broken(fh):
         fh.write(b"partial")
         raise RuntimeError("disk full")
+
     with pytest.raises(RuntimeError):
         atomic_write(path, broken)
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["f.bin"]
@@ -110,10 +131,23 @@ def test_prune_checks_save_path_before_computing(tmp_path, monkeypatch, capsys):
 
     def no_work(*a, **k):
         raise AssertionError("the computation started before the output path was checked")
+
     monkeypatch.setattr(slt.cmd_prune, "build_bases", no_work)
     with pytest.raises(SystemExit) as exc:
-        main(["prune", "--family", "mlp", "--channels", "2", "2", "--eps", "0.1", "--save",
-              str(tmp_path / "missing" / "out.npz")])
+        main(
+            [
+                "prune",
+                "--family",
+                "mlp",
+                "--channels",
+                "2",
+                "2",
+                "--eps",
+                "0.1",
+                "--save",
+                str(tmp_path / "missing" / "out.npz"),
+            ]
+        )
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("slt prune: error: --save") and "does not exist" in err and err.count("\n") == 1
@@ -129,16 +163,33 @@ def test_target_files(tmp_path, capsys):
     assert all(np.array_equal(L.coeffs, c) for L, c in zip(layers, tf.coeffs))
     bad = [np.zeros((1, 2, 36)), np.zeros((3, 1, 36))]
     with pytest.raises(ValueError, match="layer_1 outputs 2 fields but layer_2 takes 3"):
-        save_target(tmp_path / "bad.npz", bad)                  # refused when written ...
+        save_target(tmp_path / "bad.npz", bad)  # refused when written ...
     np.savez(tmp_path / "bad.npz", layer_1=bad[0], layer_2=bad[1])
     with pytest.raises(ValueError, match="layer_1 outputs 2 fields but layer_2 takes 3"):
-        load_target(tmp_path / "bad.npz")                       # ... and when read
+        load_target(tmp_path / "bad.npz")  # ... and when read
     np.savez(tmp_path / "none.npz", weights=np.zeros(3))
     with pytest.raises(ValueError, match="no array 'layer_1'"):
         load_target(tmp_path / "none.npz")
     # slt prune --target refuses a file made for other field types, before pruning
     with pytest.raises(SystemExit):
-        main(["prune", "--family", "steerable", "--group", "D4", "--grid", "5", "--channels", "1", "2", "1",
-              "--eps", "0.1", "--target", str(tmp_path / "t.npz")])
+        main(
+            [
+                "prune",
+                "--family",
+                "steerable",
+                "--group",
+                "D4",
+                "--grid",
+                "5",
+                "--channels",
+                "1",
+                "2",
+                "1",
+                "--eps",
+                "0.1",
+                "--target",
+                str(tmp_path / "t.npz"),
+            ]
+        )
     err = capsys.readouterr().err
     assert "was made for field spec" in err and err.count("\n") == 1

@@ -6,6 +6,7 @@ larger than the grid, C8/C5/D12, quotient:C3 of C4, D_d of a cyclic group, bad c
 strings, n = 0, order -1 and 7, bools/floats/strings/None for integers, missing keys and
 foreign keys. Each is given to the public entry points of both packages (bounds'
 closed forms, constructions' basis and action builders)."""
+
 from __future__ import annotations
 
 import json
@@ -20,10 +21,36 @@ from slt.cli import main
 
 JUNK_INTS = [0, -1, True, 2.0, "3", None]
 GROUPS = list(EXACT_GROUPS) + ["C8", "C5", "D12", "c4", 4]
-FIELDS = ["regular", "trivial", "point", "quotient:C2", "quotient:C3", "quotient:D1", "quotient:C1", "quotient:D3",
-          "quotient:X", "quotient:C_2", "irrep", 1]
-SUBGROUPS = ["S", "A", "C", "D", "(1 2)", "(1 2)(3 4),(1 2 3)", " (1 2) , (2 3)", "(1 5)", "(1 2)(2 3)", "1 2", "",
-             "()", "s", 3]
+FIELDS = [
+    "regular",
+    "trivial",
+    "point",
+    "quotient:C2",
+    "quotient:C3",
+    "quotient:D1",
+    "quotient:C1",
+    "quotient:D3",
+    "quotient:X",
+    "quotient:C_2",
+    "irrep",
+    1,
+]
+SUBGROUPS = [
+    "S",
+    "A",
+    "C",
+    "D",
+    "(1 2)",
+    "(1 2)(3 4),(1 2 3)",
+    " (1 2) , (2 3)",
+    "(1 5)",
+    "(1 2)(2 3)",
+    "1 2",
+    "",
+    "()",
+    "s",
+    3,
+]
 FOREIGN = ["junk", "group", "field", "subgroup", "n", "kernel"]
 
 
@@ -118,8 +145,15 @@ def flags(spec_in: dict, spec_out: dict, network: bool) -> list[str]:
         fields = [spec_in["field"], spec_out["field"]]
         out += ["--fields", *fields] if network else ["--field-in", fields[0], "--field-out", fields[1]]
     if spec_in["family"] == "perm":
-        out += ["--n", str(spec_in["n"]), "--orders", str(spec_in["order"]), str(spec_out["order"]),
-                "--subgroup", spec_in.get("subgroup", "S")]
+        out += [
+            "--n",
+            str(spec_in["n"]),
+            "--orders",
+            str(spec_in["order"]),
+            str(spec_out["order"]),
+            "--subgroup",
+            spec_in.get("subgroup", "S"),
+        ]
     return out
 
 
@@ -129,23 +163,40 @@ def steer(group, f_in, f_out, grid=5, kernel=3):
 
 
 def perm(n, k, l, subgroup="S"):
-    return {"family": "perm", "n": n, "order": k, "subgroup": subgroup}, \
-        {"family": "perm", "n": n, "order": l, "subgroup": subgroup}
+    return {"family": "perm", "n": n, "order": k, "subgroup": subgroup}, {
+        "family": "perm",
+        "n": n,
+        "order": l,
+        "subgroup": subgroup,
+    }
 
 
-SAMPLE = [({"family": "mlp"},) * 2, ({"family": "cnn", "grid": 5, "kernel": 3},) * 2,
-          ({"family": "cnn", "grid": 4, "kernel": 2},) * 2,
-          steer("C1", "regular", "trivial"), steer("C2", "regular", "quotient:C1"), steer("C4", "trivial", "regular"),
-          steer("D1", "regular", "regular", kernel=5), steer("D2", "quotient:D1", "point"),
-          steer("D4", "regular", "quotient:C2"), steer("C3", "regular", "trivial", grid=6),
-          steer("C6", "quotient:C2", "regular"), steer("D3", "point", "regular"),
-          steer("D6", "regular", "quotient:D3", grid=7, kernel=5),
-          perm(5, 2, 1), perm(4, 1, 1, "A"), perm(5, 2, 0, "C"), perm(4, 1, 2, "D"), perm(4, 2, 2, "(1 2)(3 4),(1 2 3)")]
+SAMPLE = [
+    ({"family": "mlp"},) * 2,
+    ({"family": "cnn", "grid": 5, "kernel": 3},) * 2,
+    ({"family": "cnn", "grid": 4, "kernel": 2},) * 2,
+    steer("C1", "regular", "trivial"),
+    steer("C2", "regular", "quotient:C1"),
+    steer("C4", "trivial", "regular"),
+    steer("D1", "regular", "regular", kernel=5),
+    steer("D2", "quotient:D1", "point"),
+    steer("D4", "regular", "quotient:C2"),
+    steer("C3", "regular", "trivial", grid=6),
+    steer("C6", "quotient:C2", "regular"),
+    steer("D3", "point", "regular"),
+    steer("D6", "regular", "quotient:D3", grid=7, kernel=5),
+    perm(5, 2, 1),
+    perm(4, 1, 1, "A"),
+    perm(5, 2, 0, "C"),
+    perm(4, 1, 2, "D"),
+    perm(4, 2, 2, "(1 2)(3 4),(1 2 3)"),
+]
 
 
 def test_cli_families_come_from_the_registry(capsys):
     from groups import FAMILIES
     from slt.family import FLAGS_BY_FAMILY
+
     assert list(FLAGS_BY_FAMILY) == list(FAMILIES)
     with pytest.raises(SystemExit):
         main(["basis", "--family", "gnn"])
@@ -160,8 +211,21 @@ def run_json(capsys, argv):
 @pytest.mark.parametrize("spec_in,spec_out", SAMPLE)
 def test_width_reports_the_basis_of_slt_basis(capsys, spec_in, spec_out):
     basis = run_json(capsys, ["basis", *flags(spec_in, spec_out, network=False), "--json"])
-    width = run_json(capsys, ["width", *flags(spec_in, spec_out, network=True), "--channels", "2", "3",
-                              "--eps", "0.1", "--C", "2", "--json"])
+    width = run_json(
+        capsys,
+        [
+            "width",
+            *flags(spec_in, spec_out, network=True),
+            "--channels",
+            "2",
+            "3",
+            "--eps",
+            "0.1",
+            "--C",
+            "2",
+            "--json",
+        ],
+    )
     layer = width["layers"][0]
     assert basis["spec_in"] == width["specs"][0] and basis["spec_out"] == width["specs"][1]
     assert layer["basis_dim"] == basis["basis_dim"]

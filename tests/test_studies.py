@@ -1,5 +1,6 @@
 """The studies of `slt reproduce` (slt/studies): each produces its files with the expected columns and
 finite values, figures open, and the numerical building blocks are right."""
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,7 @@ def test_study_writes_tables_with_declared_columns_and_finite_values(tiny, name)
                 try:
                     value = float(cell)
                 except ValueError:
-                    continue                      # text, booleans and empty (= not determined) cells
+                    continue  # text, booleans and empty (= not determined) cells
                 assert math.isfinite(value), f"{table.name}: non-finite value {cell!r}"
         tex = (out / f"{table.name}.tex").read_text()
         assert "\\toprule" in tex and "\\midrule" in tex and "\\bottomrule" in tex
@@ -55,12 +56,13 @@ def test_study_tables_are_not_empty(tiny, name):
 @pytest.mark.parametrize("name", ALL)
 def test_figures_open(tiny, name):
     import matplotlib.image as mpimg
+
     out, runs = tiny
     figs = runs[name].figures
     assert set(figs) == {"1col", "2col"}
     for layout, width_in in (("1col", 3.4), ("2col", 7.0)):
         png = mpimg.imread(figs[layout]["png"])
-        assert png.ndim == 3 and png.shape[1] == round(width_in * 200)     # width of the layout at 200 dpi
+        assert png.ndim == 3 and png.shape[1] == round(width_in * 200)  # width of the layout at 200 dpi
         pdf = figs[layout]["pdf"].read_bytes()
         assert pdf.startswith(b"%PDF") and len(pdf) > 1000
 
@@ -68,6 +70,7 @@ def test_figures_open(tiny, name):
 def test_tiny_output_has_the_shape_of_the_committed_reports(tiny):
     """Same tables with the same columns, and the same figure files, as the committed full run."""
     from pathlib import Path
+
     reports = Path(__file__).resolve().parents[1] / "reports"
     if not (reports / "README.md").exists():
         pytest.skip("no committed reports/ yet")
@@ -91,14 +94,16 @@ def test_every_study_module_follows_the_protocol():
             assert hasattr(mod, attr), f"{name} lacks {attr}"
         for preset in ("tiny", "quick", "full"):
             cells = mod.cells(mod.parameters(preset, 0))
-            json.dumps(cells)                      # cells are JSON-able (cache keys, worker processes)
+            json.dumps(cells)  # cells are JSON-able (cache keys, worker processes)
     for name in STUDIES:
         assert callable(load(name).run)
 
 
 def test_run_returns_tables_and_a_figure():
     from matplotlib.figure import Figure
+
     from slt.studies import basis_sizes
+
     tables, fig = basis_sizes.run("tiny")
     assert "basis_sizes" in tables and isinstance(fig, Figure)
 
@@ -109,12 +114,14 @@ def test_run_returns_tables_and_a_figure():
 def test_bandlimited_dims_match_the_published_escnn_sizes():
     from bounds import bandlimited_dim
     from slt.studies.basis_sizes import REFERENCE_BANDLIMITED
+
     for (group, fin, fout, k), ref in REFERENCE_BANDLIMITED.items():
         assert bandlimited_dim(group, fin, fout, k) == ref
     # C1 trivial 3x3: one radial profile at r = 0, frequencies -2..2 on the ring r = 1
     assert bandlimited_dim("C1", "trivial", "trivial", 3) == 1 + 5
     # every band-limited basis is a subspace of the exact one
     from bounds import basis_dim
+
     for g in ("C2", "C4", "D1", "D2", "D4"):
         for k in (3, 5):
             for fi, fo in (("regular", "regular"), ("trivial", "trivial"), ("regular", "trivial")):
@@ -150,8 +157,11 @@ def test_curve_probabilities_are_monotone_in_n(tiny):
     for d in {r["distribution"] for r in curve.rows}:
         for e in {r["eps"] for r in curve.rows}:
             for col in ("p_target_measured", "p_sup_measured"):
-                ps = [r[col] for r in sorted(curve.where(distribution=d, eps=e), key=lambda r: r["n"])
-                      if r[col] is not None]
+                ps = [
+                    r[col]
+                    for r in sorted(curve.where(distribution=d, eps=e), key=lambda r: r["n"])
+                    if r[col] is not None
+                ]
                 assert all(0 <= p <= 1 for p in ps)
                 assert all(x <= y for x, y in zip(ps, ps[1:]))
 
@@ -162,6 +172,7 @@ def test_curve_probabilities_are_monotone_in_n(tiny):
 def test_bound_curve_equals_the_construction_certificate_where_exact():
     from constructions import overparameterize
     from slt.studies.width_vs_eps import FAMILIES, bound_curve, certified_bound, target_network
+
     cfg = FAMILIES["CNN"]
     target = target_network(cfg["spec"], cfg["channels"], 0)
     wide = overparameterize(target, 24, seed=3)
@@ -174,7 +185,8 @@ def test_bound_curve_equals_the_construction_certificate_where_exact():
 
 def test_bisection_finds_the_smallest_m_of_a_monotone_bound():
     from slt.studies.width_vs_eps import smallest_certified_m
-    bound = lambda m: 10.0 / m          # noqa: E731
+
+    bound = lambda m: 10.0 / m  # noqa: E731
     assert smallest_certified_m(bound, 1.0, 1, 64) == 10
     assert smallest_certified_m(bound, 0.01, 1, 64) is None
     assert smallest_certified_m(bound, 20.0, 1, 64) == 1
@@ -186,8 +198,7 @@ def test_width_table_has_three_widths_and_ratios(tiny):
     for row in t.rows:
         assert row["lower_bound_width"] >= 0 and row["theorem_width_C1"] >= 1
         if row["measured_m"] is not None:
-            assert row["tightness_measured"] == pytest.approx(row["random_params_measured"]
-                                                              / row["lower_bound_params"])
+            assert row["tightness_measured"] == pytest.approx(row["random_params_measured"] / row["lower_bound_params"])
 
 
 # ----------------------------------------------------------------------------- studies 3 and 5
@@ -222,10 +233,15 @@ def test_sparsity_masks_meet_eps_and_min_cardinality_is_sparsest(tiny):
 
 def test_table_labels_are_checked_and_latex_is_escaped():
     from slt.studies.tables import Column, Table
+
     with pytest.raises(ValueError):
         Column("x", "guessed")
-    t = Table("t", "a_b & ||B|| <= 1", [Column("n_in", "input"), Column("v", "measured")],
-              [{"n_in": 1, "v": 1.5e-7}, {"n_in": 2, "v": None}])
+    t = Table(
+        "t",
+        "a_b & ||B|| <= 1",
+        [Column("n_in", "input"), Column("v", "measured")],
+        [{"n_in": 1, "v": 1.5e-7}, {"n_in": 2, "v": None}],
+    )
     tex = t.to_latex()
     assert r"a\_b \& $\|B\|$ $\le$ 1" in tex and r"1.500\times 10^{-7}" in tex and "--" in tex
     assert t.to_csv().splitlines() == ["n_in,v", "1,1.5e-07", "2,"]
@@ -235,6 +251,7 @@ def test_table_labels_are_checked_and_latex_is_escaped():
 
 def test_cache_key_depends_on_study_parameters_and_code():
     from slt.studies.cache import key
+
     k = key("s", {"a": 1, "b": [1, 2]}, "v1")
     assert k == key("s", {"b": [1, 2], "a": 1}, "v1")
     assert k != key("s", {"a": 2, "b": [1, 2]}, "v1")
@@ -244,7 +261,9 @@ def test_cache_key_depends_on_study_parameters_and_code():
 
 def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
     import os
+
     from slt.studies import cache
+
     path = tmp_path / "entry.json"
     cache.atomic_write_text(path, "old")
 
@@ -255,11 +274,12 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         cache.atomic_write_text(path, "new")
     assert path.read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["entry.json"]     # no temporary file left
+    assert [p.name for p in tmp_path.iterdir()] == ["entry.json"]  # no temporary file left
 
 
 def test_corrupt_cache_entry_counts_as_missing(tmp_path):
     from slt.studies.cache import Cache
+
     c = Cache(tmp_path)
     c.put("k", {"x": 1})
     assert c.get("k") == {"x": 1}
@@ -269,6 +289,7 @@ def test_corrupt_cache_entry_counts_as_missing(tmp_path):
 
 def test_rng_for_is_deterministic_and_distinct():
     from slt.studies.runner import rng_for
+
     a = rng_for(0, "study", {"cell": 1}).random(3)
     assert np.array_equal(a, rng_for(0, "study", {"cell": 1}).random(3))
     assert not np.array_equal(a, rng_for(1, "study", {"cell": 1}).random(3))
@@ -281,6 +302,7 @@ def test_a_failing_experiment_is_a_table_row_not_a_crash(monkeypatch, tmp_path):
 
     def broken(*args, **kwargs):
         raise ValueError("scikit-learn is missing")
+
     monkeypatch.setattr(slt.experiments, "run_experiment", broken)
     cell = es.cells(es.parameters("quick", 0))[0]
     result = es.compute_cell(cell, out=tmp_path)

@@ -1,4 +1,5 @@
 """sup_error (THEORY §5 level 2) against a dense target scan, the definition and solve()."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -6,7 +7,6 @@ from hypothesis import strategies as st
 
 from subsetsum import SAMPLERS, solve, sup_error, sup_error_bound
 from subsetsum.certificate import MAX_N
-
 
 
 def all_sums(row):
@@ -30,7 +30,7 @@ def sample_rows(draw, max_n=10):
     rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
     a = SAMPLERS[dist](rng, (P, n))
     if draw(st.booleans()):
-        a = np.round(a, 1)                                # duplicates and exact ties
+        a = np.round(a, 1)  # duplicates and exact ties
     return a
 
 
@@ -52,7 +52,7 @@ def test_sup_error_equals_dense_scan(a):
 def test_sup_error_bounds_every_solve_error(a):
     rng = np.random.default_rng(0)
     z = rng.uniform(-1, 1, (64, a.shape[0]))
-    z[:2] = [[-1.0], [1.0]]                              # the ends are targets too
+    z[:2] = [[-1.0], [1.0]]  # the ends are targets too
     sup = sup_error(a)
     for t in z:
         res = solve(a, t)
@@ -61,7 +61,7 @@ def test_sup_error_bounds_every_solve_error(a):
 
 def test_sup_error_by_hand():
     np.testing.assert_allclose(sup_error([[0.5, 0.0, 0.5, 0.0], [1.0, -1.0, 0.5, -0.5]]), [1.0, 0.25])
-    np.testing.assert_allclose(sup_error(np.zeros((1, 3))), [1.0])      # only the empty sum
+    np.testing.assert_allclose(sup_error(np.zeros((1, 3))), [1.0])  # only the empty sum
     np.testing.assert_allclose(sup_error(np.zeros((2, 0))), [1.0, 1.0])
     # sums {0, 0.3, 0.8, 1.1}: gaps .3 .5 .3 (midpoint of the last 0.95), end -1 at distance 1
     np.testing.assert_allclose(sup_error([[0.3, 0.8]]), [1.0])
@@ -104,9 +104,8 @@ def test_sup_error_larger_n_matches_sorted_definition():
     for p in range(2):
         s = np.sort(all_sums(a[p]))
         mid = (s[1:] + s[:-1]) / 2
-        expect = max(np.abs(s + 1).min(), np.abs(s - 1).min(),
-                     ((s[1:] - s[:-1]) / 2)[np.abs(mid) <= 1].max())
-        assert abs(sup_error(a[p:p + 1])[0] - expect) <= 1e-14
+        expect = max(np.abs(s + 1).min(), np.abs(s - 1).min(), ((s[1:] - s[:-1]) / 2)[np.abs(mid) <= 1].max())
+        assert abs(sup_error(a[p : p + 1])[0] - expect) <= 1e-14
 
 
 def test_cap_and_bad_arguments():
@@ -148,7 +147,7 @@ def test_refined_bound_is_rigorous_and_never_worse():
 
     rng = np.random.default_rng(5)
     a = SAMPLERS["pensia"](rng, (300, 40))
-    a = a[(a != 0).sum(axis=1) <= 22]          # rows where the exact value is computable
+    a = a[(a != 0).sum(axis=1) <= 22]  # rows where the exact value is computable
     exact = sup_error(a)
     first = sup_error_bound(a, max_nonzero=8, refine=False)
     refined = sup_error_bound(a, max_nonzero=8)

@@ -1,4 +1,5 @@
 """Exact meet-in-the-middle against brute force (all 2^n subsets) and its contracts."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -32,8 +33,9 @@ def assert_optimal(a, z, res):
 
 
 # rows mixing plain floats, zeros, duplicates (pool values) and exact ties
-values = st.one_of(st.floats(-1, 1, allow_nan=False), st.just(0.0),
-                   st.sampled_from([0.5, -0.5, 0.25, 0.125, 1.0, -1.0, 0.1]))
+values = st.one_of(
+    st.floats(-1, 1, allow_nan=False), st.just(0.0), st.sampled_from([0.5, -0.5, 0.25, 0.125, 1.0, -1.0, 0.1])
+)
 
 
 @st.composite
@@ -98,7 +100,7 @@ def test_larger_n_against_brute_force():
 def test_sorted_sums_are_the_code_sums():
     rng = np.random.default_rng(1)
     for k in (0, 1, 5, 8, 9, 12, 17):
-        a = np.round(rng.uniform(-1, 1, (3, k)), 2)           # duplicates and ties
+        a = np.round(rng.uniform(-1, 1, (3, k)), 2)  # duplicates and ties
         s, c = sorted_sums(a, with_code_order=True, ws={})
         np.testing.assert_array_equal(c, code_sums(a))
         np.testing.assert_array_equal(s, np.sort(code_sums(a), axis=1))
@@ -113,6 +115,7 @@ def test_deterministic_and_independent_of_threads_and_chunks(monkeypatch):
     r2 = solve(a.copy(), z.copy())
     r3 = solve(a, z, workers=2)
     import subsetsum.exact as ex
+
     monkeypatch.setattr(ex, "CHUNK_VALUES", 4096)
     r4 = solve(a, z)
     for r in (r2, r3, r4):
@@ -144,8 +147,8 @@ def test_adaptive_statuses_against_brute_force():
 
 def test_pensia_zeros_are_never_selected_and_do_not_cost():
     rng = np.random.default_rng(11)
-    a = SAMPLERS["pensia"](rng, (500, 60))           # ~30 nonzero samples per row
-    a[:, 30:] = 0.0                                  # keep it cheap: <= 30 nonzero
+    a = SAMPLERS["pensia"](rng, (500, 60))  # ~30 nonzero samples per row
+    a[:, 30:] = 0.0  # keep it cheap: <= 30 nonzero
     z = rng.uniform(-1, 1, 500)
     res = solve(a, z, eps=1e-5)
     assert not (res.masks & (a == 0)).any()
@@ -154,7 +157,7 @@ def test_pensia_zeros_are_never_selected_and_do_not_cost():
 
 def test_cap_error_names_n_cap_and_cpsat():
     a = np.full((2, MAX_N + 1), 0.01)
-    a[0, 0] = 0.0                                    # row 0 has 44 nonzero: fine
+    a[0, 0] = 0.0  # row 0 has 44 nonzero: fine
     with pytest.raises(ValueError, match=rf"problem 1 has n = {MAX_N + 1} nonzero.*{MAX_N}.*cpsat"):
         solve(a, [0.1, 0.2])
 
@@ -178,8 +181,8 @@ def test_exact_against_sort_and_search_oracle(n, seed):
     z = rng.uniform(-1, 1, 2)
     res = solve(a, z)
     for p in range(2):
-        L = code_sums(a[p:p + 1, : n // 2])[0]
-        R = np.sort(code_sums(a[p:p + 1, n // 2:])[0])
+        L = code_sums(a[p : p + 1, : n // 2])[0]
+        R = np.sort(code_sums(a[p : p + 1, n // 2 :])[0])
         q = z[p] - L
         i = np.clip(np.searchsorted(R, q), 1, R.size - 1)
         best = np.minimum(np.abs(q - R[i - 1]), np.abs(q - R[i])).min()
@@ -210,7 +213,7 @@ def test_exact_at_the_cap_against_sort_and_search_oracle():
         z = rng.uniform(-1, 1, 1)
         res = solve(a, z)
         L = code_sums(a[:, : n // 2])[0]
-        R = np.sort(code_sums(a[:, n // 2:])[0])
+        R = np.sort(code_sums(a[:, n // 2 :])[0])
         q = z[0] - L
         i = np.clip(np.searchsorted(R, q), 1, R.size - 1)
         best = np.minimum(np.abs(q - R[i - 1]), np.abs(q - R[i])).min()

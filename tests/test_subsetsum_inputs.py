@@ -1,4 +1,5 @@
 """Bad input gives clear errors; the samplers have the stated laws and are seeded."""
+
 import json
 
 import numpy as np
@@ -9,9 +10,10 @@ from subsetsum import SAMPLERS, solve
 from subsetsum.distributions import draw
 
 
-@pytest.mark.parametrize("bad, where", [(np.nan, r"samples\[1, 2\] = nan"),
-                                        (np.inf, r"samples\[1, 2\] = inf"),
-                                        (-np.inf, r"samples\[1, 2\] = -inf")])
+@pytest.mark.parametrize(
+    "bad, where",
+    [(np.nan, r"samples\[1, 2\] = nan"), (np.inf, r"samples\[1, 2\] = inf"), (-np.inf, r"samples\[1, 2\] = -inf")],
+)
 def test_non_finite_samples_name_row_and_column(bad, where):
     a = np.zeros((3, 4))
     a[1, 2] = bad
@@ -51,7 +53,9 @@ def test_one_sample_vector_is_shared_by_all_targets():
 
 def test_other_bad_arguments():
     a, z = np.zeros((1, 3)), [0.1]
-    with pytest.raises(ValueError, match=r"method must be one of 'auto', 'cpsat', 'exact', 'ktree', 'milp', got 'gurobi'"):
+    with pytest.raises(
+        ValueError, match=r"method must be one of 'auto', 'cpsat', 'exact', 'ktree', 'milp', got 'gurobi'"
+    ):
         solve(a, z, method="gurobi")
     with pytest.raises(ValueError, match=r"workers must be an integer >= 1, got 0"):
         solve(a, z, workers=0)
@@ -108,8 +112,7 @@ def test_sampler_laws():
 def test_cli_subsetsum_json(capsys):
     from slt.cli import main
 
-    assert main(["subsetsum", "--n", "21", "--targets", "0.3", "-0.7", "--eps", "0.01",
-                 "--seed", "0", "--json"]) == 0
+    assert main(["subsetsum", "--n", "21", "--targets", "0.3", "-0.7", "--eps", "0.01", "--seed", "0", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     a = np.array(out["samples"])
     assert a.shape == (21,) and out["method"] == "exact"
@@ -124,9 +127,13 @@ def test_cli_subsetsum_json(capsys):
 def test_cli_subsetsum_text_methods_and_errors(capsys):
     from slt.cli import main
 
-    for extra in ([], ["--method", "cpsat"], ["--method", "milp"],
-                  ["--method", "cpsat", "--eps", "0.05", "--min-cardinality"],
-                  ["--distribution", "pensia", "--sup-error"]):
+    for extra in (
+        [],
+        ["--method", "cpsat"],
+        ["--method", "milp"],
+        ["--method", "cpsat", "--eps", "0.05", "--min-cardinality"],
+        ["--distribution", "pensia", "--sup-error"],
+    ):
         assert main(["subsetsum", "--n", "12", "--targets", "0.3", *extra]) == 0
         text = capsys.readouterr().out
         assert "status" in text and "0.3000" in text
@@ -140,9 +147,27 @@ def test_cli_subsetsum_text_methods_and_errors(capsys):
 def test_bench_subsetsum_small(capsys):
     from slt.bench import main
 
-    assert main(["subsetsum", "--n", "16", "--instances", "3000", "--eps", "0.01",
-                 "--compare", "--compare-instances", "3", "--lower-bound",
-                 "--lower-bound-instances", "200", "--json"]) == 0
+    assert (
+        main(
+            [
+                "subsetsum",
+                "--n",
+                "16",
+                "--instances",
+                "3000",
+                "--eps",
+                "0.01",
+                "--compare",
+                "--compare-instances",
+                "3",
+                "--lower-bound",
+                "--lower-bound-instances",
+                "200",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     for key in ("seconds", "problems_per_second", "max_error", "fraction_within_eps", "peak_memory_mb"):
         assert key in out

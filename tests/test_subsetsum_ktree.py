@@ -1,6 +1,7 @@
 """method="ktree" (Wagner's k-tree) and method="auto": every mask re-checked from scratch,
 claims checked against the exact optimum (meet-in-the-middle) and brute force, the tree's
 building blocks against per-row NumPy oracles, determinism and row independence."""
+
 import json
 
 import numpy as np
@@ -35,16 +36,17 @@ def check_masks(a, z, eps, res):
 
 # ---------------------------------------------------------------- building blocks
 
+
 @pytest.mark.parametrize("seed", range(4))
 def test_bracket_against_searchsorted(seed):
     rng = np.random.default_rng(seed)
     M, NA, NB = 7, 33, 20
-    A = np.sort(np.round(rng.normal(size=(M, NA)), 1), axis=1)   # ties and duplicates
+    A = np.sort(np.round(rng.normal(size=(M, NA)), 1), axis=1)  # ties and duplicates
     B = np.sort(np.round(rng.normal(size=(M, NB)), 1), axis=1)
     s, r = bracket(A, B)
     lo, hi = s[:, :NA], s[:, NA:]
     for m in range(M):
-        want = np.searchsorted(B[m], -A[m], side="right")          # #{j : B_j <= -A_i}
+        want = np.searchsorted(B[m], -A[m], side="right")  # #{j : B_j <= -A_i}
         np.testing.assert_array_equal(r[m], want)
         Bp = np.concatenate([[-np.inf], B[m], [np.inf]])
         np.testing.assert_array_equal(lo[m], A[m] + Bp[want])
@@ -63,7 +65,7 @@ def test_window_merge_keeps_the_nearest_candidates_and_their_parents():
     assert np.all(np.diff(vals, axis=1) >= 0)
     for m in range(M):
         np.testing.assert_array_equal(vals[m], A[m, i[m]] + B[m, j[m]])
-        assert len(set(zip(i[m], j[m]))) == keep                 # distinct pairs
+        assert len(set(zip(i[m], j[m]))) == keep  # distinct pairs
         # the candidates of A_i are B's two neighbours of -A_i; keep the nearest 0
         r = np.searchsorted(B[m], -A[m], side="right")
         cand = [A[m, t] + B[m, u] for t in range(N) for u in (r[t] - 1, r[t]) if 0 <= u < N]
@@ -108,34 +110,42 @@ def test_tree_selection_is_an_exact_subset_of_its_groups():
     sel = ktree_selection(groups, z)
     assert sel.shape == groups.shape and sel.dtype == bool
     _, err = evaluate(groups.reshape(30, -1), sel.reshape(30, -1), z)
-    assert np.median(err) < 1e-6            # 8 lists of 2^7 sums: ~2^-28 expected
+    assert np.median(err) < 1e-6  # 8 lists of 2^7 sums: ~2^-28 expected
 
 
 # ---------------------------------------------------------------- solve(method="ktree"/"auto")
 
-values = st.one_of(st.floats(-1, 1, allow_nan=False, allow_subnormal=False), st.just(0.0),
-                   st.sampled_from([0.5, -0.5, 0.25, 0.1, -0.3, 1.0, -1.0]))
+values = st.one_of(
+    st.floats(-1, 1, allow_nan=False, allow_subnormal=False),
+    st.just(0.0),
+    st.sampled_from([0.5, -0.5, 0.25, 0.1, -0.3, 1.0, -1.0]),
+)
 
 
 @st.composite
 def rows(draw, max_n=40):
     """Rows with zeros, duplicates (pool values), optionally all negative; targets in
     [-1.5, 1.5] or exactly +-1; eps from 1e-2 to 1e-13."""
-    n = draw(st.one_of(st.integers(0, 10), st.integers(18, max_n)))    # the tree needs >= 8
+    n = draw(st.one_of(st.integers(0, 10), st.integers(18, max_n)))  # the tree needs >= 8
     P = draw(st.integers(1, 4))
     a = np.array(draw(st.lists(values, min_size=P * n, max_size=P * n)), dtype=float).reshape(P, n)
     if draw(st.booleans()):
         a[0] = -np.abs(a[0])
-    z = np.array(draw(st.lists(st.one_of(st.floats(-1.5, 1.5, allow_nan=False), st.sampled_from([1.0, -1.0])),
-                               min_size=P, max_size=P)))
-    return a, z, draw(st.sampled_from(EPS_VALUES + [1e-3, 1e-4, 1e-5]))   # the tree's range twice
+    z = np.array(
+        draw(
+            st.lists(
+                st.one_of(st.floats(-1.5, 1.5, allow_nan=False), st.sampled_from([1.0, -1.0])), min_size=P, max_size=P
+            )
+        )
+    )
+    return a, z, draw(st.sampled_from(EPS_VALUES + [1e-3, 1e-4, 1e-5]))  # the tree's range twice
 
 
 @settings(max_examples=40)
 @given(rows())
 def test_ktree_and_auto_masks_and_claims_against_the_exact_optimum(prob):
     a, z, eps = prob
-    best = solve(a, z, eps=None).errors                     # exact optimum (<= 40 nonzero)
+    best = solve(a, z, eps=None).errors  # exact optimum (<= 40 nonzero)
     for method in ("ktree", "auto"):
         res = solve(a, z, eps=eps, method=method)
         check_masks(a, z, eps, res)
@@ -157,6 +167,7 @@ def test_feasibility_agrees_with_the_exact_optimum_where_the_tree_runs(monkeypat
         def wrapped(*args, **kw):
             calls[name] += 1
             return fn(*args, **kw)
+
         return wrapped
 
     monkeypatch.setattr(kt, "tree_masks", count("tree", tree_masks))
@@ -197,11 +208,11 @@ def test_needs_eps_and_bad_arguments():
         solve(a, z, eps=1e-3, method="auto", on_cap="x")
     with pytest.raises(ValueError, match=r"method must be one of 'auto', 'cpsat', 'exact', 'ktree', 'milp'"):
         solve(a, z, method="tree")
-    tiny = np.full((2, 30), 1e-310)                        # subnormal samples and eps
+    tiny = np.full((2, 30), 1e-310)  # subnormal samples and eps
     for method in ("exact", "ktree", "auto"):
         res = solve(tiny, [1e-309, -1e-309], eps=1e-320, method=method)
         check_masks(tiny, np.array([1e-309, -1e-309]), 1e-320, res)
-    for method in ("ktree", "auto"):                       # empty batches
+    for method in ("ktree", "auto"):  # empty batches
         res = solve(np.zeros((0, 7)), [], eps=1e-3, method=method)
         assert res.masks.shape == (0, 7) and len(res) == 0
 
@@ -218,12 +229,12 @@ def test_deterministic_seeded_and_independent_of_rows_threads_and_chunks(monkeyp
     halves = [solve(a[s], z[s], eps=1e-9, method="ktree") for s in (slice(0, 37), slice(37, None))]
     monkeypatch.setattr(kt, "CHUNK_VALUES", 1000)
     r4 = solve(a, z, eps=1e-9, method="ktree")
-    monkeypatch.setattr(kt, "BLOCK_VALUES", 1000)             # row blocks of 5 rows
+    monkeypatch.setattr(kt, "BLOCK_VALUES", 1000)  # row blocks of 5 rows
     r5 = solve(a, z, eps=1e-9, method="ktree")
     for r in (r2, r3, r4, r5):
         np.testing.assert_array_equal(r.masks, r1.masks)
     np.testing.assert_array_equal(np.concatenate([h.masks for h in halves]), r1.masks)
-    other = solve(a, z, eps=1e-9, method="ktree", seed=1)     # another seed: other groupings
+    other = solve(a, z, eps=1e-9, method="ktree", seed=1)  # another seed: other groupings
     check_masks(a, z, 1e-9, other)
     assert (other.masks != r1.masks).any()
 
@@ -237,7 +248,7 @@ def test_fallback_statuses_infeasible_and_capped(monkeypatch):
     a = -np.abs(SAMPLERS["product"](rng, (3, 30)))
     res = solve(a, np.ones(3), eps=1e-6, method="ktree")
     assert set(res.status) == {"infeasible"}
-    np.testing.assert_array_equal(res.masks, np.zeros_like(res.masks))   # optimum: empty set
+    np.testing.assert_array_equal(res.masks, np.zeros_like(res.masks))  # optimum: empty set
     monkeypatch.setattr(exact, "MAX_N", 20)
     res = solve(a, np.ones(3), eps=1e-6, method="ktree", on_cap="prefix")
     assert set(res.status) == {"capped"}
@@ -251,7 +262,7 @@ def test_auto_is_exact_where_the_prefix_is_short():
     rng = np.random.default_rng(10)
     a = SAMPLERS["product"](rng, (400, 21))
     z = rng.uniform(-1, 1, 400)
-    for eps in (None, 0.01, 1e-4):                # 1e-4: k_0 = 18 > AUTO_PREFIX, tree rows too
+    for eps in (None, 0.01, 1e-4):  # 1e-4: k_0 = 18 > AUTO_PREFIX, tree rows too
         exact = solve(a, z, eps=eps)
         auto = solve(a, z, eps=eps, method="auto")
         routed = use_ktree(np.count_nonzero(a, axis=1), eps)
@@ -283,6 +294,7 @@ def test_plan_fits_the_samples_and_the_precision():
 
 # ---------------------------------------------------------------- registry and command line
 
+
 def test_registry_lists_every_method_and_the_cli_reads_it():
     from slt.cli import build_parser
     from subsetsum import METHODS
@@ -308,7 +320,8 @@ def test_a_new_method_is_found_in_its_own_module(tmp_path, monkeypatch):
     (pkg / "__init__.py").write_text("")
     (pkg / "greedy.py").write_text(
         "from subsetsum.registry import Method\n"
-        "METHOD = Method('greedy', lambda a, z, eps, options: None, 'take samples while they help')\n")
+        "METHOD = Method('greedy', lambda a, z, eps, options: None, 'take samples while they help')\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     found = _discover("fakepkg")
     assert list(found) == ["greedy"] and isinstance(found["greedy"], Method)
@@ -317,8 +330,27 @@ def test_a_new_method_is_found_in_its_own_module(tmp_path, monkeypatch):
 def test_cli_ktree_json_and_missing_eps(capsys):
     from slt.cli import main
 
-    assert main(["subsetsum", "--n", "250", "--distribution", "pensia", "--method", "ktree",
-                 "--eps", "1e-10", "--targets", "0.3", "-0.7", "1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "subsetsum",
+                "--n",
+                "250",
+                "--distribution",
+                "pensia",
+                "--method",
+                "ktree",
+                "--eps",
+                "1e-10",
+                "--targets",
+                "0.3",
+                "-0.7",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     a = np.array(out["samples"])
     for prob in out["problems"]:
@@ -336,9 +368,30 @@ def test_cli_ktree_json_and_missing_eps(capsys):
 def test_bench_compare_two_methods(capsys):
     from slt.bench import main
 
-    assert main(["subsetsum", "--n", "250", "--distribution", "pensia", "--eps", "1e-8",
-                 "--instances", "300", "--method", "auto", "--compare", "exact", "auto",
-                 "--compare-instances", "4", "--json"]) == 0
+    assert (
+        main(
+            [
+                "subsetsum",
+                "--n",
+                "250",
+                "--distribution",
+                "pensia",
+                "--eps",
+                "1e-8",
+                "--instances",
+                "300",
+                "--method",
+                "auto",
+                "--compare",
+                "exact",
+                "auto",
+                "--compare-instances",
+                "4",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["fraction_within_eps"] == 1.0 and out["status_counts"]["eps-feasible"] == 300
     cmp = out["compare"]

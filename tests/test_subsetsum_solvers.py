@@ -1,13 +1,13 @@
 """CP-SAT and MILP against the exact solver and brute force."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_subsetsum_exact import TOL, brute_force
 
 from subsetsum import SAMPLERS, evaluate, solve
 from subsetsum.cpsat import scale_for
-
-from test_subsetsum_exact import TOL, brute_force
 
 
 @st.composite

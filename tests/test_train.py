@@ -1,5 +1,6 @@
 """Training targets in NumPy: gradients against central finite differences (float64),
 losses, Adam, rescaling, and the message-passing basis {I, A}."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,17 @@ import pytest
 
 from constructions import Layer, basis_from_specs, forward, op_norm
 from constructions.mpnn import GraphBasis, bind_graphs, graph_equivariance_error, permute_graphs
-from constructions.train import (Adam, init_network, logits_of, loss_and_grad, minibatches,
-                                 rescale_network, softmax_cross_entropy, squared_loss, train)
+from constructions.train import (
+    Adam,
+    init_network,
+    logits_of,
+    loss_and_grad,
+    minibatches,
+    rescale_network,
+    softmax_cross_entropy,
+    squared_loss,
+    train,
+)
 
 
 def lattice(field, group="C4", grid=4):
@@ -32,8 +42,11 @@ def steerable_net(rng, group="C4"):
 
 
 def ign_net(rng, n=5):
-    bases = [basis_from_specs(perm(2, n), perm(2, n)), basis_from_specs(perm(2, n), perm(0, n)),
-             basis_from_specs(perm(0, n), perm(0, n))]
+    bases = [
+        basis_from_specs(perm(2, n), perm(2, n)),
+        basis_from_specs(perm(2, n), perm(0, n)),
+        basis_from_specs(perm(0, n), perm(0, n)),
+    ]
     return init_network(bases, [2, 3, 3, 3], rng)
 
 
@@ -51,6 +64,7 @@ def numeric_grad(layers, x, y, loss, i, idx, h=1e-6):
         net = list(layers)
         net[i] = Layer(layers[i].basis, c)
         return loss_and_grad(net, x, y, loss)[0]
+
     return (value(h) - value(-h)) / (2 * h)
 
 
@@ -179,8 +193,9 @@ def test_training_with_bind_uses_batch_graphs():
     x = np.ones((24, 1, 6))
     y = (A.sum((1, 2)) > np.median(A.sum((1, 2)))).astype(int)
     layers = mpnn_net(rng, A)
-    res = train(layers, minibatches(x, y, 8), epochs=40, lr=0.05, seed=0,
-                bind=lambda net, idx: bind_graphs(net, A[idx]))
+    res = train(
+        layers, minibatches(x, y, 8), epochs=40, lr=0.05, seed=0, bind=lambda net, idx: bind_graphs(net, A[idx])
+    )
     assert res.losses[-1] < 0.7 * res.losses[0]
 
 
@@ -294,10 +309,10 @@ def test_graph_basis_errors():
 
 def test_graph_basis_perron_norms_match_the_engine():
     from constructions import basis_norm, perron_norm
+
     rng = np.random.default_rng(15)
     A = random_graphs(rng, 3, 6)
     g = GraphBasis(A)
     assert basis_norm(g) == pytest.approx(g.basis_norm(), rel=1e-12)
     w = np.abs(rng.standard_normal((2, 3, 2)))
     assert perron_norm(g, w) == pytest.approx(g.op_norm(w), rel=1e-10)
-

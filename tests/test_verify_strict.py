@@ -1,17 +1,38 @@
 """`slt verify` is strict: every tampered array or meta field is named and exits 1; malformed
 files are one-line errors (exit 2); the checks themselves fail on bad numbers."""
+
 import json
 
 import numpy as np
 import pytest
+from cli_run import run
 
 from constructions.recheck import CHECK_TOLERANCE, check_failures
-from cli_run import run
 from slt.cli import main
 
 MLP = ["--family", "mlp", "--channels", "2", "3", "2", "--eps", "0.05", "--seed", "1", "--m", "40"]
-C4 = ["--family", "steerable", "--group", "C4", "--grid", "5", "--channels", "1", "2", "1",
-      "--fields", "trivial", "regular", "point", "--eps", "0.05", "--seed", "0", "--m", "60"]
+C4 = [
+    "--family",
+    "steerable",
+    "--group",
+    "C4",
+    "--grid",
+    "5",
+    "--channels",
+    "1",
+    "2",
+    "1",
+    "--fields",
+    "trivial",
+    "regular",
+    "point",
+    "--eps",
+    "0.05",
+    "--seed",
+    "0",
+    "--m",
+    "60",
+]
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +82,15 @@ def bump(a):
     return a
 
 
-@pytest.mark.parametrize("array,needle", [
-    ("random_2", "random_2: differs from the random network drawn from seed 1"),
-    ("random_3", "random_3: differs from the random network drawn from seed 1"),
-    ("target_1", "target_1: differs from the target drawn from seed 1"),
-    ("pruned_4", "pruned_4: is not random_4 * mask_4"),
-])
+@pytest.mark.parametrize(
+    "array,needle",
+    [
+        ("random_2", "random_2: differs from the random network drawn from seed 1"),
+        ("random_3", "random_3: differs from the random network drawn from seed 1"),
+        ("target_1", "target_1: differs from the target drawn from seed 1"),
+        ("pruned_4", "pruned_4: is not random_4 * mask_4"),
+    ],
+)
 def test_tampered_array_is_named(files, tmp_path, capsys, array, needle):
     path = tampered(files["mlp"], tmp_path / "t.npz", **{array: bump})
     code, rep, _ = verify_json(path, capsys)
@@ -109,13 +133,16 @@ def test_fully_consistent_tamper_breaking_the_bound_fails(files, tmp_path, capsy
     assert code == 1 and "FAILED (1; exit status 1)" in out and "check error bound" in out
 
 
-@pytest.mark.parametrize("field,change,needle", [
-    ("eps", lambda m: {**m, "eps": 0.06}, "eps: meta says 0.06 but the saved report says 0.05"),
-    ("seed", lambda m: {**m, "seed": 2}, "random_1: differs from the random network drawn from seed 2"),
-    ("report", lambda m: {**m, "report": {**m["report"], "error_bound": 1e-9}}, "report.error_bound: saved 1e-09"),
-    ("report", lambda m: {**m, "report": {**m["report"], "kept_params": 7}}, "report.kept_params: saved 7"),
-    ("method", lambda m: {**m, "optimal": True}, "mask_"),
-])
+@pytest.mark.parametrize(
+    "field,change,needle",
+    [
+        ("eps", lambda m: {**m, "eps": 0.06}, "eps: meta says 0.06 but the saved report says 0.05"),
+        ("seed", lambda m: {**m, "seed": 2}, "random_1: differs from the random network drawn from seed 2"),
+        ("report", lambda m: {**m, "report": {**m["report"], "error_bound": 1e-9}}, "report.error_bound: saved 1e-09"),
+        ("report", lambda m: {**m, "report": {**m["report"], "kept_params": 7}}, "report.kept_params: saved 7"),
+        ("method", lambda m: {**m, "optimal": True}, "mask_"),
+    ],
+)
 def test_tampered_meta_is_named(files, tmp_path, capsys, field, change, needle):
     path = tampered(files["mlp"], tmp_path / "t.npz", meta=change)
     code, rep, _ = verify_json(path, capsys)
@@ -126,8 +153,10 @@ def test_tampered_meta_is_named(files, tmp_path, capsys, field, change, needle):
 def test_tampered_grid_is_named(files, tmp_path, capsys):
     """grid 5 -> 6 keeps every basis dimension (3x3 kernels), so only the regenerated target
     (rescaled on another torus) and the saved report can tell."""
+
     def regrid(m):
         return {**m, "specs": [{**s, "grid": 6} for s in m["specs"]]}
+
     code, rep, _ = verify_json(tampered(files["c4"], tmp_path / "t.npz", meta=regrid), capsys)
     assert code == 1
     names = [f.split(":")[0] for f in rep["failures"]]
@@ -137,6 +166,7 @@ def test_tampered_grid_is_named(files, tmp_path, capsys):
 def test_claimed_certificate_that_fails(files, tmp_path, capsys):
     def claim(m):
         return {**m, "report": {**m["report"], "certified": True}}
+
     code, rep, _ = verify_json(tampered(files["weak"], tmp_path / "t.npz", meta=claim), capsys)
     assert code == 1
     assert any(f.startswith("check certificate: the saved report claims certified") for f in rep["failures"])
@@ -144,31 +174,44 @@ def test_claimed_certificate_that_fails(files, tmp_path, capsys):
 
 
 def test_checks_of_the_recomputed_report():
-    rep = {"error_bound": 0.01, "certified": False, "certified_bound": 0.2, "equivariance_error": 1e-3,
-           "collapse_check": 2 * CHECK_TOLERANCE}
+    rep = {
+        "error_bound": 0.01,
+        "certified": False,
+        "certified_bound": 0.2,
+        "equivariance_error": 1e-3,
+        "collapse_check": 2 * CHECK_TOLERANCE,
+    }
     names = [f.split(":")[0] for f in check_failures(rep, 0.05, True, True)]
     assert names == ["check certificate", "check equivariance", "check collapse"]
-    assert check_failures({**rep, "equivariance_error": 0.0, "collapse_check": 0.0, "certified": True}, 0.05, True,
-                          True) == []
-    assert check_failures({**rep, "error_bound": 0.06, "equivariance_error": 0, "collapse_check": 0}, 0.05, False,
-                          False) == ["check error bound: network error bound 0.06 > eps = 0.05"]
+    assert (
+        check_failures({**rep, "equivariance_error": 0.0, "collapse_check": 0.0, "certified": True}, 0.05, True, True)
+        == []
+    )
+    assert check_failures(
+        {**rep, "error_bound": 0.06, "equivariance_error": 0, "collapse_check": 0}, 0.05, False, False
+    ) == ["check error bound: network error bound 0.06 > eps = 0.05"]
 
 
-@pytest.mark.parametrize("change,needle", [
-    (dict(meta=lambda m: {**m, "m": [41, 40]}), "random_1 has shape (2, 80, 1); meta channels and m"),
-    (dict(meta=lambda m: {**m, "channels": [2, 3, 3]}), "target_2 has shape (3, 2, 1); meta channels need"),
-    (dict(meta=lambda m: {**m, "channels": [2, 3, 2, 2]}), "meta 'm' has 2 entries but 'channels' describes 3"),
-    (dict(meta=lambda m: {k: v for k, v in m.items() if k != "specs"}), "meta lacks 'specs'"),
-    (dict(meta=lambda m: {**m, "format": 9}), "meta 'format' is 9"),
-    (dict(meta=lambda m: {**m, "eps": 2}), "meta 'eps' must be a number in (0, 1)"),
-    (dict(meta=lambda m: {**m, "specs": [{"family": "steerable", "group": "C8"}] * 3}), "meta 'specs'[0]"),
-    (dict(mask_1=lambda a: a.astype(float) * 2), "array 'mask_1' must be a 0/1 mask"),
-    (dict(random_2=lambda a: a[..., :0]), "random_2 has 0 basis coefficients but target_1 has 1"),
-    ({f"{k}_1": (lambda a: np.concatenate([a, a], axis=2)) for k in ("random", "mask", "pruned")},
-     "random_1 has 2 basis coefficients but the field specs give |H_1| = 1"),
-    (dict(target_2=lambda a: np.full_like(a, np.nan)), "array 'target_2'[0, 0, 0] = nan is not finite"),
-    (dict(random_1=lambda a: a.astype(complex)), "array 'random_1' must be an array of real numbers"),
-])
+@pytest.mark.parametrize(
+    "change,needle",
+    [
+        (dict(meta=lambda m: {**m, "m": [41, 40]}), "random_1 has shape (2, 80, 1); meta channels and m"),
+        (dict(meta=lambda m: {**m, "channels": [2, 3, 3]}), "target_2 has shape (3, 2, 1); meta channels need"),
+        (dict(meta=lambda m: {**m, "channels": [2, 3, 2, 2]}), "meta 'm' has 2 entries but 'channels' describes 3"),
+        (dict(meta=lambda m: {k: v for k, v in m.items() if k != "specs"}), "meta lacks 'specs'"),
+        (dict(meta=lambda m: {**m, "format": 9}), "meta 'format' is 9"),
+        (dict(meta=lambda m: {**m, "eps": 2}), "meta 'eps' must be a number in (0, 1)"),
+        (dict(meta=lambda m: {**m, "specs": [{"family": "steerable", "group": "C8"}] * 3}), "meta 'specs'[0]"),
+        (dict(mask_1=lambda a: a.astype(float) * 2), "array 'mask_1' must be a 0/1 mask"),
+        (dict(random_2=lambda a: a[..., :0]), "random_2 has 0 basis coefficients but target_1 has 1"),
+        (
+            {f"{k}_1": (lambda a: np.concatenate([a, a], axis=2)) for k in ("random", "mask", "pruned")},
+            "random_1 has 2 basis coefficients but the field specs give |H_1| = 1",
+        ),
+        (dict(target_2=lambda a: np.full_like(a, np.nan)), "array 'target_2'[0, 0, 0] = nan is not finite"),
+        (dict(random_1=lambda a: a.astype(complex)), "array 'random_1' must be an array of real numbers"),
+    ],
+)
 def test_malformed_files_are_one_line_errors(files, tmp_path, capsys, change, needle):
     path = tampered(files["mlp"], tmp_path / "t.npz", **change)
     code, out, err = run(["verify", path], capsys)
@@ -178,10 +221,13 @@ def test_malformed_files_are_one_line_errors(files, tmp_path, capsys, change, ne
 
 def test_unreadable_files_are_one_line_errors(files, tmp_path, capsys):
     raw = files["mlp"].read_bytes()
-    cases = {"empty.npz": b"", "text.npz": b"hello, not a zip", "cut.npz": raw[: len(raw) // 2],
-             "half.npz": raw[:-200]}
-    needles = {"empty.npz": "the file is empty (0 bytes)", "text.npz": "not an .npz archive",
-               "cut.npz": "not an .npz archive", "half.npz": "not an .npz archive"}
+    cases = {"empty.npz": b"", "text.npz": b"hello, not a zip", "cut.npz": raw[: len(raw) // 2], "half.npz": raw[:-200]}
+    needles = {
+        "empty.npz": "the file is empty (0 bytes)",
+        "text.npz": "not an .npz archive",
+        "cut.npz": "not an .npz archive",
+        "half.npz": "not an .npz archive",
+    }
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
         code, _, err = run(["verify", str(tmp_path / name)], capsys)
@@ -197,8 +243,11 @@ def test_unreadable_files_are_one_line_errors(files, tmp_path, capsys):
         np.savez(tmp_path / "badmeta.npz", **arrays, meta=np.array(bad))
         code, _, err = run(["verify", str(tmp_path / "badmeta.npz")], capsys)
         assert code == 2 and "'meta'" in err, err
-    np.savez(tmp_path / "missing_arr.npz", **{k: v for k, v in arrays.items() if k != "mask_3"},
-             meta=np.load(files["mlp"])["meta"])
+    np.savez(
+        tmp_path / "missing_arr.npz",
+        **{k: v for k, v in arrays.items() if k != "mask_3"},
+        meta=np.load(files["mlp"])["meta"],
+    )
     code, _, err = run(["verify", str(tmp_path / "missing_arr.npz")], capsys)
     assert code == 2 and "missing array(s) mask_3" in err
 

@@ -1,17 +1,18 @@
 """Import and export of dense weights (PyTorch layouts): exact round trips, the projection against a
 least-squares oracle, and exported networks evaluated by an independent NumPy implementation
 (circular cross-correlation by explicit modular indexing, written here, not the engine)."""
+
 import json
 
 import numpy as np
 import pytest
+from numpy_reference import numpy_forward
 
 from constructions import basis_from_specs, forward, overparameterize, prune, random_network
 from constructions.construction import split_input
 from constructions.export import export_arrays, form_specs, network_weights
 from constructions.mpnn import GraphBasis
 from constructions.weights import dense_weight, layout, orbital_projection
-from numpy_reference import numpy_forward
 from slt.cli import main
 
 
@@ -64,8 +65,18 @@ def test_round_trip_graph_layer():
     assert np.array_equal(back, coeffs) and resid == 0.0
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn k4 (even)", "D4 regular->quotient:C2", "C4 regular->point (readout)",
-                                  "C6 regular->trivial (hex)", "S4 2->2", "C4 subgroup 1->1"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mlp",
+        "cnn k4 (even)",
+        "D4 regular->quotient:C2",
+        "C4 regular->point (readout)",
+        "C6 regular->trivial (hex)",
+        "S4 2->2",
+        "C4 subgroup 1->1",
+    ],
+)
 def test_projection_is_least_squares(name):
     """Oracle: least squares over the dense basis matrices; the residual is what is left."""
     b = basis_from_specs(*PAIRS[name])
@@ -74,8 +85,9 @@ def test_projection_is_least_squares(name):
     w = rng.standard_normal(lay["weight_shape"])
     coeffs, resid = orbital_projection(b, w, 2, 2)
     if lay["kind"] == "conv":  # the conv weight is the dense matrix restricted to one pixel's rows: same projection
-        elems = np.stack([dense_weight(b, np.eye(4 * b.dim)[i].reshape(2, 2, b.dim)).ravel()
-                          for i in range(4 * b.dim)], axis=1)
+        elems = np.stack(
+            [dense_weight(b, np.eye(4 * b.dim)[i].reshape(2, 2, b.dim)).ravel() for i in range(4 * b.dim)], axis=1
+        )
     else:
         elems = np.stack([b.dense(np.eye(4 * b.dim)[i].reshape(2, 2, b.dim)).ravel() for i in range(4 * b.dim)], 1)
     sol = np.linalg.lstsq(elems, w.ravel(), rcond=None)[0].reshape(2, 2, b.dim)
@@ -104,8 +116,10 @@ def test_bad_weights_are_named():
 
 
 NETWORKS = {
-    "C4 trivial->regular->point->point": ([lat("C4", f) for f in ("trivial", "regular", "point", "point")],
-                                          [1, 2, 3, 3]),
+    "C4 trivial->regular->point->point": (
+        [lat("C4", f) for f in ("trivial", "regular", "point", "point")],
+        [1, 2, 3, 3],
+    ),
     "cnn k4": ([dict(family="cnn", grid=6, kernel=4)] * 3, [1, 2, 1]),
     "C6 hex": ([lat("C6", f, 7, 5) for f in ("trivial", "regular", "trivial")], [1, 1, 1]),
     "D4 quotient": ([lat("D4", f, 5) for f in ("regular", "quotient:C2", "point")], [1, 1, 2]),
@@ -135,9 +149,11 @@ def test_exported_weights_match_the_engine(name):
     grid = NETWORKS[name][0][0].get("grid")
     get = lambda prefix, n: [arrays[f"{prefix}_{j}"] for j in range(1, n + 1)]  # noqa: E731
     depth = len(target)
-    checks = [(get("layer", 2 * depth), flat, forward(result.pruned, x)),
-              (get("collapsed", depth), split_input(x).reshape(3, -1), result.forward(x)),
-              (get("target", depth), flat, forward(target, x))]
+    checks = [
+        (get("layer", 2 * depth), flat, forward(result.pruned, x)),
+        (get("collapsed", depth), split_input(x).reshape(3, -1), result.forward(x)),
+        (get("target", depth), flat, forward(target, x)),
+    ]
     for weights, inp, engine in checks:
         ours = numpy_forward(weights, inp, grid)
         assert np.allclose(ours, engine.reshape(3, -1), rtol=1e-11, atol=1e-13 * np.abs(engine).max())
@@ -157,13 +173,16 @@ def test_onnx_outputs_match_the_engine(name):
 
     target, result = pruned_network(name)
     x = np.random.default_rng(4).standard_normal((3, target[0].n_in, target[0].basis.shape[1]))
-    for form, layers, engine in (("pruned", result.pruned, forward(result.pruned, x)),
-                                 ("collapsed", result.collapsed, result.forward(x)),
-                                 ("target", target, forward(target, x))):
+    for form, layers, engine in (
+        ("pruned", result.pruned, forward(result.pruned, x)),
+        ("collapsed", result.collapsed, result.forward(x)),
+        ("target", target, forward(target, x)),
+    ):
         weights = network_weights(layers, form_specs(NETWORKS[name][0], form))
         for dtype, tol in ((np.float64, 1e-12), (np.float32, 3e-5)):
-            sess = ort.InferenceSession(onnx_model(weights, dtype, split_input=form == "collapsed"),
-                                        providers=["CPUExecutionProvider"])
+            sess = ort.InferenceSession(
+                onnx_model(weights, dtype, split_input=form == "collapsed"), providers=["CPUExecutionProvider"]
+            )
             shape = sess.get_inputs()[0].shape[1:]
             y = sess.run(None, {"x": x.reshape(3, *shape).astype(dtype)})[0]
             err = np.abs(y.reshape(engine.shape) - engine).max() / np.abs(engine).max()
@@ -192,6 +211,9 @@ def test_export_size_is_checked_against_memory_first(monkeypatch):
     target, result = pruned_network("D4 quotient")
     monkeypatch.setattr(groups.memory, "available_memory", lambda: 10_000)
     monkeypatch.setattr(export, "dense_weight", lambda *a: pytest.fail("allocated before the memory check"))
-    with pytest.raises(ValueError, match=r"the dense weights would take about [0-9.e-]+ GB, more than 80% of the "
-                                         r"1e-05 GB of memory available; export the collapsed form"):
+    with pytest.raises(
+        ValueError,
+        match=r"the dense weights would take about [0-9.e-]+ GB, more than 80% of the "
+        r"1e-05 GB of memory available; export the collapsed form",
+    ):
         export.network_weights(result.pruned)

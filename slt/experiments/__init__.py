@@ -7,6 +7,7 @@ Modules: ``data`` (offline data sets), ``common`` (eps from the margins, the bou
 pruning sweep), ``report`` (labelled tables, figure, JSON), ``mnist`` (28x28 digits: IDX files or
 upsampled bundled digits), one module per experiment.
 """
+
 from __future__ import annotations
 
 EXPERIMENTS = ("digits", "ign", "mpnn", "pensia")
@@ -18,8 +19,9 @@ def check_name(name: str) -> str:
     return name
 
 
-def run_experiment(name: str, quick: bool = False, seed: int = 0, out=None, progress: bool = False,
-                   config=None, executor=None) -> dict:
+def run_experiment(
+    name: str, quick: bool = False, seed: int = 0, out=None, progress: bool = False, config=None, executor=None
+) -> dict:
     """Run experiment ``name`` and write its tables, figure and JSON under ``out`` (default
     reports/experiments); returns the result dict (JSON-serialisable). ``config``
     overrides entries of the experiment's configuration (tests use tiny ones);

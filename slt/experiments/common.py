@@ -18,6 +18,7 @@ Pipeline for one trained target f (a bias-free equivariant classifier, layers re
    with the target, output error, the analytic error bound of this draw, parameters,
    Subset-Sum time and equivariance errors.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -74,43 +75,76 @@ def eps_from_margins(logits: np.ndarray, quantile: float = MARGIN_QUANTILE) -> t
     marg = margins(logits)
     positive = marg[marg > 0]
     if positive.size == 0:
-        raise ValueError("the trained target gives tied top logits on every test input (a dead network): "
-                         "cannot set eps from its margins; train longer or wider")
+        raise ValueError(
+            "the trained target gives tied top logits on every test input (a dead network): "
+            "cannot set eps from its margins; train longer or wider"
+        )
     return min(float(np.quantile(positive, quantile)) / math.sqrt(2), 0.5), int(marg.size - positive.size)
 
 
 def theorem_layers(target, hidden_dims, basis_norms) -> list[dict]:
-    return [{"n_in": L.n_in, "n_out": L.n_out, "basis_dim": int(L.basis.dim), "basis_norm": float(norm),
-             "hidden_basis_dim": int(h)} for L, h, norm in zip(target, hidden_dims, basis_norms)]
+    return [
+        {
+            "n_in": L.n_in,
+            "n_out": L.n_out,
+            "basis_dim": int(L.basis.dim),
+            "basis_norm": float(norm),
+            "hidden_basis_dim": int(h),
+        }
+        for L, h, norm in zip(target, hidden_dims, basis_norms)
+    ]
 
 
 def bound_widths(layers: list[dict], eps: float, delta: float = DELTA) -> dict:
     """Theorem 1's per-layer m with the calibrated C, or the reason it is unavailable."""
     try:
         from bounds import network_width
+
         r = network_width(layers, eps, delta)
     except (ImportError, ValueError) as exc:
         return {"m": None, "label": None, "note": f"Theorem 1 width unavailable: {exc}"}
-    out = {"m": [int(row["m"]) for row in r["layers"]], "label": r["label"], "C": r["C"], "c0": r["c0"],
-            "C_source": r["C_source"], "eps_pp": [float(row["eps_pp"]) for row in r["layers"]],
-            "random_params": int(r["total_random_params"]),
-            "lower_bound_params": int(r["total_lower_bound_params"]),
-            "extrapolated": any(bool(row.get("extrapolated", False)) for row in r["layers"]),
-            "calibration_range": r.get("calibration_eps_pp_range"),
-            "note": (f"m_i = ceil(a log2(1/eps'_i) + b ln(1/delta''_i) + c), a, b, c = "
-                     f"{r['separable']['a']:.4g}, {r['separable']['b']:.4g}, {r['separable']['c']:.4g} "
-                     f"({r['label']}), delta = {delta}") if r["form"] == "separable" else
-                    (f"m_i = ceil(C ln(2/eps''_i) + c0), C = {r['C']:.4g}, c0 = {r['c0']:.4g} ({r['label']}), "
-                     f"delta = {delta}")}
+    out = {
+        "m": [int(row["m"]) for row in r["layers"]],
+        "label": r["label"],
+        "C": r["C"],
+        "c0": r["c0"],
+        "C_source": r["C_source"],
+        "eps_pp": [float(row["eps_pp"]) for row in r["layers"]],
+        "random_params": int(r["total_random_params"]),
+        "lower_bound_params": int(r["total_lower_bound_params"]),
+        "extrapolated": any(bool(row.get("extrapolated", False)) for row in r["layers"]),
+        "calibration_range": r.get("calibration_eps_pp_range"),
+        "note": (
+            f"m_i = ceil(a log2(1/eps'_i) + b ln(1/delta''_i) + c), a, b, c = "
+            f"{r['separable']['a']:.4g}, {r['separable']['b']:.4g}, {r['separable']['c']:.4g} "
+            f"({r['label']}), delta = {delta}"
+        )
+        if r["form"] == "separable"
+        else (
+            f"m_i = ceil(C ln(2/eps''_i) + c0), C = {r['C']:.4g}, c0 = {r['c0']:.4g} ({r['label']}), delta = {delta}"
+        ),
+    }
     if out["extrapolated"]:
-        out["note"] += (f"; eps'_i = {min(out['eps_pp']):.1e}..{max(out['eps_pp']):.1e} or delta''_i lies outside the "
-                        f"calibrated ranges: the calibrated requirement is EXTRAPOLATED there")
+        out["note"] += (
+            f"; eps'_i = {min(out['eps_pp']):.1e}..{max(out['eps_pp']):.1e} or delta''_i lies outside the "
+            f"calibrated ranges: the calibrated requirement is EXTRAPOLATED there"
+        )
     return out
 
 
 # ---------------------------------------------------------------------- pruning sweep
-def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, bar=None,
-               honest: int = 2, coefficient_eps: float | None = None) -> dict:
+def prune_once(
+    target,
+    m,
+    seed: int,
+    eps: float,
+    evaluator,
+    target_logits,
+    y,
+    bar=None,
+    honest: int = 2,
+    coefficient_eps: float | None = None,
+) -> dict:
     """Draw, prune and evaluate at ``m`` (int or per-layer list); one table row. ``bar``: the
     experiment's progress display (one step per pruned network), or None.
     ``coefficient_eps``: every Subset-Sum problem solved to this accuracy instead of eps's
@@ -121,27 +155,36 @@ def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, ba
     rng = np.random.default_rng([seed, 7, *ms])
     t0 = time.perf_counter()
     random_layers = overparameterize(target, ms, seed=rng)
-    result = prune(random_layers, target, eps=eps, executor=EXECUTOR.get(),
-                   eps_layer=None if coefficient_eps is None else [coefficient_eps] * len(target))
+    result = prune(
+        random_layers,
+        target,
+        eps=eps,
+        executor=EXECUTOR.get(),
+        eps_layer=None if coefficient_eps is None else [coefficient_eps] * len(target),
+    )
     logits = evaluator.logits(result.collapsed, split=True)
     err = np.linalg.norm(logits - target_logits, axis=1)
     bounds = [layer_bound(L.basis, e) for L, e in zip(target, result.errors)]
     row = {
-        "m": max(ms), "m_per_layer": ms,
+        "m": max(ms),
+        "m_per_layer": ms,
         "accuracy": float(np.mean(np.argmax(logits, 1) == y)),
         "agreement": float(np.mean(np.argmax(logits, 1) == np.argmax(target_logits, 1))),
-        "output_error_max": float(err.max()), "output_error_mean": float(err.mean()),
+        "output_error_max": float(err.max()),
+        "output_error_mean": float(err.mean()),
         "error_bound": float(network_bound(bounds, np.ones(len(bounds)))),
         "coefficient_error_max": float(max(np.abs(e).max() for e in result.errors)),
-        "random_params": int(result.random_params), "kept_params": int(result.kept_params),
+        "random_params": int(result.random_params),
+        "kept_params": int(result.kept_params),
         "subset_sum_problems": int(result.problems),
         "subset_sum_seconds": float(result.subset_sum_seconds),
     }
     statuses, counts = np.unique(np.concatenate([np.ravel(s) for s in result.status]), return_counts=True)
     row["subset_sum_status"] = {str(k): int(v) for k, v in zip(statuses, counts)}
     # problems whose error stayed above eps''_i (all samples used, or the 44-sample prefix cap)
-    row["subset_sum_above_eps"] = int(sum(v for k, v in row["subset_sum_status"].items()
-                                          if k in ("infeasible", "capped")))
+    row["subset_sum_above_eps"] = int(
+        sum(v for k, v in row["subset_sum_status"].items() if k in ("infeasible", "capped"))
+    )
     eq_rng = np.random.default_rng([seed, 11])
     row["equivariance_error"] = float(evaluator.equivariance(result.collapsed, eq_rng, split=True))
     # relative to the pruned outputs, or to the target's logit scale if the pruned ones are
@@ -155,9 +198,12 @@ def prune_once(target, m, seed: int, eps: float, evaluator, target_logits, y, ba
     row["seconds"] = time.perf_counter() - t0
     if bar is not None:
         bar.update()
-        note(bar, f"  m = {ms}: accuracy {100 * row['accuracy']:.2f} %, agreement {100 * row['agreement']:.2f} %, "
-                  f"max output error {row['output_error_max']:.2e} (eps {eps:.2e}), Subset-Sum "
-                  f"{row['subset_sum_seconds']:.1f} s, {row['seconds']:.1f} s in all")
+        note(
+            bar,
+            f"  m = {ms}: accuracy {100 * row['accuracy']:.2f} %, agreement {100 * row['agreement']:.2f} %, "
+            f"max output error {row['output_error_max']:.2e} (eps {eps:.2e}), Subset-Sum "
+            f"{row['subset_sum_seconds']:.1f} s, {row['seconds']:.1f} s in all",
+        )
     return row
 
 
@@ -168,14 +214,29 @@ def within_eps(errors, eps_layer) -> dict:
     ok = [np.abs(e) <= ep for e, ep in zip(errors, eps_layer)]
     weights = sum(o[0].size for o in ok)
     good = sum(int(o.all(axis=0).sum()) for o in ok)
-    return {"coefficient_eps": [float(ep) for ep in eps_layer], "target_params": weights,
-            "problems_within_eps": int(sum(o.sum() for o in ok)), "weights_within_eps": good,
-            "fraction_within_eps": good / max(weights, 1)}
+    return {
+        "coefficient_eps": [float(ep) for ep in eps_layer],
+        "target_params": weights,
+        "problems_within_eps": int(sum(o.sum() for o in ok)),
+        "weights_within_eps": good,
+        "fraction_within_eps": good / max(weights, 1),
+    }
 
 
-def pruning_study(name: str, target, evaluator, y, hidden_dims, basis_norms, seed: int, m_sweep,
-                  m_cap: int, bar=None, norm_note: str = "",
-                  cap_reason: str = "time budget of the run (Subset-Sum cost)") -> dict:
+def pruning_study(
+    name: str,
+    target,
+    evaluator,
+    y,
+    hidden_dims,
+    basis_norms,
+    seed: int,
+    m_sweep,
+    m_cap: int,
+    bar=None,
+    norm_note: str = "",
+    cap_reason: str = "time budget of the run (Subset-Sum cost)",
+) -> dict:
     """eps from the margins, the bound's m, the sweep and the bound row (module docstring);
     ``bar`` advances by len(m_sweep) + 1 steps."""
     say = (lambda msg: note(bar, msg)) if bar is not None else (lambda msg: None)
@@ -184,8 +245,10 @@ def pruning_study(name: str, target, evaluator, y, hidden_dims, basis_norms, see
     eps, ties = eps_from_margins(target_logits)
     layers = theorem_layers(target, hidden_dims, basis_norms)
     bound = bound_widths(layers, eps)
-    say(f"{name}: target accuracy {100 * target_acc:.2f} %, eps = {eps:.3e} "
-        f"(0.5 % margin quantile / sqrt 2), bound m = {bound['m']}")
+    say(
+        f"{name}: target accuracy {100 * target_acc:.2f} %, eps = {eps:.3e} "
+        f"(0.5 % margin quantile / sqrt 2), bound m = {bound['m']}"
+    )
     rows = []
     for m in m_sweep:
         row = prune_once(target, m, seed, eps, evaluator, target_logits, y, bar)
@@ -205,17 +268,27 @@ def pruning_study(name: str, target, evaluator, y, hidden_dims, basis_norms, see
         bound_row["capped"] = capped
         rows.append(bound_row)
     if bar is not None and (bound_row is None or same):
-        bar.update()                        # the bound's stage: nothing (more) to prune
+        bar.update()  # the bound's stage: nothing (more) to prune
     first = first_match(rows, target_acc)
     return {
-        "model": name, "target_accuracy": target_acc, "eps": eps, "eps_rule": "0.5% quantile of the target's "
+        "model": name,
+        "target_accuracy": target_acc,
+        "eps": eps,
+        "eps_rule": "0.5% quantile of the target's "
         "positive test logit margins / sqrt(2): an eps-close network keeps >= 99.5% of those test predictions",
         "tied_test_inputs": ties,
-        "delta": DELTA, "theorem_layers": layers, "bound": bound, "norm_note": norm_note,
-        "rows": rows, "bound_row": bound_row, "m_first_match": first,
-        "within_goal_at_bound": None if bound_row is None else
-        bool(abs(bound_row["accuracy"] - target_acc) <= 0.005 + 1e-12),
-        "m_cap": m_cap, "cap_reason": cap_reason if bound_row is not None and bound_row.get("capped") else None,
+        "delta": DELTA,
+        "theorem_layers": layers,
+        "bound": bound,
+        "norm_note": norm_note,
+        "rows": rows,
+        "bound_row": bound_row,
+        "m_first_match": first,
+        "within_goal_at_bound": None
+        if bound_row is None
+        else bool(abs(bound_row["accuracy"] - target_acc) <= 0.005 + 1e-12),
+        "m_cap": m_cap,
+        "cap_reason": cap_reason if bound_row is not None and bound_row.get("capped") else None,
     }
 
 
@@ -227,7 +300,7 @@ def first_match(rows, target_acc: float, tol: float = 0.005):
 
 # ---------------------------------------------------------------------- helpers for evaluators
 def chunked(fn, x: np.ndarray, chunk: int = 256) -> np.ndarray:
-    return np.concatenate([fn(x[s:s + chunk]) for s in range(0, x.shape[0], chunk)])
+    return np.concatenate([fn(x[s : s + chunk]) for s in range(0, x.shape[0], chunk)])
 
 
 def relative_error(a: np.ndarray, b: np.ndarray, scale: float = 0.0) -> float:

@@ -12,6 +12,7 @@ Every input is scaled to unit Euclidean norm (the theorem's ||x|| <= 1). A bias-
 network is positively homogeneous, f(c x) = c f(x) for c > 0, so this never changes a
 prediction.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -31,8 +32,10 @@ def require_sklearn():
     try:
         return importlib.import_module("sklearn.datasets")
     except ImportError as exc:
-        raise ValueError(f"the digits experiment needs scikit-learn (its bundled 8x8 digits data set), "
-                         f"which is not installed ({exc}); install it with: {INSTALL_HINT}") from None
+        raise ValueError(
+            f"the digits experiment needs scikit-learn (its bundled 8x8 digits data set), "
+            f"which is not installed ({exc}); install it with: {INSTALL_HINT}"
+        ) from None
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -61,8 +64,9 @@ def orient(images: np.ndarray, turns: np.ndarray, flips: np.ndarray) -> np.ndarr
     turns = np.asarray(turns) % 4
     flips = np.asarray(flips, dtype=bool)
     if images.ndim != 3 or turns.shape != (images.shape[0],) or flips.shape != (images.shape[0],):
-        raise ValueError(f"need images (N, h, w) and turns/flips of shape (N,), got {images.shape}, "
-                         f"{turns.shape}, {flips.shape}")
+        raise ValueError(
+            f"need images (N, h, w) and turns/flips of shape (N,), got {images.shape}, {turns.shape}, {flips.shape}"
+        )
     out = np.where(flips[:, None, None], images[:, :, ::-1], images)
     result = out.copy()
     for k in (1, 2, 3):
@@ -101,8 +105,12 @@ def digits_data(seed: int, test_fraction: float = 0.25, limit: int | None = None
     flips = rng.random(te.size) < 0.5
     test = images[te]
     return {
-        "images_train": images[tr], "y_train": labels[tr], "images_test": test, "y_test": labels[te],
-        "turns": turns, "flips": flips,
+        "images_train": images[tr],
+        "y_train": labels[tr],
+        "images_test": test,
+        "y_test": labels[te],
+        "turns": turns,
+        "flips": flips,
         "x_train": as_field(images[tr]),
         "x_test_upright": as_field(test),
         "x_test_rot": as_field(orient(test, turns, np.zeros(te.size, dtype=bool))),
@@ -142,7 +150,7 @@ def barabasi_albert(n: int, rng: np.random.Generator) -> np.ndarray:
     m0 distinct existing nodes with probability proportional to degree."""
     m0 = int(rng.integers(1, 4))
     A = np.zeros((n, n), dtype=np.int64)
-    A[:m0 + 1, :m0 + 1] = 1 - np.eye(m0 + 1, dtype=np.int64)
+    A[: m0 + 1, : m0 + 1] = 1 - np.eye(m0 + 1, dtype=np.int64)
     for v in range(m0 + 1, n):
         deg = A[:v, :v].sum(1).astype(np.float64)
         targets = rng.choice(v, size=m0, replace=False, p=deg / deg.sum())
@@ -181,8 +189,12 @@ def graph_data(count: int, seed: int, n_range=(8, 12), test_fraction: float = 0.
     if not 4 <= lo <= hi:
         raise ValueError(f"graph sizes must satisfy 4 <= min <= max, got {n_range}")
     rng = np.random.default_rng([seed, 2])
-    makers = {"erdos_renyi": erdos_renyi, "watts_strogatz": watts_strogatz,
-              "barabasi_albert": barabasi_albert, "geometric": geometric}
+    makers = {
+        "erdos_renyi": erdos_renyi,
+        "watts_strogatz": watts_strogatz,
+        "barabasi_albert": barabasi_albert,
+        "geometric": geometric,
+    }
     graphs, sizes, kinds = [], [], []
     for _ in range(count):
         n = int(rng.integers(lo, hi + 1))
@@ -195,8 +207,16 @@ def graph_data(count: int, seed: int, n_range=(8, 12), test_fraction: float = 0.
     tri = np.array([triangles(A) for A in graphs])
     y = np.array([triangle_class(t) for t in tri])
     train, test = stratified_split(y, test_fraction, rng)
-    return {"adjacency": graphs, "n": np.array(sizes), "triangles": tri, "y": y,
-            "generator": np.array(kinds), "train": train, "test": test, "n_max": hi}
+    return {
+        "adjacency": graphs,
+        "n": np.array(sizes),
+        "triangles": tri,
+        "y": y,
+        "generator": np.array(kinds),
+        "train": train,
+        "test": test,
+        "n_max": hi,
+    }
 
 
 def ign_inputs(graphs) -> list[np.ndarray]:

@@ -11,6 +11,7 @@ X) -> MLP head on one-point fields -> class logits. Baselines trained the same w
 CNN (C1: translations only, same layout) and an MLP on the 64 pixels; they see upright
 training images only and fail on turned test images.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,11 +23,32 @@ from .data import digits_data
 from .report import finish
 
 CONFIGS = {
-    "full": {"conv": [12, 12, 12], "conv_d4": [8, 8, 8], "head": [32], "epochs": 30, "lr": 0.03, "batch": 32,
-             "limit": None, "cnn": [48, 48, 48], "mlp": [128, 64], "m_sweep": [4, 8, 16, 24, 32, 40, 48],
-             "m_cap": 320},
-    "quick": {"conv": [8, 8, 8], "conv_d4": [6, 6, 6], "head": [32], "epochs": 15, "lr": 0.03, "batch": 32,
-              "limit": 900, "cnn": [24, 24, 24], "mlp": [64], "m_sweep": [8, 16, 32, 48], "m_cap": 48},
+    "full": {
+        "conv": [12, 12, 12],
+        "conv_d4": [8, 8, 8],
+        "head": [32],
+        "epochs": 30,
+        "lr": 0.03,
+        "batch": 32,
+        "limit": None,
+        "cnn": [48, 48, 48],
+        "mlp": [128, 64],
+        "m_sweep": [4, 8, 16, 24, 32, 40, 48],
+        "m_cap": 320,
+    },
+    "quick": {
+        "conv": [8, 8, 8],
+        "conv_d4": [6, 6, 6],
+        "head": [32],
+        "epochs": 15,
+        "lr": 0.03,
+        "batch": 32,
+        "limit": 900,
+        "cnn": [24, 24, 24],
+        "mlp": [64],
+        "m_sweep": [8, 16, 32, 48],
+        "m_cap": 48,
+    },
 }
 #: why the quick run caps m: the theorem's eps'' for these targets is ~1e-10 (logit margins
 #: ~1e-6 in the theorem's normalisation), the bound's m is ~250-290, and each of the ~10^4
@@ -35,7 +57,8 @@ CONFIGS = {
 M_CAP_REASON = "time budget of --quick: ~10^4 Subset-Sum problems per conv layer at ~35 ms each at the bound's m"
 GRID, KERNEL, CLASSES = 8, 3, 10
 MODEL_COLUMNS = [
-    Column("model", "input"), Column("channels", "input", "fields per layer boundary"),
+    Column("model", "input"),
+    Column("channels", "input", "fields per layer boundary"),
     Column("coefficients", "input", "parameters"),
     Column("accuracy_upright", "measured", "fraction", "test images upright"),
     Column("accuracy_rotated", "measured", "fraction", "test images turned by multiples of 90 degrees"),
@@ -111,19 +134,34 @@ def train_classifier(bases, channels, x, y, cfg, seed: int, bar, as_input=lambda
     rng = np.random.default_rng([seed, 5, len(channels), channels[1]])
     xs = as_input(x) * np.sqrt(x.shape[1] * x.shape[2])
     layers = data_init(init_network(bases, channels, rng), xs[:256])
-    res = train_network(layers, minibatches(xs, y, cfg["batch"]), epochs=cfg["epochs"], lr=cfg["lr"],
-                        seed=int(rng.integers(2 ** 31)), probe=(None, xs[:256]))
+    res = train_network(
+        layers,
+        minibatches(xs, y, cfg["batch"]),
+        epochs=cfg["epochs"],
+        lr=cfg["lr"],
+        seed=int(rng.integers(2**31)),
+        probe=(None, xs[:256]),
+    )
     scaled, factors, logit_factor = rescale_network(res.layers)
     bar.update()
-    note(bar, f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}, "
-              f"dead units revived {sum(res.revived)}")
-    return scaled, {"train_seconds": res.seconds, "losses": res.losses, "factors": factors, "revived": res.revived,
-                    "logit_factor": logit_factor, "coefficients": int(sum(L.coeffs.size for L in res.layers))}
+    note(
+        bar,
+        f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}, "
+        f"dead units revived {sum(res.revived)}",
+    )
+    return scaled, {
+        "train_seconds": res.seconds,
+        "losses": res.losses,
+        "factors": factors,
+        "revived": res.revived,
+        "logit_factor": logit_factor,
+        "coefficients": int(sum(L.coeffs.size for L in res.layers)),
+    }
 
 
 def run(quick: bool = False, seed: int = 0, out=None, progress: bool = False, config: dict | None = None) -> dict:
     cfg = make_config(CONFIGS, quick, config)
-    stages = 4 + 2 * (len(cfg["m_sweep"]) + 1)           # 4 trainings, 2 pruning studies
+    stages = 4 + 2 * (len(cfg["m_sweep"]) + 1)  # 4 trainings, 2 pruning studies
     with progress_bar(stages, "slt experiment digits", enabled=progress) as bar:
         return _run(cfg, quick, seed, out, bar)
 
@@ -133,14 +171,24 @@ def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
 
     data = digits_data(seed, limit=cfg["limit"])
     y_tr, y_te = data["y_train"], data["y_test"]
-    note(bar, f"digits: {y_tr.size} upright training images, {y_te.size} test images "
-              f"(turned by random multiples of 90 degrees; reflected too for D4)")
-    tests = {"upright": data["x_test_upright"], "rotated": data["x_test_rot"],
-             "rotated+reflected": data["x_test_rotflip"]}
+    note(
+        bar,
+        f"digits: {y_tr.size} upright training images, {y_te.size} test images "
+        f"(turned by random multiples of 90 degrees; reflected too for D4)",
+    )
+    tests = {
+        "upright": data["x_test_upright"],
+        "rotated": data["x_test_rot"],
+        "rotated+reflected": data["x_test_rotflip"],
+    }
     models, studies = [], []
     flat = lambda x: x.reshape(x.shape[0], -1, 1)  # MLP: 64 one-point fields
-    plans = [("C4 steerable CNN", "C4", "rotated"), ("D4 steerable CNN", "D4", "rotated+reflected"),
-             ("plain CNN (C1)", "C1", None), ("MLP", None, None)]
+    plans = [
+        ("C4 steerable CNN", "C4", "rotated"),
+        ("D4 steerable CNN", "D4", "rotated+reflected"),
+        ("plain CNN (C1)", "C1", None),
+        ("MLP", None, None),
+    ]
     for name, group, test_name in plans:
         bar.set_postfix_str(f"{name}: training")
         if group is None:
@@ -155,26 +203,64 @@ def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
         for tname, x in tests.items():
             ev = LatticeEvaluator(x, x, as_input)
             row[f"accuracy_{tname}"] = float(np.mean(np.argmax(ev.logits(target), 1) == y_te))
-        note(bar, f"  accuracy upright {100 * row['accuracy_upright']:.2f} %, rotated "
-                  f"{100 * row['accuracy_rotated']:.2f} %, rotated+reflected "
-                  f"{100 * row['accuracy_rotated+reflected']:.2f} %")
+        note(
+            bar,
+            f"  accuracy upright {100 * row['accuracy_upright']:.2f} %, rotated "
+            f"{100 * row['accuracy_rotated']:.2f} %, rotated+reflected "
+            f"{100 * row['accuracy_rotated+reflected']:.2f} %",
+        )
         models.append(row)
         if test_name is None:
             continue
         if out is not None:  # the trained target, for slt export / import-weights / prune --target (issue 16)
             from constructions import save_target
-            row["target_file"] = str(save_target(f"{out}/digits_{group}_target.npz", [L.coeffs for L in target],
-                                                 classifier_specs(group, conv, cfg["head"])))
+
+            row["target_file"] = str(
+                save_target(
+                    f"{out}/digits_{group}_target.npz",
+                    [L.coeffs for L in target],
+                    classifier_specs(group, conv, cfg["head"]),
+                )
+            )
         ev = LatticeEvaluator(tests[test_name], tests["upright"])
         hidden = [hidden_basis(L.basis) for L in target]
-        studies.append(pruning_study(
-            name, target, ev, y_te, [h.dim for h in hidden], [basis_norm(L.basis) for L in target], seed,
-            cfg["m_sweep"], cfg["m_cap"], bar, cap_reason=M_CAP_REASON))
+        studies.append(
+            pruning_study(
+                name,
+                target,
+                ev,
+                y_te,
+                [h.dim for h in hidden],
+                [basis_norm(L.basis) for L in target],
+                seed,
+                cfg["m_sweep"],
+                cfg["m_cap"],
+                bar,
+                cap_reason=M_CAP_REASON,
+            )
+        )
         studies[-1]["test_set"] = test_name
-    result = {"experiment": "digits", "seed": seed, "quick": quick, "config": cfg,
-              "data": {"train": int(y_tr.size), "test": int(y_te.size), "source": "sklearn.datasets.load_digits"},
-              "models": models}
-    return finish("digits", result, studies, out, "Rotated 8x8 digits",
-                  extra_tables=[(models, MODEL_COLUMNS, "models",
-                                 "Rotated 8x8 digits: trained networks (upright training images only), test accuracy "
-                                 "on upright, turned and turned+reflected test images.")])
+    result = {
+        "experiment": "digits",
+        "seed": seed,
+        "quick": quick,
+        "config": cfg,
+        "data": {"train": int(y_tr.size), "test": int(y_te.size), "source": "sklearn.datasets.load_digits"},
+        "models": models,
+    }
+    return finish(
+        "digits",
+        result,
+        studies,
+        out,
+        "Rotated 8x8 digits",
+        extra_tables=[
+            (
+                models,
+                MODEL_COLUMNS,
+                "models",
+                "Rotated 8x8 digits: trained networks (upright training images only), test accuracy "
+                "on upright, turned and turned+reflected test images.",
+            )
+        ],
+    )

@@ -16,6 +16,7 @@ Inputs are flattened to 784 one-point fields (N, 784, 1) and scaled to unit norm
 theorem's ||x|| <= 1; a bias-free ReLU network is positively homogeneous, so predictions do
 not change).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -26,8 +27,12 @@ import numpy as np
 
 from .data import load_digits, stratified_split, unit_norm
 
-IDX_FILES = {"train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
-             "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte"}
+IDX_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
 SIDE = 28
 #: bundled digits: 8x8 resampled to DIGIT_SIDE x DIGIT_SIDE, centred with this margin (MNIST: 20 + 2 * 4)
 DIGIT_SIDE, MARGIN = 20, 4
@@ -66,8 +71,10 @@ def mnist_data(directory, seed: int = 0) -> dict:
     """Real MNIST from the four standard IDX files in ``directory`` (module docstring)."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise ValueError(f"--data {directory}: not a directory (it must hold the MNIST IDX files "
-                         f"{', '.join(IDX_FILES.values())}, optionally .gz)")
+        raise ValueError(
+            f"--data {directory}: not a directory (it must hold the MNIST IDX files "
+            f"{', '.join(IDX_FILES.values())}, optionally .gz)"
+        )
     arrays = {key: read_idx(idx_path(directory, name)) for key, name in IDX_FILES.items()}
     for part in ("train", "test"):
         images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
@@ -79,8 +86,13 @@ def mnist_data(directory, seed: int = 0) -> dict:
             raise ValueError(f"{lname}: {labels.shape} labels for {images.shape[0]} images in {name.name}")
         if labels.size and labels.max() > 9:
             raise ValueError(f"{lname}: label {int(labels.max())} outside 0..9")
-    return _fields(arrays["train_images"] / 255.0, arrays["train_labels"], arrays["test_images"] / 255.0,
-                   arrays["test_labels"], f"MNIST IDX files in {directory}")
+    return _fields(
+        arrays["train_images"] / 255.0,
+        arrays["train_labels"],
+        arrays["test_images"] / 255.0,
+        arrays["test_labels"],
+        f"MNIST IDX files in {directory}",
+    )
 
 
 def upsample(images: np.ndarray, side: int = DIGIT_SIDE, margin: int = MARGIN) -> np.ndarray:
@@ -91,7 +103,7 @@ def upsample(images: np.ndarray, side: int = DIGIT_SIDE, margin: int = MARGIN) -
     ry, wy = _bilinear(h, side)
     rx, wx = _bilinear(w, side)
     rows = images[:, ry[0]] * wy[0][None, :, None] + images[:, ry[1]] * wy[1][None, :, None]
-    out[:, margin:margin + side, margin:margin + side] = rows[:, :, rx[0]] * wx[0] + rows[:, :, rx[1]] * wx[1]
+    out[:, margin : margin + side, margin : margin + side] = rows[:, :, rx[0]] * wx[0] + rows[:, :, rx[1]] * wx[1]
     return out
 
 
@@ -109,11 +121,21 @@ def upsampled_digits(seed: int = 0, test_fraction: float = 0.25) -> dict:
     images, labels = load_digits()
     big = upsample(images / 16.0)
     tr, te = stratified_split(labels, test_fraction, np.random.default_rng([seed, 1]))
-    return _fields(big[tr], labels[tr], big[te], labels[te],
-                   "sklearn.datasets.load_digits, 8x8 resampled bilinearly to 20x20 in a 28x28 frame")
+    return _fields(
+        big[tr],
+        labels[tr],
+        big[te],
+        labels[te],
+        "sklearn.datasets.load_digits, 8x8 resampled bilinearly to 20x20 in a 28x28 frame",
+    )
 
 
 def _fields(train, y_train, test, y_test, source: str) -> dict:
     flat = lambda a: unit_norm(np.asarray(a, dtype=np.float64).reshape(len(a), -1, 1))
-    return {"x_train": flat(train), "y_train": np.asarray(y_train, dtype=np.int64), "x_test": flat(test),
-            "y_test": np.asarray(y_test, dtype=np.int64), "source": source}
+    return {
+        "x_train": flat(train),
+        "y_train": np.asarray(y_train, dtype=np.int64),
+        "x_test": flat(test),
+        "y_test": np.asarray(y_test, dtype=np.int64),
+        "source": source,
+    }

@@ -12,6 +12,7 @@ graphs of ||I + A||_op = 1 + lambda_max(A), and ||W_i||_op (rescaling) is a max 
 data set's graphs as well (exact, from A's eigenvalues). The bound therefore holds for the
 graphs of this data set (train and test), not for every graph.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,11 +23,28 @@ from .data import graph_data, mpnn_inputs
 from .report import finish
 
 CONFIGS = {
-    "full": {"graphs": 1200, "n_range": (8, 12), "hidden": [16, 16, 16], "head": [32], "epochs": 60, "lr": 0.01,
-             "batch": 32,
-             "m_sweep": [4, 8, 16, 24, 32, 48, 64], "m_cap": 320},
-    "quick": {"graphs": 400, "n_range": (8, 12), "hidden": [8, 8], "head": [16], "epochs": 30, "lr": 0.02, "batch": 32,
-              "m_sweep": [8, 16, 32, 48], "m_cap": 320},
+    "full": {
+        "graphs": 1200,
+        "n_range": (8, 12),
+        "hidden": [16, 16, 16],
+        "head": [32],
+        "epochs": 60,
+        "lr": 0.01,
+        "batch": 32,
+        "m_sweep": [4, 8, 16, 24, 32, 48, 64],
+        "m_cap": 320,
+    },
+    "quick": {
+        "graphs": 400,
+        "n_range": (8, 12),
+        "hidden": [8, 8],
+        "head": [16],
+        "epochs": 30,
+        "lr": 0.02,
+        "batch": 32,
+        "m_sweep": [8, 16, 32, 48],
+        "m_cap": 320,
+    },
 }
 CLASSES = 3
 CHUNK = 256
@@ -41,8 +59,8 @@ class MPNNEvaluator:
 
         out = []
         for s in range(0, x.shape[0], CHUNK):
-            xb = x[s:s + CHUNK]
-            out.append(logits_of(forward(bind_graphs(layers, A[s:s + CHUNK]), split_input(xb) if split else xb)))
+            xb = x[s : s + CHUNK]
+            out.append(logits_of(forward(bind_graphs(layers, A[s : s + CHUNK]), split_input(xb) if split else xb)))
         return np.concatenate(out)
 
     def logits(self, layers, split=False):
@@ -50,8 +68,7 @@ class MPNNEvaluator:
 
     def invariance(self, layers, split=False, scale=0.0) -> float:
         """Max relative change of the test logits when every test graph is relabelled."""
-        return relative_error(self._logits(layers, self.x_perm, self.A_perm, split), self.logits(layers, split),
-                              scale)
+        return relative_error(self._logits(layers, self.x_perm, self.A_perm, split), self.logits(layers, split), scale)
 
     def equivariance(self, layers, rng, split=False) -> float:
         """Random node features on 8 test graphs, 8 random joint relabellings of nodes and A."""
@@ -66,16 +83,18 @@ class MPNNEvaluator:
         from constructions import bind_graphs, forward, graph_equivariance_error
 
         x = rng.standard_normal((1, layers[0].n_in, self.A.shape[1]))
-        return graph_equivariance_error(lambda xx, AA: forward(bind_graphs(layers, AA), xx), x, self.A[:1], rng,
-                                        count=4)
+        return graph_equivariance_error(
+            lambda xx, AA: forward(bind_graphs(layers, AA), xx), x, self.A[:1], rng, count=4
+        )
 
     def collapse_check(self, result, count: int = 2, scale: float = 0.0) -> float:
         """Collapsed evaluation vs the honest 2l-layer pruned network on ``count`` test graphs."""
         from constructions import bind_graphs, forward, split_input
 
         A, x = self.A[:count], self.x[:count]
-        return relative_error(forward(bind_graphs(result.collapsed, A), split_input(x)),
-                              forward(bind_graphs(result.pruned, A), x), scale)
+        return relative_error(
+            forward(bind_graphs(result.collapsed, A), split_input(x)), forward(bind_graphs(result.pruned, A), x), scale
+        )
 
 
 def run(quick: bool = False, seed: int = 0, out=None, progress: bool = False, config: dict | None = None) -> dict:
@@ -85,29 +104,51 @@ def run(quick: bool = False, seed: int = 0, out=None, progress: bool = False, co
 
 
 def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
-    from constructions import (GraphBasis, basis_norm, bind_graphs, data_init, hidden_basis, init_network,
-                               minibatches, partition_basis, permute_graphs, rescale_network, train_network)
+    from constructions import (
+        GraphBasis,
+        basis_norm,
+        bind_graphs,
+        data_init,
+        hidden_basis,
+        init_network,
+        minibatches,
+        partition_basis,
+        permute_graphs,
+        rescale_network,
+        train_network,
+    )
 
     data = graph_data(cfg["graphs"], seed, n_range=tuple(cfg["n_range"]))
     n_max = int(data["n_max"])
     A, x = mpnn_inputs(data["adjacency"], n_max)
     y, tr, te = data["y"], data["train"], data["test"]
-    note(bar, f"mpnn: {tr.size} training and {te.size} test graphs (padded to {n_max} nodes), "
-              f"classes: {np.bincount(y, minlength=CLASSES).tolist()}")
+    note(
+        bar,
+        f"mpnn: {tr.size} training and {te.size} test graphs (padded to {n_max} nodes), "
+        f"classes: {np.bincount(y, minlength=CLASSES).tolist()}",
+    )
     everything = GraphBasis(A)  # all graphs of the data set: norms are maxima over it
     channels = [1] + cfg["hidden"] + cfg["head"] + [CLASSES]
-    bases = ([everything] * len(cfg["hidden"]) + [partition_basis(n_max, 1, 0)]
-             + [partition_basis(n_max, 0, 0)] * len(cfg["head"]))
+    bases = (
+        [everything] * len(cfg["hidden"])
+        + [partition_basis(n_max, 1, 0)]
+        + [partition_basis(n_max, 0, 0)] * len(cfg["head"])
+    )
     rng = np.random.default_rng([seed, 5])
     layers = init_network(bases, channels, rng)
     scale = np.sqrt(n_max)  # RMS ~1 per node of the unit-norm input (predictions are scale-free)
     start = tr[:128]
     layers = bind_graphs(data_init(bind_graphs(layers, A[start]), x[start] * scale), A)
     bar.set_postfix_str("message-passing GNN: training")
-    res = train_network(layers, minibatches(x[tr] * scale, y[tr], cfg["batch"]), epochs=cfg["epochs"],
-                        lr=cfg["lr"], seed=int(rng.integers(2 ** 31)),
-                        bind=lambda net, idx: bind_graphs(net, A[tr[idx]]),
-                        probe=(np.arange(start.size), x[start] * scale))
+    res = train_network(
+        layers,
+        minibatches(x[tr] * scale, y[tr], cfg["batch"]),
+        epochs=cfg["epochs"],
+        lr=cfg["lr"],
+        seed=int(rng.integers(2**31)),
+        bind=lambda net, idx: bind_graphs(net, A[tr[idx]]),
+        probe=(np.arange(start.size), x[start] * scale),
+    )
     target, factors, logit_factor = rescale_network(bind_graphs(res.layers, A))
     bar.update()
     note(bar, f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}")
@@ -118,17 +159,47 @@ def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
     train_acc = float(np.mean(np.argmax(train_ev.logits(target), 1) == y[tr]))
     norms = [basis_norm(L.basis) for L in target]
     hidden = [hidden_basis(L.basis).dim for L in target]
-    study = pruning_study("MPNN", target, ev, y[te], hidden, norms, seed, cfg["m_sweep"], cfg["m_cap"], bar,
-                          norm_note=f"||B|| = max over the {len(A)} graphs of the data set of ||I + A||_op "
-                                    f"= {everything.basis_norm():.4g}; ||W_i||_op likewise a max over them")
-    model = {"model": "MPNN", "channels": channels, "basis_dims": [int(b.dim) for b in bases],
-             "coefficients": int(sum(L.coeffs.size for L in target)), "train_seconds": res.seconds,
-             "losses": res.losses, "revived": res.revived, "factors": factors, "logit_factor": logit_factor,
-             "accuracy_train": train_acc, "accuracy_test": study["target_accuracy"],
-             "basis_norm_I_plus_A": everything.basis_norm()}
-    result = {"experiment": "mpnn", "seed": seed, "quick": quick, "config": cfg,
-              "data": {"graphs": int(len(A)), "train": int(tr.size), "test": int(te.size), "padded_to": n_max,
-                       "label": "number of triangles trace(A^3)/6, classes <= 3, 4..10, >= 11",
-                       "class_counts": np.bincount(y, minlength=CLASSES).tolist()},
-              "models": [model]}
+    study = pruning_study(
+        "MPNN",
+        target,
+        ev,
+        y[te],
+        hidden,
+        norms,
+        seed,
+        cfg["m_sweep"],
+        cfg["m_cap"],
+        bar,
+        norm_note=f"||B|| = max over the {len(A)} graphs of the data set of ||I + A||_op "
+        f"= {everything.basis_norm():.4g}; ||W_i||_op likewise a max over them",
+    )
+    model = {
+        "model": "MPNN",
+        "channels": channels,
+        "basis_dims": [int(b.dim) for b in bases],
+        "coefficients": int(sum(L.coeffs.size for L in target)),
+        "train_seconds": res.seconds,
+        "losses": res.losses,
+        "revived": res.revived,
+        "factors": factors,
+        "logit_factor": logit_factor,
+        "accuracy_train": train_acc,
+        "accuracy_test": study["target_accuracy"],
+        "basis_norm_I_plus_A": everything.basis_norm(),
+    }
+    result = {
+        "experiment": "mpnn",
+        "seed": seed,
+        "quick": quick,
+        "config": cfg,
+        "data": {
+            "graphs": int(len(A)),
+            "train": int(tr.size),
+            "test": int(te.size),
+            "padded_to": n_max,
+            "label": "number of triangles trace(A^3)/6, classes <= 3, 4..10, >= 11",
+            "class_counts": np.bincount(y, minlength=CLASSES).tolist(),
+        },
+        "models": [model],
+    }
     return finish("mpnn", result, [study], out, "Message-passing GNN on random graphs (triangle classes)")

@@ -32,6 +32,7 @@ of which only each unit's own input can be kept), so it holds more random parame
 Pensia's count of 21 per weight. Its memory at the bound's m is estimated and checked
 against the available memory before anything is drawn.
 """
+
 from __future__ import annotations
 
 import time
@@ -43,15 +44,42 @@ from .digits import LatticeEvaluator, train_classifier
 from .report import finish
 
 CONFIGS = {
-    "full": {"hidden": 500, "epochs": 15, "lr": 0.01, "batch": 64, "m_pensia": 64, "weight_eps": 0.01,
-             "m_sweep": [8, 16, 32], "m_cap": 320, "data": None},
-    "quick": {"hidden": 100, "epochs": 10, "lr": 0.01, "batch": 64, "m_pensia": 64, "weight_eps": 0.01,
-              "m_sweep": [8, 16], "m_cap": 32, "data": None},
+    "full": {
+        "hidden": 500,
+        "epochs": 15,
+        "lr": 0.01,
+        "batch": 64,
+        "m_pensia": 64,
+        "weight_eps": 0.01,
+        "m_sweep": [8, 16, 32],
+        "m_cap": 320,
+        "data": None,
+    },
+    "quick": {
+        "hidden": 100,
+        "epochs": 10,
+        "lr": 0.01,
+        "batch": 64,
+        "m_pensia": 64,
+        "weight_eps": 0.01,
+        "m_sweep": [8, 16],
+        "m_cap": 32,
+        "data": None,
+    },
 }
 #: Pensia et al., Experiment 1 (fc2_approx.out of their repository): the reference numbers
-PENSIA = {"samples_per_weight": 21, "c": 3, "eps": 0.01, "solver": "Gurobi MIP per weight, MIP gap 0.01",
-          "seconds": 77266.0, "cores": 36, "target_params": 397000, "random_params": 8337000,
-          "kept_params": 3725871, "target_accuracy": 0.9719}
+PENSIA = {
+    "samples_per_weight": 21,
+    "c": 3,
+    "eps": 0.01,
+    "solver": "Gurobi MIP per weight, MIP gap 0.01",
+    "seconds": 77266.0,
+    "cores": 36,
+    "target_params": 397000,
+    "random_params": 8337000,
+    "kept_params": 3725871,
+    "target_accuracy": 0.9719,
+}
 M_CAP_REASON = "quick configuration: the theorem's dense first random layer (784 x 784 m) at the bound's m"
 CLASSES = 10
 #: bytes per random coefficient while pruning: coefficients, pruned copy, mask
@@ -59,23 +87,30 @@ BYTES_PER_COEFF = 17
 #: bytes per Subset-Sum sample: samples, masks and temporaries of the solver
 BYTES_PER_SAMPLE = 26
 RUN_COLUMNS = [
-    Column("run", "input"), Column("m", "input", "samples per input unit", "per layer"),
+    Column("run", "input"),
+    Column("m", "input", "samples per input unit", "per layer"),
     Column("coefficient_eps", "input", "", "per-weight accuracy per layer: 0.01 (Pensia-style), or eps''_i"),
-    Column("target_params", "input", "parameters"), Column("subset_sum_problems", "input"),
+    Column("target_params", "input", "parameters"),
+    Column("subset_sum_problems", "input"),
     Column("fraction_within_eps", "measured", "fraction", "weights whose two Subset-Sum errors are <= their eps"),
-    Column("kept_params", "measured", "parameters"), Column("random_params", "input", "parameters"),
-    Column("target_accuracy", "measured", "fraction"), Column("pruned_accuracy", "measured", "fraction"),
+    Column("kept_params", "measured", "parameters"),
+    Column("random_params", "input", "parameters"),
+    Column("target_accuracy", "measured", "fraction"),
+    Column("pruned_accuracy", "measured", "fraction"),
     Column("output_error_max", "measured", "", "max over the test set of ||g(x) - f(x)||"),
     Column("error_bound", "proven", "", "network error bound of this draw for this target (analytic)"),
-    Column("subset_sum_seconds", "measured", "s"), Column("seconds", "measured", "s", "draw, prune, evaluate"),
+    Column("subset_sum_seconds", "measured", "s"),
+    Column("seconds", "measured", "s", "draw, prune, evaluate"),
 ]
 
 
 def prune_bytes(target, m) -> int:
     """Estimated peak memory of ``prune_once`` at ``m`` (int or per layer) for an MLP-like target."""
     ms = [m] * len(target) if isinstance(m, int) else list(m)
-    coeffs = sum(L.n_in * L.n_in * mi * L.basis.hidden_basis().dim + L.n_in * mi * L.n_out * L.basis.dim
-                 for L, mi in zip(target, ms))
+    coeffs = sum(
+        L.n_in * L.n_in * mi * L.basis.hidden_basis().dim + L.n_in * mi * L.n_out * L.basis.dim
+        for L, mi in zip(target, ms)
+    )
     samples = max(2 * L.coeffs.size * mi for L, mi in zip(target, ms))
     return BYTES_PER_COEFF * coeffs + BYTES_PER_SAMPLE * samples
 
@@ -111,43 +146,96 @@ def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
     bound = bound_widths(theorem_layers(target, hidden, norms), eps)
     if bound["m"] is not None:
         ms = [min(m, cfg["m_cap"]) for m in bound["m"]]
-        check_memory(prune_bytes(target, ms), f"the random network at m = {ms} and its Subset-Sum problems "
-                                              f"(estimate)", hint=f"--quick caps m at {CONFIGS['quick']['m_cap']}")
+        check_memory(
+            prune_bytes(target, ms),
+            f"the random network at m = {ms} and its Subset-Sum problems (estimate)",
+            hint=f"--quick caps m at {CONFIGS['quick']['m_cap']}",
+        )
     bar.set_postfix_str(f"Pensia-style: m = {cfg['m_pensia']}, eps = {cfg['weight_eps']} per weight")
-    pensia_row = prune_once(target, cfg["m_pensia"], seed, eps, ev, target_logits, y_te, bar,
-                            coefficient_eps=cfg["weight_eps"])
+    pensia_row = prune_once(
+        target, cfg["m_pensia"], seed, eps, ev, target_logits, y_te, bar, coefficient_eps=cfg["weight_eps"]
+    )
     pensia_row["kind"] = "Pensia-style"
     pensia_done = time.perf_counter() - start  # data, training and the Pensia-style pruning
-    note(bar, f"  Pensia-style: {pensia_row['weights_within_eps']:,} of {pensia_row['target_params']:,} weights "
-              f"within {cfg['weight_eps']} ({pensia_row['subset_sum_problems']:,} Subset-Sum problems)")
+    note(
+        bar,
+        f"  Pensia-style: {pensia_row['weights_within_eps']:,} of {pensia_row['target_params']:,} weights "
+        f"within {cfg['weight_eps']} ({pensia_row['subset_sum_problems']:,} Subset-Sum problems)",
+    )
     bar.set_postfix_str("at the bound's m")
-    study = pruning_study(f"MLP 784-{cfg['hidden']}-10", target, ev, y_te, hidden, norms, seed,
-                          cfg["m_sweep"], cfg["m_cap"], bar, cap_reason=M_CAP_REASON)
+    study = pruning_study(
+        f"MLP 784-{cfg['hidden']}-10",
+        target,
+        ev,
+        y_te,
+        hidden,
+        norms,
+        seed,
+        cfg["m_sweep"],
+        cfg["m_cap"],
+        bar,
+        cap_reason=M_CAP_REASON,
+    )
     study["rows"].insert(0, pensia_row)
     study["test_set"] = "test images"
     runs = [run_summary("Pensia-style", pensia_row, study), run_summary("bound", study["bound_row"], study)]
-    model = {"model": study["model"], "channels": channels, **info,
-             "accuracy_test": study["target_accuracy"]}
-    result = {"experiment": "pensia", "seed": seed, "quick": quick, "config": cfg,
-              "data": {"train": int(y_tr.size), "test": int(y_te.size), "source": data["source"]},
-              "models": [model], "reference": PENSIA, **runs[0], "bound_run": runs[1]}
+    model = {"model": study["model"], "channels": channels, **info, "accuracy_test": study["target_accuracy"]}
+    result = {
+        "experiment": "pensia",
+        "seed": seed,
+        "quick": quick,
+        "config": cfg,
+        "data": {"train": int(y_tr.size), "test": int(y_te.size), "source": data["source"]},
+        "models": [model],
+        "reference": PENSIA,
+        **runs[0],
+        "bound_run": runs[1],
+    }
     result["pensia_style_total_seconds"], result["total_seconds"] = pensia_done, time.perf_counter() - start
-    pensia_note = (f"Pensia et al. (2020), Experiment 1: 397,000 weights, 21 random numbers each, one Gurobi MIP per "
-                   f"weight: {PENSIA['seconds']:,.0f} s (21.5 h) on {PENSIA['cores']} cores, "
-                   f"{PENSIA['random_params']:,} random / {PENSIA['kept_params']:,} kept (reference).")
-    return finish("pensia", result, [study], out, "Pensia's MLP on 28x28 digits",
-                  extra_tables=[([r for r in runs if r["m"] is not None], RUN_COLUMNS, "runs",
-                                 "Pensia-style pruning (eps = 0.01 per weight) and pruning at Theorem 1's m. "
-                                 + pensia_note)])
+    pensia_note = (
+        f"Pensia et al. (2020), Experiment 1: 397,000 weights, 21 random numbers each, one Gurobi MIP per "
+        f"weight: {PENSIA['seconds']:,.0f} s (21.5 h) on {PENSIA['cores']} cores, "
+        f"{PENSIA['random_params']:,} random / {PENSIA['kept_params']:,} kept (reference)."
+    )
+    return finish(
+        "pensia",
+        result,
+        [study],
+        out,
+        "Pensia's MLP on 28x28 digits",
+        extra_tables=[
+            (
+                [r for r in runs if r["m"] is not None],
+                RUN_COLUMNS,
+                "runs",
+                "Pensia-style pruning (eps = 0.01 per weight) and pruning at Theorem 1's m. " + pensia_note,
+            )
+        ],
+    )
 
 
 def run_summary(name: str, row: dict | None, study: dict) -> dict:
     """The JSON keys of one run (Pensia-style, or at the bound's m, possibly capped); m None when not run."""
     if row is None:
         return {"run": name, "m": None}
-    keys = ("target_params", "subset_sum_problems", "fraction_within_eps", "weights_within_eps", "kept_params",
-            "random_params", "output_error_max", "error_bound", "subset_sum_seconds", "seconds",
-            "subset_sum_status")
-    return {"run": row["kind"], "m": row["m_per_layer"], "coefficient_eps": row["coefficient_eps"],
-            "target_accuracy": study["target_accuracy"], "pruned_accuracy": row["accuracy"],
-            **{k: row[k] for k in keys}}
+    keys = (
+        "target_params",
+        "subset_sum_problems",
+        "fraction_within_eps",
+        "weights_within_eps",
+        "kept_params",
+        "random_params",
+        "output_error_max",
+        "error_bound",
+        "subset_sum_seconds",
+        "seconds",
+        "subset_sum_status",
+    )
+    return {
+        "run": row["kind"],
+        "m": row["m_per_layer"],
+        "coefficient_eps": row["coefficient_eps"],
+        "target_accuracy": study["target_accuracy"],
+        "pruned_accuracy": row["accuracy"],
+        **{k: row[k] for k in keys},
+    }

@@ -14,6 +14,7 @@ independent units of work, JSON-able), ``compute_cell(params, cell)``,
 returns its tables and its figure. ``slt reproduce`` (``slt/cmd_reproduce.py``) runs them
 all with caching, parallel cells and a progress bar (:mod:`slt.studies.runner`).
 """
+
 from __future__ import annotations
 
 import importlib

@@ -16,12 +16,13 @@ caller's shape check): an entry that fails is reported once (``Cache.problems``,
 each) and treated as absent, so it is recomputed and overwritten, never used and never a
 traceback. Output files are written only when their bytes change (:func:`write_if_changed`).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ..jsonio import json_default
@@ -37,7 +38,7 @@ def canonical(obj) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=json_default, allow_nan=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tree_hash(paths: tuple[str, ...]) -> str:
     h = hashlib.sha256()
     for p in sorted(paths):
@@ -53,13 +54,14 @@ def _tree_hash(paths: tuple[str, ...]) -> str:
 def code_version(*modules: str) -> str:
     """Hash of the source of the dependency packages and of the given modules' files."""
     import importlib
+
     paths = [str(ROOT / d) for d in DEPENDENCIES]
     missing = []
     for name in modules:
         try:
             mod = importlib.import_module(name)
         except ImportError:
-            missing.append(name)          # not written yet: part of the version (adding it changes the key)
+            missing.append(name)  # not written yet: part of the version (adding it changes the key)
             continue
         paths.append(str(Path(mod.__file__).resolve()))
     h = _tree_hash(tuple(paths))
@@ -133,9 +135,16 @@ class Cache:
     def put(self, k: str, value, meta: dict | None = None) -> None:
         if not self.enabled:
             return
-        value = json.loads(json.dumps(value, default=json_default, allow_nan=False))   # plain JSON types
-        atomic_write_text(self.path(k), json.dumps({"meta": meta or {}, "value": value, "sha256": checksum(value)},
-                                                   default=json_default, allow_nan=False, sort_keys=True))
+        value = json.loads(json.dumps(value, default=json_default, allow_nan=False))  # plain JSON types
+        atomic_write_text(
+            self.path(k),
+            json.dumps(
+                {"meta": meta or {}, "value": value, "sha256": checksum(value)},
+                default=json_default,
+                allow_nan=False,
+                sort_keys=True,
+            ),
+        )
 
 
 def atomic_write_text(path, text: str) -> None:

@@ -6,6 +6,7 @@ fails (or whose optional dependency, scikit-learn for digits, is missing) is rep
 such in the table and not cached, so the next run tries again; nothing else of
 ``slt reproduce`` depends on it.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -15,9 +16,17 @@ from .tables import Column, Table
 NAME = "experiments"
 TITLE = "End-to-end experiments: trained equivariant target vs pruned random network"
 #: the source these results depend on, besides the dependency packages (cache key)
-CODE_MODULES = ("slt.experiments", "slt.experiments.common", "slt.experiments.data", "slt.experiments.digits",
-                "slt.experiments.ign", "slt.experiments.mpnn", "slt.experiments.report", "slt.experiments.mnist",
-                "slt.experiments.pensia")
+CODE_MODULES = (
+    "slt.experiments",
+    "slt.experiments.common",
+    "slt.experiments.data",
+    "slt.experiments.digits",
+    "slt.experiments.ign",
+    "slt.experiments.mpnn",
+    "slt.experiments.report",
+    "slt.experiments.mnist",
+    "slt.experiments.pensia",
+)
 EXPERIMENT_DIR = "experiments"
 #: compute_cell receives the report directory (the experiments write their own files there)
 NEEDS_OUT = True
@@ -25,6 +34,7 @@ NEEDS_OUT = True
 
 def names() -> tuple:
     from slt.experiments import EXPERIMENTS
+
     return tuple(EXPERIMENTS)
 
 
@@ -37,6 +47,7 @@ def parameters(preset: str, seed: int, config: str | None = "preset") -> dict:
     """``config``: "quick" or "full" configuration of ``slt experiment``, None for no experiment,
     "preset" for the preset's default (CONFIG)."""
     from . import check_preset
+
     check_preset(preset)
     if config == "preset":
         config = CONFIG[preset]
@@ -46,8 +57,7 @@ def parameters(preset: str, seed: int, config: str | None = "preset") -> dict:
 
 
 def cells(params: dict) -> list[dict]:
-    return [{"experiment": n, "quick": params["quick"], "seed": params["seed"], "cost": 50}
-            for n in params["names"]]
+    return [{"experiment": n, "quick": params["quick"], "seed": params["seed"], "cost": 50} for n in params["names"]]
 
 
 def compute_cell(cell: dict, out=None) -> dict:
@@ -56,6 +66,7 @@ def compute_cell(cell: dict, out=None) -> dict:
     from pathlib import Path
 
     from slt.experiments import run_experiment
+
     name = cell["experiment"]
     target = Path(out) / EXPERIMENT_DIR if out is not None else None
     try:
@@ -66,25 +77,47 @@ def compute_cell(cell: dict, out=None) -> dict:
         return {"available": True, "failed": True, "reason": f"failed: {last}", "_nocache": True}
     rows = []
     for r in result.get("summary", []):
-        rows.append({k: r.get(k) for k in ("model", "target_accuracy", "pruned_accuracy_bound", "bound_m", "m_run",
-                                           "m_first_match", "eps", "output_error_max", "kept_params",
-                                           "random_params", "equivariance_error")})
-    files = [str(Path(f).relative_to(out)) if out is not None and Path(f).is_relative_to(out) else str(f)
-             for f in result.get("files", [])]
+        rows.append(
+            {
+                k: r.get(k)
+                for k in (
+                    "model",
+                    "target_accuracy",
+                    "pruned_accuracy_bound",
+                    "bound_m",
+                    "m_run",
+                    "m_first_match",
+                    "eps",
+                    "output_error_max",
+                    "kept_params",
+                    "random_params",
+                    "equivariance_error",
+                )
+            }
+        )
+    files = [
+        str(Path(f).relative_to(out)) if out is not None and Path(f).is_relative_to(out) else str(f)
+        for f in result.get("files", [])
+    ]
     return {"available": True, "rows": rows, "files": files}
 
 
 COLUMNS = [
-    Column("experiment", "input"), Column("model", "input"), Column("status", "input"),
+    Column("experiment", "input"),
+    Column("model", "input"),
+    Column("status", "input"),
     Column("target_accuracy", "measured", "fraction", "test accuracy of the trained target"),
-    Column("pruned_accuracy_bound", "measured", "fraction", "test accuracy of the pruned random network at the "
-                                                            "bound's m"),
+    Column(
+        "pruned_accuracy_bound", "measured", "fraction", "test accuracy of the pruned random network at the bound's m"
+    ),
     Column("bound_m", "calibrated", "samples per input field", "Theorem 1 per layer (calibrated C)"),
     Column("m_run", "input", "samples per input field"),
     Column("m_first_match", "measured", "samples per input field", "first m of the sweep within 0.5 points"),
     Column("eps", "measured", "", "from the target's test margins"),
-    Column("output_error_max", "measured"), Column("kept_params", "measured", "parameters"),
-    Column("random_params", "input", "parameters"), Column("equivariance_error", "measured"),
+    Column("output_error_max", "measured"),
+    Column("kept_params", "measured", "parameters"),
+    Column("random_params", "input", "parameters"),
+    Column("equivariance_error", "measured"),
 ]
 
 
@@ -104,17 +137,37 @@ def assemble(params: dict, results: list) -> list[Table]:
             continue
         for x in r["rows"]:
             rows.append({"experiment": c["experiment"], "status": "ok", **{k: _value(v) for k, v in x.items()}})
-    notes = [f"{'Quick' if params['quick'] else 'Full'} configuration of `slt experiment NAME`, seed {params['seed']}; "
-             f"each experiment's own tables and figure are under {EXPERIMENT_DIR}/."]
-    return [Table(NAME, TITLE, COLUMNS, rows, notes,
-                  latex_columns=["experiment", "model", "target_accuracy", "pruned_accuracy_bound", "bound_m",
-                                 "m_first_match", "eps", "output_error_max"])]
+    notes = [
+        f"{'Quick' if params['quick'] else 'Full'} configuration of `slt experiment NAME`, seed {params['seed']}; "
+        f"each experiment's own tables and figure are under {EXPERIMENT_DIR}/."
+    ]
+    return [
+        Table(
+            NAME,
+            TITLE,
+            COLUMNS,
+            rows,
+            notes,
+            latex_columns=[
+                "experiment",
+                "model",
+                "target_accuracy",
+                "pruned_accuracy_bound",
+                "bound_m",
+                "m_first_match",
+                "eps",
+                "output_error_max",
+            ],
+        )
+    ]
 
 
 def figure(tables: dict, width: float):
     import matplotlib.pyplot as plt
     import numpy as np
+
     from .figures import bar_values, color
+
     t = tables[NAME]
     rows = [r for r in t.rows if r.get("status") == "ok"]
     fig, ax = plt.subplots(figsize=(width, 2.3 if width < 4 else 2.2))
@@ -125,10 +178,12 @@ def figure(tables: dict, width: float):
     one = width < 4
     x = np.arange(len(rows))
     w = 0.38
-    for shift, key, c, text in ((-w / 2, "target_accuracy", color(0), "trained target (measured)"),
-                                (w / 2, "pruned_accuracy_bound", color(1), "pruned random network (measured)")):
+    for shift, key, c, text in (
+        (-w / 2, "target_accuracy", color(0), "trained target (measured)"),
+        (w / 2, "pruned_accuracy_bound", color(1), "pruned random network (measured)"),
+    ):
         bars = ax.bar(x + shift, [100 * (r.get(key) or np.nan) for r in rows], w, color=c, label=text)
-        bar_values(ax, bars, "{:.1f}", fontsize=4.5 if one else 5.5)     # near-equal bars: read the numbers
+        bar_values(ax, bars, "{:.1f}", fontsize=4.5 if one else 5.5)  # near-equal bars: read the numbers
     names = [f"{r['experiment']}\n{(r.get('model') or '').split()[0] if one else r.get('model', '')}" for r in rows]
     ax.set_xticks(x, names, fontsize=6)
     ax.set_ylabel("test accuracy (%)")
@@ -146,9 +201,13 @@ def summary(tables: dict) -> dict:
     for r in t.rows:
         if r.get("status") == "ok" and r.get("target_accuracy") is not None:
             pr = r.get("pruned_accuracy_bound")
-            parts.append(f"{r['experiment']}/{r.get('model')}: target {100 * r['target_accuracy']:.1f} %, pruned "
-                         + (f"{100 * pr:.1f} %" if pr is not None else "not run"))
+            parts.append(
+                f"{r['experiment']}/{r.get('model')}: target {100 * r['target_accuracy']:.1f} %, pruned "
+                + (f"{100 * pr:.1f} %" if pr is not None else "not run")
+            )
         else:
             parts.append(f"{r['experiment']}: {r.get('status')}")
-    return {NAME: "Trained equivariant targets and their pruned random networks (no training of the random "
-                  "network): " + "; ".join(parts) + "."}
+    return {
+        NAME: "Trained equivariant targets and their pruned random networks (no training of the random "
+        "network): " + "; ".join(parts) + "."
+    }

@@ -10,6 +10,7 @@ column labels: proven, proven given C, calibrated, measured (:func:`legend`), an
 style per kind (:data:`KIND_STYLE`): proven solid, calibrated dashed, proven given C
 dash-dot, measured markers.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,10 +23,20 @@ from .cache import write_if_changed
 # figures are all up to date never loads it
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable under all common colour-vision deficiencies
-OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
-             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7"}
-PALETTE = [OKABE_ITO[c] for c in ("blue", "vermillion", "bluish green", "orange", "reddish purple",
-                                  "sky blue", "black", "yellow")]
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+PALETTE = [
+    OKABE_ITO[c]
+    for c in ("blue", "vermillion", "bluish green", "orange", "reddish purple", "sky blue", "black", "yellow")
+]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 #: figure widths in inches: one column of a two-column paper, and the full text width
 LAYOUTS = {"1col": 3.4, "2col": 7.0}
@@ -56,7 +67,7 @@ RC = {
     "axes.grid": True,
     "grid.linewidth": 0.3,
     "grid.alpha": 0.5,
-    "pdf.fonttype": 42,        # TrueType in the PDF: editable text, accepted by publishers
+    "pdf.fonttype": 42,  # TrueType in the PDF: editable text, accepted by publishers
     "ps.fonttype": 42,
     "svg.hashsalt": "slt",
     "figure.constrained_layout.use": True,
@@ -68,6 +79,7 @@ RC = {
 def style():
     """The paper style as a matplotlib rc context (Agg backend)."""
     import matplotlib
+
     matplotlib.use("Agg")
 
     with matplotlib.rc_context({**RC, "axes.prop_cycle": matplotlib.cycler(color=PALETTE)}):
@@ -101,6 +113,7 @@ def marker(i: int) -> str:
 def clean_log_axes(ax) -> None:
     """No labels on minor ticks of log axes (they collide at small sizes)."""
     from matplotlib.ticker import NullFormatter
+
     if ax.get_xscale() == "log":
         ax.xaxis.set_minor_formatter(NullFormatter())
     if ax.get_yscale() == "log":
@@ -111,6 +124,7 @@ def plain_log_axis(ax, which: str = "y") -> None:
     """A log axis readable when it spans a decade or less: major ticks at 1, 2, 5 x 10^k with
     plain numbers (100, 200, 500), no minor labels."""
     from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+
     axis = ax.yaxis if which == "y" else ax.xaxis
     axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     fmt = ScalarFormatter()
@@ -135,9 +149,16 @@ def bar_values(ax, bars, fmt: str = "{:.1f}", fontsize: float = 5.0) -> None:
     """The value of every bar written above it (bars of nearly equal height are read by number)."""
     for bar in bars:
         h = bar.get_height()
-        if h == h:                                    # not NaN
-            ax.annotate(fmt.format(h), (bar.get_x() + bar.get_width() / 2, h), xytext=(0, 1.5),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=fontsize)
+        if h == h:  # not NaN
+            ax.annotate(
+                fmt.format(h),
+                (bar.get_x() + bar.get_width() / 2, h),
+                xytext=(0, 1.5),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=fontsize,
+            )
 
 
 def end_marker(ax, x: float, y: float, color) -> None:
@@ -148,12 +169,15 @@ def end_marker(ax, x: float, y: float, color) -> None:
 def cap_handle(text: str):
     """Legend entry of :func:`end_marker`."""
     from matplotlib.lines import Line2D
+
     return Line2D([], [], marker="|", markersize=7, markeredgewidth=1.2, color="gray", linestyle="none", label=text)
 
 
 #: note on every figure of a run that is not the full one (``slt reproduce --quick``, tests)
-PRESET_NOTE = {"quick": "QUICK RUN (--quick: CI-sized, fewer trials and seeds; not the full study)",
-               "tiny": "TINY RUN (test preset: a handful of trials; not the full study)"}
+PRESET_NOTE = {
+    "quick": "QUICK RUN (--quick: CI-sized, fewer trials and seeds; not the full study)",
+    "tiny": "TINY RUN (test preset: a handful of trials; not the full study)",
+}
 
 
 def mark_preset(fig, preset: str | None) -> None:
@@ -179,13 +203,15 @@ def family_panels(table, width: float):
     with a spare slot for the legend: (families, fig, axes, spare_ax)."""
     fams = list(dict.fromkeys(r["family"] for r in table.rows))
     one = width < 4
-    fig, axes, spare = panel_grid(len(fams), width, panel_height=1.9 if one else 2.1, max_cols=2 if one else 3,
-                                  spare=True)
+    fig, axes, spare = panel_grid(
+        len(fams), width, panel_height=1.9 if one else 2.1, max_cols=2 if one else 3, spare=True
+    )
     return fams, fig, axes, spare
 
 
-def panel_grid(n: int, width: float, panel_height: float | None = None, max_cols: int | None = None,
-               spare: bool = False):
+def panel_grid(
+    n: int, width: float, panel_height: float | None = None, max_cols: int | None = None, spare: bool = False
+):
     """A figure with ``n`` panels laid out for ``width`` (fewer columns at one-column width).
 
     With ``spare`` the first unused slot of the grid is returned as well (axis off, for a
@@ -213,11 +239,11 @@ def shared_legend(fig, axes, spare, fontsize: float = 6.5, **kwargs) -> None:
     """One legend for a grid of panels: in the spare grid slot if there is one and the figure
     is two columns wide, else below the panels (outside them)."""
     seen = {}
-    for ax in axes:                      # every label once, in order of first appearance
+    for ax in axes:  # every label once, in order of first appearance
         for h, l in zip(*ax.get_legend_handles_labels()):
             seen.setdefault(l, h)
     handles, labels = list(seen.values()), list(seen)
-    if spare is not None and fig.get_figwidth() >= 4:      # a narrow figure's spare slot is too narrow
+    if spare is not None and fig.get_figwidth() >= 4:  # a narrow figure's spare slot is too narrow
         spare.legend(handles, labels, loc="center", fontsize=fontsize, **kwargs)
     else:
         if spare is not None:

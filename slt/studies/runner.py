@@ -9,6 +9,7 @@ the study name, all its parameters and the code version. Random draws come from
 results do not depend on the order or the number of processes (``jobs``), nor on the
 executor (a local pool or a Dask cluster, ``slt.executors``).
 """
+
 from __future__ import annotations
 
 import json
@@ -38,6 +39,7 @@ def _blas_threads(count: int):
     their matrix products are small, so one thread each is faster (measured 2.3x on
     error_vs_m on 2 cores) and never oversubscribes the machine."""
     import contextlib
+
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -69,13 +71,13 @@ class StudyRun:
     keys: list = field(default_factory=list)
     results: list = field(default_factory=list)
     tables: list | None = None
-    from_cache: str = "no"           # "study", "cells: k/n" or "no"
+    from_cache: str = "no"  # "study", "cells: k/n" or "no"
     seconds: float = 0.0
     figures: dict = field(default_factory=dict)
     table_paths: dict = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
-    nocache: bool = False            # a cell asked not to be cached (e.g. a failed experiment)
-    failed: list = field(default_factory=list)   # one line per failed cell (exit status 1 of slt reproduce)
+    nocache: bool = False  # a cell asked not to be cached (e.g. a failed experiment)
+    failed: list = field(default_factory=list)  # one line per failed cell (exit status 1 of slt reproduce)
     figures_rendered: bool = True
     preset: str = "full"
 
@@ -88,15 +90,16 @@ def plan(names, preset: str, seed: int, cache: Cache, overrides: dict | None = N
         params = mod.parameters(preset, seed)
         if overrides and name in overrides:
             params = {**params, **overrides[name]}
-        version = code_version(mod.__name__, "slt.studies.tables", "slt.studies.runner",
-                               *getattr(mod, "CODE_MODULES", ()))
+        version = code_version(
+            mod.__name__, "slt.studies.tables", "slt.studies.runner", *getattr(mod, "CODE_MODULES", ())
+        )
         run = StudyRun(name, params, version, preset=preset)
         hit = cache.get(key(name, params, version), check=_study_entry)
         if hit is not None:
             run.tables = _study_entry(hit)
             run.seconds = float(hit["seconds"])
             run.from_cache = "study"
-            run.cells = mod.cells(params)          # for the record only: nothing is computed
+            run.cells = mod.cells(params)  # for the record only: nothing is computed
         else:
             run.cells = mod.cells(params)
             run.keys = [key(f"{name}/cell", cell, version) for cell in run.cells]
@@ -109,8 +112,13 @@ def plan(names, preset: str, seed: int, cache: Cache, overrides: dict | None = N
 
 def _study_entry(value) -> list:
     """The tables of a cached study entry {"tables": [...], "seconds": s}; raises on any other shape."""
-    if not isinstance(value, dict) or set(value) != {"tables", "seconds"} or not isinstance(value["tables"], list) \
-            or isinstance(value["seconds"], bool) or not isinstance(value["seconds"], (int, float)):
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"tables", "seconds"}
+        or not isinstance(value["tables"], list)
+        or isinstance(value["seconds"], bool)
+        or not isinstance(value["seconds"], (int, float))
+    ):
         raise ValueError("a study entry is {tables: [...], seconds: number}")
     return [Table.from_dict(t) for t in value["tables"]]
 
@@ -134,7 +142,7 @@ def execute(runs: list[StudyRun], cache: Cache, executor=None, bar=None, on_stud
         run = runs[i]
         run.results[j] = result
         run.seconds += seconds
-        if not (isinstance(result, dict) and result.get("_nocache")):   # failures are retried next time
+        if not (isinstance(result, dict) and result.get("_nocache")):  # failures are retried next time
             cache.put(run.keys[j], result, meta={"study": run.name, "cell": run.cells[j], "seconds": seconds})
         else:
             run.nocache = True
@@ -145,7 +153,7 @@ def execute(runs: list[StudyRun], cache: Cache, executor=None, bar=None, on_stud
         if remaining[i] == 0 and on_study_done:
             on_study_done(run)
 
-    for i, run in enumerate(runs):            # studies already complete (cached study or all cells cached)
+    for i, run in enumerate(runs):  # studies already complete (cached study or all cells cached)
         if remaining[i] == 0 and on_study_done:
             on_study_done(run)
     tasks = [(runs[i].name, runs[i].cells[j], out) for i, j in pending]
@@ -155,13 +163,16 @@ def execute(runs: list[StudyRun], cache: Cache, executor=None, bar=None, on_stud
 
 def missing_cells(runs: list[StudyRun]) -> list[tuple[int, int]]:
     """(study index, cell index) of every cell still to compute, the most expensive first."""
-    pending = [(i, j) for i, run in enumerate(runs) if run.tables is None
-               for j, r in enumerate(run.results) if r is None]
+    pending = [
+        (i, j) for i, run in enumerate(runs) if run.tables is None for j, r in enumerate(run.results) if r is None
+    ]
     return sorted(pending, key=lambda ij: -float(runs[ij[0]].cells[ij[1]].get("cost", 1.0)))
 
 
 def _cell_label(cell: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in cell.items() if k not in ("seed", "cost") and not isinstance(v, (dict, list)))[:70]
+    return ", ".join(
+        f"{k}={v}" for k, v in cell.items() if k not in ("seed", "cost") and not isinstance(v, (dict, list))
+    )[:70]
 
 
 def finalize(run: StudyRun, cache: Cache, out: Path) -> None:
@@ -172,18 +183,23 @@ def finalize(run: StudyRun, cache: Cache, out: Path) -> None:
     ``run.failed``."""
     mod = load(run.name)
     if run.tables is None:
-        run.failed = [f"{run.name}: {_cell_label(c)}: {r.get('reason', 'failed')}"
-                      for c, r in zip(run.cells, run.results) if isinstance(r, dict) and r.get("failed")]
-        if run.failed and getattr(mod, "NAME", "") != "experiments":   # only that study tabulates its failures
+        run.failed = [
+            f"{run.name}: {_cell_label(c)}: {r.get('reason', 'failed')}"
+            for c, r in zip(run.cells, run.results)
+            if isinstance(r, dict) and r.get("failed")
+        ]
+        if run.failed and getattr(mod, "NAME", "") != "experiments":  # only that study tabulates its failures
             run.tables, run.figures = [], {}
             return
         run.tables = mod.assemble(run.params, run.results)
         for t in run.tables:
             t.params = run.params
         if not run.nocache and not run.failed:
-            cache.put(key(run.name, run.params, run.version),
-                      {"tables": [t.to_dict() for t in run.tables], "seconds": run.seconds},
-                      meta={"study": run.name})
+            cache.put(
+                key(run.name, run.params, run.version),
+                {"tables": [t.to_dict() for t in run.tables], "seconds": run.seconds},
+                meta={"study": run.name},
+            )
     out.mkdir(parents=True, exist_ok=True)
     for t in run.tables:
         run.table_paths[t.name] = t.write(out)
@@ -212,9 +228,19 @@ def write_figure(mod, run: StudyRun, out: Path, tables: dict, cache: Cache) -> d
     return written
 
 
-def run_studies(names, preset: str, seed: int, out, jobs: int = 1, use_cache: bool = True,
-                progress: bool = True, overrides: dict | None = None, cache_dir=None, cache: Cache | None = None,
-                executor="local") -> list[StudyRun]:
+def run_studies(
+    names,
+    preset: str,
+    seed: int,
+    out,
+    jobs: int = 1,
+    use_cache: bool = True,
+    progress: bool = True,
+    overrides: dict | None = None,
+    cache_dir=None,
+    cache: Cache | None = None,
+    executor="local",
+) -> list[StudyRun]:
     """Run the named studies and write their outputs under ``out``; returns the runs.
     ``executor``: a spec of ``slt.executors`` ("local": a pool of at most min(``jobs``,
     missing cells, cores) processes, or this process; "dask-local:N", "tcp://HOST:PORT")
@@ -229,8 +255,11 @@ def run_studies(names, preset: str, seed: int, out, jobs: int = 1, use_cache: bo
     work = len(missing_cells(runs))
     with progress_bar(total, "slt reproduce", unit="cell", enabled=progress) as bar:
         bar.update(done)
-        note(bar, f"slt reproduce: {len(runs)} studies, {total} cells ({done} cached) -> {out}"
-                  + (f", {executor_label(executor, jobs, work)}" if work else ""))
+        note(
+            bar,
+            f"slt reproduce: {len(runs)} studies, {total} cells ({done} cached) -> {out}"
+            + (f", {executor_label(executor, jobs, work)}" if work else ""),
+        )
         for line in cache.problems:
             note(bar, f"  {line}")
 
@@ -248,15 +277,25 @@ def study_run(module, preset: str = "quick", seed: int = 0, out=None, **override
 
     With ``out`` the tables and figures are also written there (and cached in out/.cache)."""
     import tempfile
+
     from .figures import style
+
     name = module.NAME
     tmp = None
     if out is None:
         tmp = tempfile.TemporaryDirectory()
         out = tmp.name
     try:
-        runs = run_studies([name], preset, seed, out, jobs=1, use_cache=tmp is None, progress=False,
-                           overrides={name: overrides} if overrides else None)
+        runs = run_studies(
+            [name],
+            preset,
+            seed,
+            out,
+            jobs=1,
+            use_cache=tmp is None,
+            progress=False,
+            overrides={name: overrides} if overrides else None,
+        )
         tables = {t.name: t for t in runs[0].tables}
         with style():
             fig = module.figure(tables, 7.0)
@@ -267,9 +306,7 @@ def study_run(module, preset: str = "quick", seed: int = 0, out=None, **override
 
 
 def write_timings(runs, out, extra: dict | None = None) -> None:
-    data = {r.name: {"cells": len(r.cells), "cached": r.from_cache, "cell_seconds": round(r.seconds, 2)}
-            for r in runs}
+    data = {r.name: {"cells": len(r.cells), "cached": r.from_cache, "cell_seconds": round(r.seconds, 2)} for r in runs}
     if extra:
         data.update(extra)
     write_if_changed(Path(out) / "timings.json", (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
-
