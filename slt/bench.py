@@ -60,10 +60,11 @@ def add_parser(subparsers) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m slt.bench")
-    sub = parser.add_subparsers(dest="command")
-    add_parser(sub)
-    args = parser.parse_args(["bench", *(sys.argv[1:] if argv is None else argv)])
+    parser = argparse.ArgumentParser(prog="python -m slt.bench", description="time the toolkit (as `slt bench`)")
+    sub = parser.add_subparsers(dest="benchmark", metavar="NAME")
+    sub.required = True
+    _register(sub)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         return _run(args)
     except ValueError as exc:

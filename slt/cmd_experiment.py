@@ -1,4 +1,4 @@
-"""``slt experiment digits|ign|mpnn``: train a target, prune a random network to it, report.
+"""``slt experiment digits|ign|mpnn|pensia``: train a target, prune a random network to it, report.
 
 Each experiment trains a bias-free equivariant classifier on real (offline) data, rescales
 it to the theorem's setting (||W_i||_op <= 1, unit-norm inputs), then prunes random

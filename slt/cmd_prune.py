@@ -32,10 +32,16 @@ def add_parser(subparsers) -> None:
         nargs="+",
         metavar="M",
         help="random samples per input field (one value, or one per layer); default: from the "
-        "bound (Theorem 1) with --delta and the calibrated C (or --C)",
+        "bound (Theorem 1) with --delta and the calibrated separable requirement a, b, c "
+        "(or the one-constant form with --C)",
     )
     p.add_argument("--delta", type=float, default=0.01, help="failure probability for the bound's m (default 0.01)")
-    p.add_argument("--C", type=float, help="constant C of the Subset-Sum lemma for the bound's m (default: calibrated)")
+    p.add_argument(
+        "--C",
+        type=float,
+        help="constant C of the Subset-Sum lemma for the bound's m, in the paper's one-constant "
+        "form (default: the calibrated separable requirement)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of target, random network and checks (default 0)")
     from subsetsum import METHODS  # the registry of Subset-Sum methods
 

@@ -126,7 +126,7 @@ def cap_error(n: int, row: int, cap: int = MAX_N) -> ValueError:
     return ValueError(
         f"method='exact': problem {row} has n = {n} nonzero samples, above the cap "
         f"n <= {cap} of meet-in-the-middle (2 x 2^{(n + 1) // 2} float64 sums per "
-        f"problem); use method='cpsat' (with eps) for larger n"
+        f"problem); with eps, use method='auto' or 'ktree' (or 'cpsat') for larger n"
     )
 
 

@@ -309,3 +309,17 @@ def test_a_failing_experiment_is_a_table_row_not_a_crash(monkeypatch, tmp_path):
     assert result["_nocache"] and result["reason"] == "failed: ValueError: scikit-learn is missing"
     table = es.assemble({"names": [cell["experiment"]], "quick": True, "seed": 0}, [result])[0]
     assert table.rows == [{"experiment": cell["experiment"], "status": result["reason"]}]
+
+
+def test_the_experiments_study_never_writes_where_slt_experiment_puts_full_runs(tmp_path, monkeypatch):
+    """A full `slt reproduce` runs the quick experiments: their files go to OUT/experiments_quick,
+    so reports/experiments keeps the full runs of `slt experiment`; --experiments full writes there."""
+    import slt.experiments as experiments
+    from slt.studies import experiments_summary as study
+
+    seen = []
+    monkeypatch.setattr(experiments, "run_experiment", lambda name, quick, seed, out: seen.append(out) or {})
+    for quick in (True, False):
+        study.compute_cell({"experiment": "mpnn", "quick": quick, "seed": 0}, out=tmp_path)
+    assert seen == [tmp_path / "experiments_quick", tmp_path / "experiments"]
+    assert study.parameters("full", 0)["quick"] is True

@@ -59,6 +59,20 @@ def make_config(configs: dict, quick: bool, override: dict | None) -> dict:
 
 
 # ---------------------------------------------------------------------- eps and bounds
+def training_record(res, factors, logit_factor: float) -> dict:
+    """What every experiment reports of training its target: ``train_network``'s result
+    ``res`` (time, losses, dead units revived), the rescaling factors to ||W_i||_op <= 1 and
+    the logit factor, and the number of orbital coefficients."""
+    return {
+        "train_seconds": res.seconds,
+        "losses": res.losses,
+        "revived": res.revived,
+        "factors": factors,
+        "logit_factor": logit_factor,
+        "coefficients": int(sum(L.coeffs.size for L in res.layers)),
+    }
+
+
 def margins(logits: np.ndarray) -> np.ndarray:
     s = np.sort(logits, axis=1)
     return s[:, -1] - s[:, -2]

@@ -18,7 +18,15 @@ import numpy as np
 
 from ..progress import note, progress_bar
 from ..studies.tables import Column
-from .common import chunked, engine_equivariance, honest_equivariance, make_config, pruning_study, relative_error
+from .common import (
+    chunked,
+    engine_equivariance,
+    honest_equivariance,
+    make_config,
+    pruning_study,
+    relative_error,
+    training_record,
+)
 from .data import digits_data
 from .report import finish
 
@@ -149,14 +157,7 @@ def train_classifier(bases, channels, x, y, cfg, seed: int, bar, as_input=lambda
         f"  trained in {res.seconds:.1f} s, final loss {res.losses[-1]:.4f}, logit factor {logit_factor:.3e}, "
         f"dead units revived {sum(res.revived)}",
     )
-    return scaled, {
-        "train_seconds": res.seconds,
-        "losses": res.losses,
-        "factors": factors,
-        "revived": res.revived,
-        "logit_factor": logit_factor,
-        "coefficients": int(sum(L.coeffs.size for L in res.layers)),
-    }
+    return scaled, training_record(res, factors, logit_factor)
 
 
 def run(quick: bool = False, seed: int = 0, out=None, progress: bool = False, config: dict | None = None) -> dict:

@@ -19,7 +19,7 @@ from functools import cache
 import numpy as np
 
 from ..progress import note, progress_bar
-from .common import honest_equivariance, make_config, pruning_study, relative_error
+from .common import honest_equivariance, make_config, pruning_study, relative_error, training_record
 from .data import graph_data, ign_inputs
 from .report import finish
 
@@ -215,12 +215,7 @@ def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
         "model": "2-IGN",
         "channels": channels,
         "basis_dims": [int(b.dim) for b in bases],
-        "coefficients": int(sum(L.coeffs.size for L in target)),
-        "train_seconds": res.seconds,
-        "losses": res.losses,
-        "revived": res.revived,
-        "factors": factors,
-        "logit_factor": logit_factor,
+        **training_record(res, factors, logit_factor),
         "accuracy_train": train_acc,
         "accuracy_test": study["target_accuracy"],
     }

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..progress import note, progress_bar
-from .common import make_config, pruning_study, relative_error
+from .common import make_config, pruning_study, relative_error, training_record
 from .data import graph_data, mpnn_inputs
 from .report import finish
 
@@ -177,12 +177,7 @@ def _run(cfg: dict, quick: bool, seed: int, out, bar) -> dict:
         "model": "MPNN",
         "channels": channels,
         "basis_dims": [int(b.dim) for b in bases],
-        "coefficients": int(sum(L.coeffs.size for L in target)),
-        "train_seconds": res.seconds,
-        "losses": res.losses,
-        "revived": res.revived,
-        "factors": factors,
-        "logit_factor": logit_factor,
+        **training_record(res, factors, logit_factor),
         "accuracy_train": train_acc,
         "accuracy_test": study["target_accuracy"],
         "basis_norm_I_plus_A": everything.basis_norm(),

@@ -1,7 +1,9 @@
 """The end-to-end experiments (``slt experiment``) as one row per pruned model in ``slt reproduce``.
 
 Each experiment is run through ``slt.experiments.run_experiment(name, quick, seed, out)``,
-which also writes its own tables and figure under ``out/experiments``. An experiment that
+which also writes its own tables and figure under ``out/experiments_quick`` (the quick
+configuration) or ``out/experiments`` (``--experiments full``): a full ``slt reproduce``
+never overwrites the full runs ``slt experiment`` writes to ``reports/experiments``. An experiment that
 fails (or whose optional dependency, scikit-learn for digits, is missing) is reported as
 such in the table and not cached, so the next run tries again; nothing else of
 ``slt reproduce`` depends on it.
@@ -27,7 +29,8 @@ CODE_MODULES = (
     "slt.experiments.mnist",
     "slt.experiments.pensia",
 )
-EXPERIMENT_DIR = "experiments"
+#: where each configuration's experiment files go, under the report directory
+EXPERIMENT_DIRS = {True: "experiments_quick", False: "experiments"}
 #: compute_cell receives the report directory (the experiments write their own files there)
 NEEDS_OUT = True
 
@@ -61,14 +64,15 @@ def cells(params: dict) -> list[dict]:
 
 
 def compute_cell(cell: dict, out=None) -> dict:
-    """Run one experiment; ``out`` is the report directory (its files go to out/experiments)."""
+    """Run one experiment; ``out`` is the report directory (its files go to
+    out/EXPERIMENT_DIRS[quick])."""
     import sys
     from pathlib import Path
 
     from slt.experiments import run_experiment
 
     name = cell["experiment"]
-    target = Path(out) / EXPERIMENT_DIR if out is not None else None
+    target = Path(out) / EXPERIMENT_DIRS[cell["quick"]] if out is not None else None
     try:
         result = run_experiment(name, quick=cell["quick"], seed=cell["seed"], out=target)
     except Exception as exc:  # an experiment failing must not stop the studies
@@ -139,7 +143,7 @@ def assemble(params: dict, results: list) -> list[Table]:
             rows.append({"experiment": c["experiment"], "status": "ok", **{k: _value(v) for k, v in x.items()}})
     notes = [
         f"{'Quick' if params['quick'] else 'Full'} configuration of `slt experiment NAME`, seed {params['seed']}; "
-        f"each experiment's own tables and figure are under {EXPERIMENT_DIR}/."
+        f"each experiment's own tables and figure are under {EXPERIMENT_DIRS[params['quick']]}/."
     ]
     return [
         Table(
