@@ -34,6 +34,8 @@ import time
 
 import numpy as np
 
+#: most problems one benchmark run takes (250x Pensia et al.'s 397,000)
+MAX_INSTANCES = 100_000_000
 #: problems drawn per chunk (instances depend only on seed, n and the problem index)
 CHUNK = 1 << 14
 #: methods solving one model per problem (``workers`` = their own workers, time limit)
@@ -137,7 +139,10 @@ def _check(args) -> None:
     from subsetsum import METHODS
 
     check_int("--n", args.n, 0)
-    check_int("--instances", args.instances, 1)
+    try:
+        check_int("--instances", args.instances, 1, MAX_INSTANCES)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (problems are solved one chunk at a time, but more is hours of work)") from None
     check_int("--seed", args.seed, 0, 2**31 - 1)
     for flag in ("compare_instances", "lower_bound_instances", "certificate_instances"):
         check_int("--" + flag.replace("_", "-"), getattr(args, flag), 1)

@@ -21,7 +21,8 @@ import json
 import sympy as sp
 
 import bounds
-from bounds import check_channels, check_delta, check_eps, formula_expr, latex, pretty
+from bounds import check_channels, formula_expr, latex, pretty
+from groups import check_int, check_real
 from slt.family import add_family_args, field_specs
 
 
@@ -183,16 +184,24 @@ def run(args) -> int:
             raise ValueError("--solve-eps needs --width W (the width budget max_i ñ_i)")
         if args.eps is not None:
             raise ValueError("--solve-eps computes eps: do not pass --eps")
+        check_int("--width", args.width, 1)
     else:
         if args.width is not None:
             raise ValueError("--width W is the budget of --solve-eps; pass --solve-eps (or drop --width)")
         if args.eps is None:
             raise ValueError("--eps E is required (or --solve-eps --width W)")
-        check_eps(args.eps)
-    check_delta(args.delta)
-    channels = check_channels(args.channels)
+        check_real("--eps", args.eps, 0, 1)
+    check_real("--delta", args.delta, 0, 1)
+    try:
+        channels = check_channels(args.channels)
+    except ValueError as exc:
+        raise ValueError(f"--channels: {exc}") from None
     if args.c0 is not None and args.C is None:
         raise ValueError("--c0 needs --C (without --C the calibrated C and c0 are used)")
+    if args.C is not None:
+        check_real("--C", args.C, 0, None)
+    if args.c0 is not None:
+        check_real("--c0", args.c0)
     specs = field_specs(args, len(channels))
     layers = bounds.layers_from_specs(specs, channels)
     eps = bounds.best_eps(layers, args.width, args.delta, args.C, args.c0, abc=args.abc) if args.solve_eps else args.eps

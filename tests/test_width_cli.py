@@ -142,7 +142,7 @@ def test_steerable_and_perm_families(capsys):
     [
         (["--eps", "1.5"], "eps must be in (0, 1), got 1.5"),
         (["--eps", "0.1", "--delta", "0"], "delta must be in (0, 1), got 0.0"),
-        (["--eps", "0.1", "--C", "-2"], "C must be a positive number, got -2.0"),
+        (["--eps", "0.1", "--C", "-2"], "--C must be > 0, got -2.0"),
         (["--solve-eps"], "--solve-eps needs --width"),
         (["--eps", "0.1", "--width", "100"], "pass --solve-eps"),
         ([], "--eps E is required"),
