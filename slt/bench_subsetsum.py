@@ -34,12 +34,10 @@ import time
 
 import numpy as np
 
+from .throughput import CHUNK, SINGLE_THREAD, compare_executors, executor_run, instances
+
 #: most problems one benchmark run takes (250x Pensia et al.'s 397,000)
 MAX_INSTANCES = 100_000_000
-#: problems drawn per chunk (instances depend only on seed, n and the problem index)
-CHUNK = 1 << 14
-#: methods solving one model per problem (``workers`` = their own workers, time limit)
-SINGLE_THREAD = ("cpsat", "milp")
 
 
 def add_arguments(parser) -> None:
@@ -111,23 +109,6 @@ def add_arguments(parser) -> None:
         metavar="R",
         help="with an executor: problems per task (default: about 2^18 sample values per task)",
     )
-
-
-def instances(distribution: str, n: int, seed: int, start: int, stop: int):
-    """Problems start..stop-1: samples (P, n) and targets (P,), chunk-wise seeded."""
-    from subsetsum import SAMPLERS
-
-    parts_a, parts_z = [], []
-    for c in range(start // CHUNK, -(-stop // CHUNK)):
-        rng = np.random.default_rng([seed, c])
-        a = SAMPLERS[distribution](rng, (CHUNK, n))
-        z = rng.uniform(-1.0, 1.0, CHUNK)
-        lo, hi = max(start - c * CHUNK, 0), min(stop - c * CHUNK, CHUNK)
-        parts_a.append(a[lo:hi])
-        parts_z.append(z[lo:hi])
-    if not parts_a:
-        return np.zeros((0, n)), np.zeros(0)
-    return np.concatenate(parts_a), np.concatenate(parts_z)
 
 
 def _peak_mb() -> float:
@@ -387,7 +368,6 @@ def run(args) -> dict:
         "workers": 1 if args.method in SINGLE_THREAD else args.workers,
         "adaptive": args.eps is not None and not args.no_adaptive and args.method == "exact",
     }
-    from .throughput import compare_executors, executor_run
 
     out["executor"] = args.executor
     if args.compare_executors:

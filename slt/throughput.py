@@ -1,4 +1,5 @@
-"""The timed run of ``slt bench subsetsum``: all --instances problems through ``solve``, in
+"""The problems and the timed run of ``slt bench subsetsum``: ``instances`` draws problems
+chunk-wise seeded; the run solves all --instances problems through ``solve``, in
 this process (``--workers`` threads) or on an ``--executor`` (``slt.executors``), with the
 statistics, a SHA-256 of every mask (equal hashes = bit-identical masks) and, for
 ``--compare-executors``, the time and CPU ratios against the first executor, measured in
@@ -13,14 +14,33 @@ import time
 
 import numpy as np
 
-from .bench_subsetsum import CHUNK, SINGLE_THREAD, instances
-
+#: problems drawn per chunk (instances depend only on seed, n and the problem index)
+CHUNK = 1 << 14
+#: methods solving one model per problem (``workers`` = their own workers, time limit)
+SINGLE_THREAD = ("cpsat", "milp")
 #: sample values per batch handed to ``solve`` with an executor (it cuts each into tasks):
 #: 2^24 values = 128 MB of float64, e.g. the 397,000 problems of n = 21 in one batch
 BATCH_VALUES = 1 << 24
 #: problems solved on an executor before the timing starts, in 40 tasks (every worker
 #: imports the solvers once; reported in executor_start_seconds)
 WARM_UP = 20_000
+
+
+def instances(distribution: str, n: int, seed: int, start: int, stop: int):
+    """Problems start..stop-1: samples (P, n) and targets (P,), chunk-wise seeded."""
+    from subsetsum import SAMPLERS
+
+    parts_a, parts_z = [], []
+    for c in range(start // CHUNK, -(-stop // CHUNK)):
+        rng = np.random.default_rng([seed, c])
+        a = SAMPLERS[distribution](rng, (CHUNK, n))
+        z = rng.uniform(-1.0, 1.0, CHUNK)
+        lo, hi = max(start - c * CHUNK, 0), min(stop - c * CHUNK, CHUNK)
+        parts_a.append(a[lo:hi])
+        parts_z.append(z[lo:hi])
+    if not parts_a:
+        return np.zeros((0, n)), np.zeros(0)
+    return np.concatenate(parts_a), np.concatenate(parts_z)
 
 
 class _Tally:

@@ -323,3 +323,15 @@ def test_the_experiments_study_never_writes_where_slt_experiment_puts_full_runs(
         study.compute_cell({"experiment": "mpnn", "quick": quick, "seed": 0}, out=tmp_path)
     assert seen == [tmp_path / "experiments_quick", tmp_path / "experiments"]
     assert study.parameters("full", 0)["quick"] is True
+
+
+def test_a_figure_drawn_in_another_module_is_part_of_the_figure_version(monkeypatch):
+    """Editing subset_sum_figure.py re-renders the figure: its file is hashed into the version."""
+    from slt.studies import cache, load, runner
+
+    seen = []
+    monkeypatch.setattr(cache, "_tree_hash", lambda paths: seen.append(paths) or "0" * 16)
+    runner.figure_version(load("subset_sum_curve"))
+    runner.figure_version(load("basis_sizes"))
+    assert any(p.endswith("subset_sum_figure.py") for p in seen[0])
+    assert not any(p.endswith("subset_sum_figure.py") for p in seen[1])

@@ -208,13 +208,20 @@ def finalize(run: StudyRun, cache: Cache, out: Path) -> None:
     run.summary = mod.summary(tables)
 
 
+def figure_version(mod) -> str:
+    """Code version of a study's figure: the study, ``figures.py``, its ``CODE_MODULES`` and
+    the modules its figure is drawn by (``FIGURE_MODULES``)."""
+    modules = (*getattr(mod, "CODE_MODULES", ()), *getattr(mod, "FIGURE_MODULES", ()))
+    return code_version(mod.__name__, "slt.studies.figures", *modules)
+
+
 def write_figure(mod, run: StudyRun, out: Path, tables: dict, cache: Cache) -> dict:
     """The study's figure files ({layout: {format: path}}): taken as they are when the cache
     holds the SHA-256 of every file for these tables and this code and the files on disk
     still match, else rendered (``figures.save_figure``) and their checksums cached."""
     from .figures import figure_paths, save_figure
 
-    version = code_version(mod.__name__, "slt.studies.figures", *getattr(mod, "CODE_MODULES", ()))
+    version = figure_version(mod)
     fig_key = key(f"{run.name}/figure", {"tables": [t.to_dict() for t in run.tables], "preset": run.preset}, version)
     paths = figure_paths(run.name, out)
     files = {f"{layout}.{fmt}": p for layout, fmts in paths.items() for fmt, p in fmts.items()}

@@ -31,10 +31,13 @@ import math
 
 import numpy as np
 
+from .subset_sum_figure import figure as draw_figure
 from .tables import Column, Table
 
 NAME = "subset_sum_curve"
 TITLE = "Random Subset-Sum: P(error <= eps) and the best error versus the number of samples n"
+#: the figure is drawn there (part of the figure's code version)
+FIGURE_MODULES = ("slt.studies.subset_sum_figure",)
 DISTRIBUTIONS = ("uniform", "product", "pensia")
 DIST_LABEL = {"uniform": "U[-1,1]", "product": "U V", "pensia": "Pensia's D"}
 EPS_GRID = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]
@@ -486,9 +489,7 @@ def assemble(params: dict, results: list) -> list[Table]:
 # ---------------------------------------------------------------- figure
 def figure(tables: dict, width: float):
     """The four panels of :mod:`slt.studies.subset_sum_figure`."""
-    from .subset_sum_figure import figure as draw
-
-    return draw(tables, width)
+    return draw_figure(tables, width, NAME, DIST_LABEL, _calibration())
 
 
 def decay_bits_per_sample(errs: Table, distribution: str, column: str = "best_error_q50_measured"):

@@ -12,19 +12,17 @@ import math
 
 import numpy as np
 
-from .subset_sum_curve import DIST_LABEL, DISTRIBUTIONS, NAME, _calibration
-
 EPS_LINESTYLES = ["-", "--", ":", "-."]
 
 
-def _style_legend(ax, dists, eps_list, extra=()):
+def _style_legend(ax, dists, col, eps_list, extra=()):
     """Compact legend to the right of the panel (it hides no curve): colour = distribution,
     line style = eps (plus extra handles)."""
     from matplotlib.lines import Line2D
 
-    from .figures import color, outside_legend
+    from .figures import outside_legend
 
-    handles = [Line2D([], [], color=color(DISTRIBUTIONS.index(d)), label=DIST_LABEL[d]) for d in dists]
+    handles = [Line2D([], [], color=col[d], label=dists[d]) for d in dists]
     handles += [
         Line2D([], [], color="gray", linestyle=EPS_LINESTYLES[j], label=f"$\\varepsilon$ = {e:g}")
         for j, e in enumerate(eps_list)
@@ -33,18 +31,21 @@ def _style_legend(ax, dists, eps_list, extra=()):
     outside_legend(ax, handles, below=ax.figure.get_figwidth() < 4)
 
 
-def figure(tables: dict, width: float):
+def figure(tables: dict, width: float, name: str, labels: dict, calibration: dict | None):
+    """The four panels from the study's tables ``name``, ``name_errors``, ``name_reference``
+    and ``name_fits``; ``labels``: distribution -> legend label, in colour order;
+    ``calibration``: the shipped calibrated constant (drawn over its range) or None."""
     from .figures import color, panel_grid
 
-    curve = tables[NAME]
-    dists = [d for d in DISTRIBUTIONS if curve.where(distribution=d)]
-    col = {d: color(DISTRIBUTIONS.index(d)) for d in dists}
+    curve = tables[name]
+    dists = {d: label for d, label in labels.items() if curve.where(distribution=d)}
+    col = {d: color(i) for i, d in enumerate(labels) if d in dists}
     one = width < 4
     fig, (a1, a2, a3, a4) = panel_grid(4, width, panel_height=3.4 if one else 2.4, max_cols=1 if one else 2)
-    _best_error_panel(a1, tables[f"{NAME}_errors"], dists, col)
-    _failure_panel(a2, curve, tables.get(f"{NAME}_reference"), dists, col)
+    _best_error_panel(a1, tables[f"{name}_errors"], dists, col)
+    _failure_panel(a2, curve, tables.get(f"{name}_reference"), dists, col)
     _sup_panel(a3, curve, dists, col)
-    _bits_panel(a4, curve, tables[f"{NAME}_fits"], dists, col)
+    _bits_panel(a4, curve, tables[f"{name}_fits"], dists, col, calibration)
     return fig
 
 
@@ -70,7 +71,7 @@ def _best_error_panel(ax, errs, dists, col):
         Line2D([], [], color="gray", linestyle=":", label="99th percentile"),
         Line2D([], [], color="black", linestyle="--", linewidth=0.7, label="$2^{-n}$ (1 bit per sample)"),
     ]
-    _style_legend(ax, dists, [], extra)
+    _style_legend(ax, dists, col, [], extra)
 
 
 def _failure_panel(ax, curve, refs, dists, col):
@@ -115,7 +116,7 @@ def _failure_panel(ax, curve, refs, dists, col):
     ax.set_xlabel("n (samples drawn)")
     ax.set_ylabel("P(best error > $\\varepsilon$)")
     ax.set_title("(b) failure rate, one target (measured)")
-    _style_legend(ax, dists, show, extra)
+    _style_legend(ax, dists, col, show, extra)
 
 
 def _sup_panel(ax, curve, dists, col):
@@ -144,7 +145,7 @@ def _sup_panel(ax, curve, dists, col):
     ax.set_xlabel("n (samples drawn)")
     ax.set_ylabel("P(sup-error $\\leq \\varepsilon$)")
     ax.set_title("(c) all targets $z \\in [-1, 1]$ (measured)")
-    _style_legend(ax, dists, show_sup, extra)
+    _style_legend(ax, dists, col, show_sup, extra)
 
 
 def _needed(curve, d, q):
@@ -161,7 +162,7 @@ def _needed(curve, d, q):
     return pts
 
 
-def _bits_panel(ax, curve, fits, dists, col):
+def _bits_panel(ax, curve, fits, dists, col, calibration):
     """(d) samples needed per bit: n50, n99, their fits, and the calibrated C over its range."""
     from matplotlib.lines import Line2D
 
@@ -214,7 +215,7 @@ def _bits_panel(ax, curve, fits, dists, col):
         ),
         Line2D([], [], color="black", linestyle=":", linewidth=0.8, label="1 sample per bit"),
     ]
-    c = _calibration() if any(r.get("slope_calibrated") is not None for r in fits.rows) else None
+    c = calibration if any(r.get("slope_calibrated") is not None for r in fits.rows) else None
     if c is not None:  # only over the calibrated range of eps'' (no extrapolation)
         lo, hi = c.get("eps_pp_range") or [1e-3, 0.2]
         bits = np.linspace(math.log2(1 / hi), math.log2(1 / lo), 20)
@@ -225,4 +226,4 @@ def _bits_panel(ax, curve, fits, dists, col):
     ax.set_xlabel("$\\log_2(1/\\varepsilon)$ (bits)")
     ax.set_ylabel("n needed (samples drawn)")
     ax.set_title("(d) samples needed per bit, one target")
-    _style_legend(ax, dists, [], extra)
+    _style_legend(ax, dists, col, [], extra)
