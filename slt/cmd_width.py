@@ -197,7 +197,7 @@ def run(args) -> int:
     except ValueError as exc:
         raise ValueError(f"--channels: {exc}") from None
     if args.c0 is not None and args.C is None:
-        raise ValueError("--c0 needs --C (without --C the calibrated C and c0 are used)")
+        raise ValueError("--c0 needs --C (without --C the calibrated separable requirement is used)")
     if args.C is not None:
         check_real("--C", args.C, 0, None)
     if args.c0 is not None:

@@ -8,7 +8,7 @@ Pipeline for one trained target f (a bias-free equivariant classifier, layers re
    eps = q / sqrt(2), q = the 0.5 % quantile of the margins, guarantees that a pruned
    network g with sup_{||x|| <= 1} ||g - f|| <= eps predicts like f on at least 99.5 % of
    the test inputs: accuracy within 0.5 percentage points.
-2. The bound's m: ``bounds.network_width`` (Theorem 1 with the calibrated C, delta) with
+2. The bound's m: ``bounds.network_width`` (Theorem 1 with the calibrated separable requirement, delta) with
    the exact |B_i|, ||B_i|| (max over the data set's graphs / sizes where the basis
    depends on them) and the hidden basis dimension of the construction.
 3. For each m of a sweep (small to the bound) and at the bound's per-layer m: draw the
@@ -110,7 +110,7 @@ def theorem_layers(target, hidden_dims, basis_norms) -> list[dict]:
 
 
 def bound_widths(layers: list[dict], eps: float, delta: float = DELTA) -> dict:
-    """Theorem 1's per-layer m with the calibrated C, or the reason it is unavailable."""
+    """Theorem 1's per-layer m with the calibrated separable requirement, or the reason it is unavailable."""
     try:
         from bounds import network_width
 

@@ -23,7 +23,7 @@ random network is pruned to it twice with the construction of THEORY §3:
     (``prune(eps_layer=...)``: adaptive exact meet-in-the-middle; a problem no subset brings
     within 0.01 gets its proven optimum, status ``infeasible``), and the weights with both
     errors <= 0.01 are counted.
-(b) Theorem 1's m (calibrated C, delta = 0.01) with the network eps from the target's test
+(b) Theorem 1's m (calibrated separable requirement, delta = 0.01) with the network eps from the target's test
     margins (``common``), capped at the configuration's m_cap (quick: a smaller hidden layer
     and m <= 32, labelled capped), and a sweep of small m with the same eps.
 

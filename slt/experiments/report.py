@@ -33,7 +33,9 @@ SUMMARY_COLUMNS = [
         "fraction",
         "test accuracy of the pruned random network at the bound's m (as run: see m_run)",
     ),
-    Column("bound_m", "calibrated", "samples per input field", "Theorem 1 per layer (calibrated C)"),
+    Column(
+        "bound_m", "calibrated", "samples per input field", "Theorem 1 per layer (calibrated separable requirement)"
+    ),
     Column("bound_label", "calibrated", "", "how bound_m is known (extrapolated: eps'' below the calibrated range)"),
     Column("m_run", "input", "samples per input field", "m per layer of the network pruned at the bound"),
     Column("m_first_match", "measured", "samples per input field", "first swept m within 0.5 points of the target"),

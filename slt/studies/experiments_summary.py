@@ -114,7 +114,9 @@ COLUMNS = [
     Column(
         "pruned_accuracy_bound", "measured", "fraction", "test accuracy of the pruned random network at the bound's m"
     ),
-    Column("bound_m", "calibrated", "samples per input field", "Theorem 1 per layer (calibrated C)"),
+    Column(
+        "bound_m", "calibrated", "samples per input field", "Theorem 1 per layer (calibrated separable requirement)"
+    ),
     Column("m_run", "input", "samples per input field"),
     Column("m_first_match", "measured", "samples per input field", "first m of the sweep within 0.5 points"),
     Column("eps", "measured", "", "from the target's test margins"),

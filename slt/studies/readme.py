@@ -24,8 +24,8 @@ FIGURE_SENTENCE = {
     "subset_sum_curve": "(a) median and 99th percentile of the best error for one target, (b) failure rate for one "
     "target with the published reference points, (c) probability that ALL targets are within "
     "eps (exact sup-error), (d) samples needed per bit of precision with least-squares fits.",
-    "width_vs_eps": "Per family, on log-log axes: the theorem's width with the calibrated C and with C = 1, the "
-    "smallest width certified in >= 1 - delta of the seeds, and the lower bound in the same units; "
+    "width_vs_eps": "Per family, on log-log axes: the theorem's width with the calibrated requirement and "
+    "with C = 1, the smallest width certified in >= 1 - delta of the seeds, and the lower bound in the same units; "
     "the tightness ratios at the smallest eps are printed in each panel.",
     "error_vs_m": "Per family: measured sup error (random inputs and gradient ascent), the analytic bound for the "
     "fixed target, and the certificate for all targets, against m on a log scale.",
@@ -38,8 +38,9 @@ FIGURE_SENTENCE = {
 LABELS_TEXT = """Every column and every curve says where its numbers come from:
 **proven** (a proven formula with no unknown constant, an exact count, or a certificate),
 **proven given C** (Theorem 1 at a stated constant C), **calibrated** (Theorem 1 at the
-constant C measured by `slt calibrate`), **measured** (statistics of seeded random draws),
-**reference** (a published number quoted for comparison), **input** (a parameter)."""
+requirement measured by `slt calibrate`: separable a, b, c, or the paper's C, c0),
+**measured** (statistics of seeded random draws), **reference** (a published number
+quoted for comparison), **input** (a parameter)."""
 
 
 def _files(name: str, figures: dict) -> str:

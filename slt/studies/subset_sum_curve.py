@@ -21,7 +21,7 @@ where they are determined despite the early stop); the smallest n reaching eps i
 limit is about one nonzero sample per bit: 2^n subset sums cannot resolve more than n
 bits); the published reference points (n = 15, eps = 0.01: 0.4 % failures for Uniform,
 3.6 % for products; Burkholz et al.) beside our measured rates with Clopper-Pearson 95 %
-intervals; and the calibrated C of ``slt calibrate`` converted to the same units
+intervals; and the calibrated one-constant form C, c0 of ``slt calibrate`` converted to the same units
 (m = C ln(2/eps) + c0 samples of D, i.e. C ln 2 samples per bit).
 """
 

@@ -163,7 +163,7 @@ def _needed(curve, d, q):
 
 
 def _bits_panel(ax, curve, fits, dists, col, calibration):
-    """(d) samples needed per bit: n50, n99, their fits, and the calibrated C over its range."""
+    """(d) samples needed per bit: n50, n99, their fits, and the calibrated one-constant form over its range."""
     from matplotlib.lines import Line2D
 
     from .figures import kind_style, legend

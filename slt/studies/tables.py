@@ -6,7 +6,8 @@ Every column carries a label saying where its numbers come from (STANDARDS):
 * ``proven``         computed from a proven formula with no unknown constant (Theorem 2,
                      exact |B| and ||B||, certificates);
 * ``proven given C`` Theorem 1 evaluated at a stated constant C;
-* ``calibrated``     Theorem 1 evaluated at the empirically calibrated C (``slt calibrate``);
+* ``calibrated``     Theorem 1 evaluated at the requirement calibrated by ``slt calibrate``
+                     (the separable a, b, c, or the one-constant C, c0);
 * ``measured``       a Monte-Carlo or experimental measurement (statistics of seeded draws);
 * ``reference``      a published number, quoted for comparison (never computed here).
 

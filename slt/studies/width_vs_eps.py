@@ -4,7 +4,7 @@ For one small target network per family (MLP, CNN, C4- and D4-steerable with reg
 fields, S_n on 2-tensors) and a grid of eps, three widths side by side, in the units of
 Theorem 1 (width = max_i ñ_i = max_i n_{i-1} m_i intermediate fields):
 
-* the theorem's width (``bounds.network_width``) with the calibrated C ("calibrated") and
+* the theorem's width (``bounds.network_width``) with the calibrated separable requirement ("calibrated") and
   with C = 1 ("proven given C": the theorem's width is proportional to C);
 * the measured width: for each seed s, the random 2l-layer network is drawn ONCE with
   M_MAX samples per input field (``constructions.overparameterize``), and the network
@@ -37,7 +37,7 @@ import numpy as np
 from .tables import Column, Table
 
 NAME = "width_vs_eps"
-TITLE = "Width of the random network versus eps: theorem (calibrated C), measured smallest certified width, lower bound"
+TITLE = "Width of the random network versus eps: theorem (calibrated), measured smallest certified width, lower bound"
 
 #: levels of the Minkowski refinement of the sup-error bound beyond max_nonzero (prefix_sup_errors)
 LEVELS = 4
