@@ -8,6 +8,9 @@ import numpy as np
 
 from .progress import progress_bar
 
+#: most repetitions of a timing (the best is reported: more than this measures nothing new)
+MAX_REPEAT = 100
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="repetitions; the best time is reported (default 3)")
@@ -29,7 +32,7 @@ def _best(fn, repeat):
 def run(args) -> dict:
     from groups import check_int, check_memory
 
-    check_int("--repeat", args.repeat, 1)
+    check_int("--repeat", args.repeat, 1, MAX_REPEAT)
     batch = check_int("--batch", args.batch, 1)
     # inputs, and the activations of 3 layers of 16 D4 regular fields on 28 x 28 (float64 and float32)
     check_memory(8 * 6 * batch * 16 * 8 * 28 * 28, f"the forward batch (--batch {batch})", "use a smaller --batch")

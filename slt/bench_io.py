@@ -69,9 +69,14 @@ def run(args) -> dict:
     )
     from groups import check_int
 
+    from .bench_basis import MAX_REPEAT
+    from .bench_prune import MAX_LAYERS
+
     check_int("--grid", args.grid, 3)
-    for flag in ("fields", "layers", "m", "repeat"):
+    for flag in ("fields", "m"):
         check_int(f"--{flag}", getattr(args, flag), 1)
+    check_int("--layers", args.layers, 1, MAX_LAYERS)
+    check_int("--repeat", args.repeat, 1, MAX_REPEAT)
     spec = dict(family="steerable", grid=args.grid, kernel=3, group="D4", field="regular")
     bases = [basis_from_specs(spec, spec)] * args.layers
     channels = [args.fields] * (args.layers + 1)

@@ -8,6 +8,9 @@ import numpy as np
 
 from .progress import progress_bar
 
+#: deepest target the benchmark builds (2 MAX_LAYERS random layers)
+MAX_LAYERS = 32
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--grid", type=int, default=28, help="torus side (default 28)")
@@ -24,7 +27,7 @@ def run(args) -> dict:
 
     check_int("--grid", args.grid, 3)
     check_int("--fields", args.fields, 1)
-    check_int("--layers", args.layers, 1)
+    check_int("--layers", args.layers, 1, MAX_LAYERS)
     check_real("--eps", args.eps, 0, 1)
     if args.m is not None:
         check_int("--m", args.m, 1)

@@ -61,6 +61,11 @@ M_PRECISION, M_CONFIDENCE, PRECISION_CHUNK = 240, 160, 10
 #: budget, step of the precision walk
 CORE, RECHECK_ABOVE, FULL_CORE, LAYERED_ABOVE, EXACT_MAX, BUDGET, STEP = 14, 55, 20, 85, 20, 1 << 21, 2
 DEFAULT_OUT = "calibration.json"
+#: finest eps'' either axis accepts: float64 sums of M_PRECISION samples of size <= 1 round at
+#: about M_PRECISION 2^-53 = 3e-14, so no rigorous certificate resolves finer
+EPS_MIN = 1e-12
+#: most trials per axis (the full run: 400 precision, 3,000,000 confidence trials)
+MAX_TRIALS = {"precision_trials": 1_000_000, "confidence_trials": 100_000_000}
 #: float64 arrays of a chunk's shape a confidence walk holds at once (samples, compacted values,
 #: order, cumulative sums, extension, masks): the memory estimate checked before a run
 WORK_ARRAYS = 8
@@ -226,13 +231,15 @@ def settings(args) -> dict:
     base["delta_grid"] = check_grid(base["delta_grid"], "--delta-grid")
     check_grid([base["delta"]], "--delta")
     check_grid([base["eps"]], "--eps")
-    for flag, key in (
-        ("--precision-trials", "precision_trials"),
-        ("--confidence-trials", "confidence_trials"),
-        ("--chunk", "chunk"),
-    ):
-        if isinstance(base[key], bool) or base[key] < 1:
-            raise ValueError(f"{flag} must be an integer >= 1, got {base[key]}")
+    for flag, values in (("--eps-grid", base["eps_grid"]), ("--eps", [base["eps"]])):
+        if min(values) < EPS_MIN:
+            raise ValueError(
+                f"{flag} {min(values):g} is below {EPS_MIN:g}: float64 sums of {M_PRECISION} samples round "
+                f"at about 3e-14, so no rigorous certificate resolves it (accepted: [{EPS_MIN:g}, 1))"
+            )
+    for flag, key in (("--precision-trials", "precision_trials"), ("--confidence-trials", "confidence_trials")):
+        check_int(flag, base[key], 1, MAX_TRIALS[key])
+    check_int("--chunk", base["chunk"], 1)
     check_jobs(args.jobs)
     parse_executor(args.executor)
     check_memory(
@@ -261,12 +268,12 @@ def run(args) -> int:
     if args.quick and args.install:
         raise ValueError("--install with --quick would ship a CI-sized calibration: run the full one to install")
     conf = settings(args)
-    from constructions import check_writable
+    from constructions import check_output_dir, check_writable
 
     out = check_writable(args.out, "--out")
-    cache = Path(args.cache) if args.cache else out.with_name(out.name + ".cache")
-    if cache.exists() and not cache.is_dir():
-        raise ValueError(f"--cache {str(cache)!r} exists and is not a directory")
+    cache = check_output_dir(
+        args.cache if args.cache is not None else out.with_name(out.name + ".cache"), "--cache", parents=True
+    )
     if args.install:
         check_writable(CALIBRATION_PATH, "--install target")
     cache.mkdir(parents=True, exist_ok=True)

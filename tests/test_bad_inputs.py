@@ -316,14 +316,17 @@ CLI = [
         ["--time-limit", "> 0"],
     ),
     ("bench subsetsum eps nan", ["bench", "subsetsum", "--instances", "10", "--eps", "nan"], ["--eps", "nan"]),
-    ("bench basis repeat 0", ["bench", "basis", "--repeat", "0"], ["--repeat", ">= 1", "got 0"]),
+    ("bench basis repeat 0", ["bench", "basis", "--repeat", "0"], ["--repeat", "1..100", "got 0"]),
+    ("bench basis repeat 1e9 (ran for hours)", ["bench", "basis", "--repeat", "1000000000"], ["--repeat", "1..100"]),
+    ("bench prune layers 1e6 (hung)", ["bench", "prune", "--layers", "1000000"], ["--layers", "1..32"]),
+    ("bench io layers 100", ["bench", "io", "--layers", "100"], ["--layers", "1..32", "got 100"]),
     ("bench basis batch -1", ["bench", "basis", "--batch", "-1"], ["--batch", ">= 1", "got -1"]),
     ("bench prune m 0 (not the default)", ["bench", "prune", "--m", "0"], ["--m", ">= 1", "got 0"]),
     ("bench prune samples 0", ["bench", "prune", "--samples", "0"], ["--samples", ">= 1", "got 0"]),
     ("bench prune eps 5", ["bench", "prune", "--eps", "5"], ["--eps", "(0, 1)", "5.0"]),
     ("bench prune fields 0", ["bench", "prune", "--fields", "0"], ["--fields", ">= 1", "got 0"]),
     ("bench io grid 0", ["bench", "io", "--grid", "0"], ["--grid", ">= 3", "got 0"]),
-    ("bench io repeat 0", ["bench", "io", "--repeat", "0"], ["--repeat", ">= 1", "got 0"]),
+    ("bench io repeat 0", ["bench", "io", "--repeat", "0"], ["--repeat", "1..100", "got 0"]),
 ]
 
 

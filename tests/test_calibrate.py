@@ -161,8 +161,8 @@ def test_a_corrupt_chunk_is_recomputed(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--precision-trials", "0"], "--precision-trials must be an integer >= 1, got 0"),
-        (["--confidence-trials", "0"], "--confidence-trials must be an integer >= 1, got 0"),
+        (["--precision-trials", "0"], "--precision-trials must be an integer in 1..1000000, got 0"),
+        (["--confidence-trials", "0"], "--confidence-trials must be an integer in 1..100000000, got 0"),
         (["--chunk", "0"], "--chunk must be an integer >= 1, got 0"),
         (["--jobs", "0"], "--jobs must be an integer in 1..1024, got 0"),
         (["--executor", "spark"], "--executor"),
@@ -172,13 +172,21 @@ def test_a_corrupt_chunk_is_recomputed(tmp_path, capsys):
         (["--confidence-trials", "100"], "is too few"),
         (["--install"], "--install with --quick"),
         (["--level", "1.5"], "confidence must be in (0, 1)"),
+        (["--eps-grid", "0.1", "5e-324"], "--eps-grid 4.94066e-324 is below 1e-12"),  # was an OverflowError
+        (["--eps", "1e-13"], "--eps 1e-13 is below 1e-12"),
+        (["--precision-trials", "1000000000000"], "--precision-trials must be an integer in 1..1000000"),
+        (["--confidence-trials", "10" * 8], "--confidence-trials must be an integer in 1..100000000"),
+        (["--chunk", "0"], "--chunk must be an integer >= 1, got 0"),
+        (["--cache", ""], "--cache '' is not a directory name"),  # wrote its chunks into the working directory
+        (["--cache", "/proc/cachedir"], "--cache '/proc/cachedir': cannot write"),  # was a traceback
     ],
 )
-def test_bad_calibrate_arguments(argv, message, capsys, tmp_path):
+def test_bad_calibrate_arguments(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as info:
         main(["calibrate", "--quick", "--out", str(tmp_path / "x.json")] + argv)
     assert info.value.code == 2 and message in capsys.readouterr().err
-    assert not (tmp_path / "x.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written, no cache created
 
 
 def test_unwritable_out_is_refused_before_the_run(capsys, tmp_path):
