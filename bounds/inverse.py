@@ -107,9 +107,14 @@ def best_eps(
             f"below the float range; use a smaller width or best_eps_expr()"
         )
     eps_star = math.exp(log_eps)
-    # guard the rounding of ⌈·⌉: move up to the first float whose forward width fits
-    for _ in range(64):
+    # guard the rounding of ⌈·⌉: at an exact integer m the forward sum can round up by a few
+    # ulps of m (~1e-13 relative at m = 1000), far more than one ulp of eps moves it; so move eps
+    # up by relative steps 2^-52, 2^-51, ... to the first whose forward width fits (the answer
+    # is then within twice the rounding of the smallest such eps)
+    step = 2.0**-52
+    for _ in range(60):
         if min_width(layers, eps_star, delta, C, c0, abc) <= width:
             return eps_star
-        eps_star = math.nextafter(eps_star, 1.0)
+        eps_star *= 1.0 + step
+        step *= 2.0
     raise AssertionError("best_eps: forward and inverse widths disagree beyond rounding")

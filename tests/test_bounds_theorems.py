@@ -274,3 +274,14 @@ def test_best_eps_expression_inverts_the_formula():
     eps_expr = bounds.best_eps_expr()
     m_expr = S.C * sp.log(4 * S.l * sp.sqrt(2 * S.n_in * S.n_out) * S.B_norm / S.eps)  # eps term, no ceiling
     assert sp.simplify(sp.expand_log(m_expr.subs(S.eps, eps_expr) - S.W / S.n_in, force=True)) == 0
+
+
+@pytest.mark.parametrize("width", [100, 1000, 1001, 2500, 3000])
+def test_best_eps_separable_at_large_widths(width):
+    """The calibrated separable form at m in the hundreds or thousands: the forward sum rounds
+    up by ulps of m at an exact integer (best_eps at W = 1000 raised AssertionError); the
+    answer fits W, and an eps smaller by one part in 10^9 does not fit W - 1."""
+    layers = [{"n_in": 1, "n_out": 1, "basis_dim": 1, "basis_norm": 1.0, "hidden_basis_dim": 1}]
+    eps = bounds.best_eps(layers, width)
+    assert bounds.min_width(layers, eps, 0.01) <= width
+    assert bounds.min_width(layers, eps * (1 - 1e-9), 0.01) >= width
