@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from .family import check_probability
 from .progress import progress_bar
 
 #: deepest target the benchmark builds (2 MAX_LAYERS random layers)
@@ -23,12 +24,12 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> dict:
-    from groups import check_int, check_real
+    from groups import check_int
 
     check_int("--grid", args.grid, 3)
     check_int("--fields", args.fields, 1)
     check_int("--layers", args.layers, 1, MAX_LAYERS)
-    check_real("--eps", args.eps, 0, 1)
+    check_probability("--eps", args.eps)
     if args.m is not None:
         check_int("--m", args.m, 1)
     check_int("--samples", args.samples, 1)

@@ -148,6 +148,11 @@ def _check(args) -> None:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
     if args.chunk_rows is not None and args.chunk_rows < 1:
         raise ValueError(f"--chunk-rows must be >= 1 (problems per task), got {args.chunk_rows}")
+    if args.chunk_rows is not None and args.executor == "local" and args.compare_executors is None:
+        raise ValueError(
+            "--chunk-rows sizes the tasks of a Dask executor: with --executor local the problems run in "
+            "this process; add --executor dask-local:N (or tcp://...) or --compare-executors"
+        )
     from .executors import parse_executor
 
     if args.compare_executors == []:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 # sub-command modules, in the order they are listed by ``slt --help``
@@ -29,9 +30,19 @@ COMMANDS = [
 ]
 
 
+#: what a negative number looks like on the command line: -1, -.5, -1e-3, -2.5E+10, -inf, -nan
+#: (argparse's own pattern misses the exponent forms and took ``--targets -1e-3`` for an option)
+NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse with its usage errors on ONE line (``slt <cmd>: error: ...``, exit status 2),
-    like the toolkit's own errors; ``--help`` shows the usage."""
+    like the toolkit's own errors; ``--help`` shows the usage. Negative numbers in any float
+    syntax are values, never options."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_NUMBER
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -58,12 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in COMMANDS:
         importlib.import_module(name).add_parser(sub)
+    parser.set_defaults(commands=sub.choices)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named by the sub-command that was given them (``slt basis: error: ...``)
+        args.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         result = args.func(args)
     except ValueError as exc:

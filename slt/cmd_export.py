@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from .jsonio import to_jsonable
+from .paths import check_not_input
 
 
 def add_parser(subparsers) -> None:
@@ -46,6 +47,21 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run_export)
 
 
+#: flags that only the ONNX format uses, with their defaults
+ONNX_ONLY = {"--form": ("form", None), "--dtype": ("dtype", "float64"), "--no-check": ("no_check", False)}
+
+
+def check_format_flags(args) -> None:
+    """Refuse flags the chosen --format ignores, and an --out suffix naming the other format."""
+    if args.format == "npz":
+        given = [flag for flag, (key, default) in ONNX_ONLY.items() if getattr(args, key) != default]
+        if given:
+            raise ValueError(f"{', '.join(given)}: ONNX only (the npz holds every form in float64); add --format onnx")
+    suffix = str(args.out).lower().rsplit(".", 1)[-1] if "." in str(args.out) else ""
+    if suffix in ("npz", "onnx") and suffix != args.format:
+        raise ValueError(f"--out {args.out!r} ends in .{suffix} but --format is {args.format}: pass --format {suffix}")
+
+
 def run_export(args) -> int:
     from constructions import (
         PrunedFile,
@@ -61,6 +77,8 @@ def run_export(args) -> int:
 
     t0 = time.perf_counter()
     check_writable(args.out, "--out")
+    check_not_input("--out", args.out, {"input file": args.file})
+    check_format_flags(args)
     record = load_network(args.file)
     forms = forms_of(record)
     form = args.form or ("pruned" if "pruned" in forms else "target")

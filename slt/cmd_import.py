@@ -20,6 +20,7 @@ import numpy as np
 
 from .family import add_family_args, field_specs
 from .jsonio import to_jsonable
+from .paths import check_not_input
 
 DEFAULT_TOLERANCE = 1e-5
 
@@ -89,6 +90,7 @@ def run_import(args) -> int:
     if not (np.isfinite(args.tolerance) and args.tolerance >= 0):
         raise ValueError(f"--tolerance must be a number >= 0, got {args.tolerance}")
     check_writable(args.out, "--out")
+    check_not_input("--out", args.out, {"weights file": args.weights})
     specs = field_specs(args, len(channels))
     names = _layer_names(args, len(channels) - 1)
     arrays = read_npz(args.weights, "weights file")

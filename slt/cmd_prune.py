@@ -7,9 +7,13 @@ import json
 import time
 
 from .executors import add_executor_argument, open_executor, parse_executor
-from .family import add_family_args, field_specs
+from .family import add_family_args, check_probability, field_specs
 from .jsonio import to_jsonable
+from .paths import check_not_input
 from .progress import advance_to, progress_bar
+
+#: failure probability of the bound's m when --delta is not given
+DEFAULT_DELTA = 0.01
 
 
 def add_parser(subparsers) -> None:
@@ -35,7 +39,7 @@ def add_parser(subparsers) -> None:
         "bound (Theorem 1) with --delta and the calibrated separable requirement a, b, c "
         "(or the one-constant form with --C)",
     )
-    p.add_argument("--delta", type=float, default=0.01, help="failure probability for the bound's m (default 0.01)")
+    p.add_argument("--delta", type=float, help="failure probability for the bound's m (default 0.01)")
     p.add_argument(
         "--C",
         type=float,
@@ -96,8 +100,15 @@ def check_flags(args) -> list:
     from groups import check_int, check_real
 
     channels = check_channels(args.channels)
-    check_real("--eps", args.eps, 0, 1)
-    check_real("--delta", args.delta, 0, 1)
+    check_probability("--eps", args.eps)
+    if args.m:
+        given = [flag for flag, value in (("--delta", args.delta), ("--C", args.C)) if value is not None]
+        if given:
+            verb, pronoun = ("sets", "it changes") if len(given) == 1 else ("set", "they change")
+            raise ValueError(f"{' and '.join(given)} only {verb} the bound's m (Theorem 1); with --m {pronoun} nothing")
+    if args.delta is None:
+        args.delta = DEFAULT_DELTA
+    check_probability("--delta", args.delta)
     if args.C is not None:
         check_real("--C", args.C, 0, None)
     check_int("--seed", args.seed, 0)
@@ -214,6 +225,7 @@ def run_prune(args) -> int:
     channels = check_flags(args)
     if args.save is not None:
         check_writable(args.save, "--save")
+        check_not_input("--save", args.save, {"--target file": args.target})
     parse_executor(args.executor)
     specs = field_specs(args, len(channels))
     bases = build_bases(specs)

@@ -83,8 +83,12 @@ def _names(args) -> list[str]:
         names = [n for n in ALL if n in args.only]
     else:
         names = list(ALL)
+    if args.no_experiments and args.experiments not in (None, "none"):
+        raise ValueError(f"--no-experiments contradicts --experiments {args.experiments}: give one of them")
     if args.no_experiments or args.experiments == "none":
         names = [n for n in names if n != "experiments"]
+        if not names:
+            raise ValueError("--only experiments with --no-experiments (or --experiments none) leaves no study to run")
     return names
 
 

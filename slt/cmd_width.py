@@ -23,7 +23,7 @@ import sympy as sp
 import bounds
 from bounds import check_channels, formula_expr, latex, pretty
 from groups import check_int, check_real
-from slt.family import add_family_args, field_specs
+from slt.family import add_family_args, check_probability, field_specs
 
 
 def add_parser(subparsers) -> None:
@@ -190,8 +190,8 @@ def run(args) -> int:
             raise ValueError("--width W is the budget of --solve-eps; pass --solve-eps (or drop --width)")
         if args.eps is None:
             raise ValueError("--eps E is required (or --solve-eps --width W)")
-        check_real("--eps", args.eps, 0, 1)
-    check_real("--delta", args.delta, 0, 1)
+        check_probability("--eps", args.eps)
+    check_probability("--delta", args.delta)
     try:
         channels = check_channels(args.channels)
     except ValueError as exc:

@@ -13,6 +13,10 @@ import argparse
 
 from groups import FAMILIES, field_type
 
+#: smallest --eps / --delta of a network command: below it the per-coefficient accuracy
+#: eps'_i = eps / (2 l sqrt(pi_i n_{i-1} n_i) ||B_i||) of a large network underflows float64
+EPS_MIN = 1e-300
+
 DEFAULTS = {"grid": 8, "kernel": 3, "group": "C4", "field": "regular", "subgroup": "S"}
 LATTICE_FLAGS = ("grid", "kernel")
 FLAGS_BY_FAMILY = {
@@ -101,6 +105,8 @@ def _flag_specs(args: argparse.Namespace, boundaries: int) -> list[dict]:
         default = args.field if _given(args, "field") else DEFAULTS["field"]
         fields = [default] * boundaries
         if _given(args, "fields"):
+            if _given(args, "field"):
+                raise ValueError("--field and --fields both given: --fields sets every layer boundary; use one")
             if len(args.fields) not in (1, boundaries):
                 raise ValueError(
                     f"--fields takes 1 or {boundaries} values (one per --channels entry), got {len(args.fields)}"
@@ -120,3 +126,10 @@ def _flag_specs(args: argparse.Namespace, boundaries: int) -> list[dict]:
     orders = list(orders) * (boundaries if len(orders) == 1 else 1)
     subgroup = args.subgroup if _given(args, "subgroup") else DEFAULTS["subgroup"]
     return [{"family": "perm", "n": args.n, "order": k, "subgroup": subgroup} for k in orders]
+
+
+def check_probability(flag: str, value) -> float:
+    """``--eps`` or ``--delta`` of a network command: a number in [EPS_MIN, 1)."""
+    from groups import check_real
+
+    return check_real(flag, value, EPS_MIN, 1, low_open=False)

@@ -178,10 +178,10 @@ CLI = [
     ("subsetsum n above cap", ["subsetsum", "--n", "60"], ["n = 60", "cap n <= 44", "cpsat"]),
     ("subsetsum min-cardinality exact", ["subsetsum", "--min-cardinality"], ["min_cardinality", "cpsat"]),
     # slt width
-    ("width eps 0", ["width", *NET, "--eps", "0"], ["--eps", "(0, 1)", "0.0"]),
-    ("width eps 1", ["width", *NET, "--eps", "1"], ["--eps", "(0, 1)", "1.0"]),
-    ("width eps nan", ["width", *NET, "--eps", "nan"], ["--eps", "(0, 1)", "nan"]),
-    ("width delta 2", ["width", *NET, "--eps", "0.1", "--delta", "2"], ["--delta", "(0, 1)", "2.0"]),
+    ("width eps 0", ["width", *NET, "--eps", "0"], ["--eps", "[1e-300, 1)", "0.0"]),
+    ("width eps 1", ["width", *NET, "--eps", "1"], ["--eps", "[1e-300, 1)", "1.0"]),
+    ("width eps nan", ["width", *NET, "--eps", "nan"], ["--eps", "[1e-300, 1)", "nan"]),
+    ("width delta 2", ["width", *NET, "--eps", "0.1", "--delta", "2"], ["--delta", "[1e-300, 1)", "2.0"]),
     ("width C 0", ["width", *NET, "--eps", "0.1", "--C", "0"], ["--C must be > 0", "0.0"]),
     ("width C inf", ["width", *NET, "--eps", "0.1", "--C", "inf"], ["--C must be a number > 0", "inf"]),
     ("width c0 nan", ["width", *NET, "--eps", "0.1", "--C", "1", "--c0", "nan"], ["--c0", "finite", "nan"]),
@@ -191,10 +191,40 @@ CLI = [
     ("width budget 0", ["width", *NET, "--solve-eps", "--width", "0"], ["--width", ">= 1", "got 0"]),
     ("width budget alone", ["width", *NET, "--width", "10"], ["--solve-eps"]),
     # slt prune
-    ("prune eps 0", ["prune", *NET, "--eps", "0"], ["--eps", "(0, 1)", "0.0"]),
-    ("prune eps 1", ["prune", *NET, "--eps", "1"], ["--eps", "(0, 1)", "1.0"]),
-    ("prune eps nan", ["prune", *NET, "--eps", "nan"], ["--eps", "(0, 1)", "nan"]),
-    ("prune delta 0", ["prune", *NET, "--eps", "0.1", "--delta", "0"], ["--delta", "(0, 1)", "0.0"]),
+    ("prune eps 0", ["prune", *NET, "--eps", "0"], ["--eps", "[1e-300, 1)", "0.0"]),
+    ("prune eps 1", ["prune", *NET, "--eps", "1"], ["--eps", "[1e-300, 1)", "1.0"]),
+    ("prune eps nan", ["prune", *NET, "--eps", "nan"], ["--eps", "[1e-300, 1)", "nan"]),
+    ("prune delta 0", ["prune", *NET, "--eps", "0.1", "--delta", "0"], ["--delta", "[1e-300, 1)", "0.0"]),
+    ("prune eps subnormal", ["prune", *NET, "--eps", "5e-324", "--m", "4"], ["--eps", "[1e-300, 1)", "5e-324"]),
+    ("prune m with C", ["prune", *NET, "--eps", "0.1", "--m", "4", "--C", "3"], ["--C only sets", "with --m"]),
+    (
+        "prune field and fields",
+        [
+            "prune",
+            "--family",
+            "steerable",
+            "--channels",
+            "1",
+            "1",
+            "--fields",
+            "regular",
+            "--field",
+            "trivial",
+            "--eps",
+            "0.1",
+            "--m",
+            "4",
+        ],
+        ["--field and --fields"],
+    ),
+    ("width delta subnormal", ["width", *NET, "--eps", "0.1", "--delta", "5e-324"], ["--delta", "[1e-300, 1)"]),
+    ("reproduce nothing left", ["reproduce", "--only", "experiments", "--no-experiments"], ["leaves no study"]),
+    ("reproduce contradiction", ["reproduce", "--experiments", "full", "--no-experiments"], ["contradicts"]),
+    (
+        "bench subsetsum chunk-rows in process",
+        ["bench", "subsetsum", "--instances", "10", "--eps", "0.01", "--chunk-rows", "5"],
+        ["--chunk-rows", "--executor local"],
+    ),
     ("prune C -1", ["prune", *NET, "--eps", "0.1", "--C", "-1"], ["--C", "> 0", "-1.0"]),
     ("prune m 0", ["prune", *NET, "--eps", "0.1", "--m", "0"], ["--m", ">= 1", "got 0"]),
     ("prune m count", ["prune", *NET, "--eps", "0.1", "--m", "1", "2", "3"], ["--m", "got 3"]),
@@ -323,7 +353,7 @@ CLI = [
     ("bench basis batch -1", ["bench", "basis", "--batch", "-1"], ["--batch", ">= 1", "got -1"]),
     ("bench prune m 0 (not the default)", ["bench", "prune", "--m", "0"], ["--m", ">= 1", "got 0"]),
     ("bench prune samples 0", ["bench", "prune", "--samples", "0"], ["--samples", ">= 1", "got 0"]),
-    ("bench prune eps 5", ["bench", "prune", "--eps", "5"], ["--eps", "(0, 1)", "5.0"]),
+    ("bench prune eps 5", ["bench", "prune", "--eps", "5"], ["--eps", "[1e-300, 1)", "5.0"]),
     ("bench prune fields 0", ["bench", "prune", "--fields", "0"], ["--fields", ">= 1", "got 0"]),
     ("bench io grid 0", ["bench", "io", "--grid", "0"], ["--grid", ">= 3", "got 0"]),
     ("bench io repeat 0", ["bench", "io", "--repeat", "0"], ["--repeat", "1..100", "got 0"]),
@@ -584,3 +614,31 @@ def test_api_degenerate_inputs_have_the_defined_answer():
     np.testing.assert_array_equal(subsetsum.sup_error_bound(np.ones((1, 3)), max_nonzero=0), [1.0])
     res = subsetsum.solve(np.array([[1, 2]]), np.array([2]))  # integers are real numbers
     assert res.errors[0] == 0 and res.masks.tolist() == [[False, True]]
+
+
+@pytest.mark.parametrize(
+    "argv, value",
+    [
+        (["subsetsum", "--n", "3", "--targets", "-1e-3", "--seed", "0", "--json"], -1e-3),
+        (["subsetsum", "--n", "3", "--targets", "0.5", "-2.5E-1", "--seed", "0", "--json"], -0.25),
+    ],
+)
+def test_negative_numbers_in_exponent_form_are_values(argv, value, capsys):
+    """argparse took `--targets -1e-3` for an option ('expected at least one argument')."""
+    import json
+
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert value in [p["target"] for p in json.loads(out)["problems"]]
+
+
+@pytest.mark.parametrize(
+    "argv, prefix",
+    [
+        (["basis", "--family", "mlp", "extra"], "slt basis: error: unrecognized arguments: extra"),
+        (["verify", "a.npz", "b.npz"], "slt verify: error: unrecognized arguments: b.npz"),
+    ],
+)
+def test_unrecognized_arguments_are_named_by_their_command(argv, prefix, capsys):
+    code, out, err = run(argv, capsys)
+    assert code == 2 and err.startswith(prefix) and err.count("\n") == 1, err

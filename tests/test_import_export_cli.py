@@ -158,3 +158,48 @@ def test_export_onnx_checked_against_the_engine(pruned, capsys):
     assert code == 2 and "is a target file; it holds only the form 'target'" in err
     code, _, err = run(["export", str(pruned / "p.npz"), "--out", str(pruned / "no" / "o.npz")], capsys)
     assert code == 2 and "--out" in err and "does not exist" in err
+
+
+def test_an_output_never_replaces_the_command_input(pruned, capsys):
+    """prune --target t --save t, import-weights w --out w and export p --out p wrote over their
+    own input (atomically, so silently); now refused before any work, the input unchanged."""
+    p = pruned / "p.npz"
+    main(["export", str(p), "--out", str(pruned / "dense.npz")])
+    capsys.readouterr()
+    weights = pruned / "w.npz"
+    d = np.load(pruned / "dense.npz")
+    np.savez(weights, layer_1=d["target_1"], layer_2=d["target_2"])
+    target = pruned / "t_in.npz"
+    main(["import-weights", str(weights), *FAMILY, "--out", str(target)])
+    capsys.readouterr()
+    cases = [
+        (["export", str(p), "--out", str(pruned / "." / "p.npz")], p, "is the input file"),
+        (["import-weights", str(weights), *FAMILY, "--out", str(weights)], weights, "is the weights file"),
+        (
+            ["prune", *FAMILY, "--eps", "0.1", "--m", "8", "--target", str(target), "--save", str(target)],
+            target,
+            "is the --target file",
+        ),
+    ]
+    for argv, path, needle in cases:
+        before = path.read_bytes()
+        code, _, err = run(argv, capsys)
+        assert code == 2 and needle in err and err.count("\n") == 1, err
+        assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--out", "refused.npz", "--dtype", "float32"], "--dtype: ONNX only"),
+        (["--out", "refused.npz", "--form", "collapsed"], "--form: ONNX only"),
+        (["--out", "refused.npz", "--no-check"], "--no-check: ONNX only"),
+        (["--out", "refused.onnx"], "ends in .onnx but --format is npz"),
+        (["--out", "refused.npz", "--format", "onnx"], "ends in .npz but --format is onnx"),
+    ],
+)
+def test_export_refuses_flags_its_format_ignores(pruned, extra, needle, capsys, monkeypatch):
+    monkeypatch.chdir(pruned)
+    code, _, err = run(["export", str(pruned / "p.npz"), *extra], capsys)
+    assert code == 2 and needle in err, err
+    assert not (pruned / "refused.npz").exists() and not (pruned / "refused.onnx").exists()

@@ -140,8 +140,8 @@ def test_steerable_and_perm_families(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--eps", "1.5"], "eps must be in (0, 1), got 1.5"),
-        (["--eps", "0.1", "--delta", "0"], "delta must be in (0, 1), got 0.0"),
+        (["--eps", "1.5"], "--eps must be in [1e-300, 1), got 1.5"),
+        (["--eps", "0.1", "--delta", "0"], "--delta must be in [1e-300, 1), got 0.0"),
         (["--eps", "0.1", "--C", "-2"], "--C must be > 0, got -2.0"),
         (["--solve-eps"], "--solve-eps needs --width"),
         (["--eps", "0.1", "--width", "100"], "pass --solve-eps"),
@@ -189,7 +189,11 @@ def test_console_script_as_a_user():
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 2 and "eps must be in (0, 1), got 2.0" in proc.stderr and "Traceback" not in proc.stderr
+    assert (
+        proc.returncode == 2
+        and "--eps must be in [1e-300, 1), got 2.0" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
 
 
 def test_lower_bound_key_consistency(capsys):
