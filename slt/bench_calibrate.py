@@ -15,6 +15,11 @@ import time
 
 import numpy as np
 
+#: most baseline rows (sup_error_bound: about 65 ms each) and confidence trials one run takes
+MAX_ROWS, MAX_TRIALS = 10_000, 1_000_000
+#: float64 arrays of the trials' shape the walk holds at once (as slt calibrate's estimate)
+WORK_ARRAYS = 8
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--rows", type=int, default=40, help="rows of 40 samples for the baseline (default 40)")
@@ -31,11 +36,17 @@ def _cpu(fn):
 
 
 def run(args) -> dict:
+    from groups import check_int, check_memory
     from subsetsum import SAMPLERS, certified_prefixes, layered_bound, sup_error_bound
 
-    for flag, value in (("--rows", args.rows), ("--trials", args.trials)):
-        if value < 1:
-            raise ValueError(f"{flag} must be an integer >= 1, got {value}")
+    check_int("--rows", args.rows, 1, MAX_ROWS)
+    check_int("--trials", args.trials, 1, MAX_TRIALS)
+    check_int("--seed", args.seed, 0)
+    check_memory(
+        8 * (args.rows * 40 + WORK_ARRAYS * args.trials * 160),
+        f"--trials {args.trials:,} trials of 160 samples ({WORK_ARRAYS} working arrays) and --rows {args.rows:,}",
+        "use fewer --trials",
+    )
     rng = np.random.default_rng(args.seed)
     rows = SAMPLERS["pensia"](rng, (args.rows, 40))
     base, _ = _cpu(lambda: sup_error_bound(rows))
