@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
+
 from .executors import add_executor_argument, open_executor, parse_executor
 from .family import add_family_args, check_probability, field_specs
 from .jsonio import to_jsonable
 from .paths import check_not_input
 from .progress import advance_to, progress_bar
 
+#: largest target coefficient accepted from a file: products through a few layers stay finite
+COEFF_MAX = 1e100
 #: failure probability of the bound's m when --delta is not given
 DEFAULT_DELTA = 0.01
 
@@ -178,6 +182,12 @@ def load_target(path, bases, channels, specs):
         want = (channels[i], channels[i + 1], b.dim)
         if c.shape != want:
             raise ValueError(f"target layer_{i + 1} has shape {c.shape}; this family and --channels need {want}")
+        largest = float(np.abs(c).max(initial=0.0))
+        if largest > COEFF_MAX:
+            raise ValueError(
+                f"target file {path!r}: layer_{i + 1} has a coefficient of size {largest:.3g}; a forward pass "
+                f"overflows float64 above {COEFF_MAX:g} (rescale the target: the theorem assumes ||W_i||_op <= 1)"
+            )
         layers.append(Layer(b, c))
     return layers
 

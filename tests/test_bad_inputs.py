@@ -88,6 +88,7 @@ def files(tmp_path_factory):
     meta["channels"] = [2, 4, 2]  # disagrees with the arrays' shapes
     np.savez(d / "meta.npz", **{**arrays, "meta": np.array(json.dumps(meta))})
     (d / "afile").write_text("a file, not a directory")
+    np.savez(d / "huge_target.npz", layer_1=np.full((2, 2, 1), 1e300))  # finite, but a forward pass overflows
     return d
 
 
@@ -196,6 +197,11 @@ CLI = [
     ("prune eps nan", ["prune", *NET, "--eps", "nan"], ["--eps", "[1e-300, 1)", "nan"]),
     ("prune delta 0", ["prune", *NET, "--eps", "0.1", "--delta", "0"], ["--delta", "[1e-300, 1)", "0.0"]),
     ("prune eps subnormal", ["prune", *NET, "--eps", "5e-324", "--m", "4"], ["--eps", "[1e-300, 1)", "5e-324"]),
+    (
+        "prune target 1e300",
+        ["prune", *NET, "--eps", "0.1", "--m", "4", "--target", "{d}/huge_target.npz"],
+        ["layer_1 has a coefficient of size 1e+300", "rescale"],
+    ),
     ("prune m with C", ["prune", *NET, "--eps", "0.1", "--m", "4", "--C", "3"], ["--C only sets", "with --m"]),
     (
         "prune field and fields",
