@@ -100,6 +100,12 @@ def run_import(args) -> int:
             f"weights file {args.weights!r} has no array {missing[0]!r}; it holds "
             f"{', '.join(sorted(arrays)[:12])}{' ...' if len(arrays) > 12 else ''} (use --names)"
         )
+    extra = sorted(k for k in arrays if k.startswith("layer_") and k not in names)
+    if extra and not args.names:
+        raise ValueError(
+            f"weights file {args.weights!r} also holds {', '.join(extra)}, but --channels describes "
+            f"{len(names)} layers: give every layer's width (or --names to pick arrays)"
+        )
     _check_biases(arrays, names)
     bases = build_bases(specs)
     coeffs, rows = [], []

@@ -198,6 +198,11 @@ CLI = [
     ("prune delta 0", ["prune", *NET, "--eps", "0.1", "--delta", "0"], ["--delta", "[1e-300, 1)", "0.0"]),
     ("prune eps subnormal", ["prune", *NET, "--eps", "5e-324", "--m", "4"], ["--eps", "[1e-300, 1)", "5e-324"]),
     (
+        "import-weights extra layer",
+        ["import-weights", "{d}/w.npz", "--family", "mlp", "--channels", "2", "3", "--out", "{d}/x_extra.npz"],
+        ["also holds layer_2", "describes 1 layers"],
+    ),
+    (
         "prune target 1e300",
         ["prune", *NET, "--eps", "0.1", "--m", "4", "--target", "{d}/huge_target.npz"],
         ["layer_1 has a coefficient of size 1e+300", "rescale"],
