@@ -92,8 +92,19 @@ def evaluate(samples: np.ndarray, masks: np.ndarray, targets: np.ndarray):
             f"masks must be a bool array of the samples' shape {samples.shape}, got "
             f"{getattr(masks, 'dtype', type(masks).__name__)} of shape {np.shape(masks)}"
         )
+    if targets.shape[0] != samples.shape[0]:
+        raise ValueError(
+            f"targets of shape {targets.shape} do not match samples of shape {samples.shape}: "
+            f"expected one target per row, shape ({samples.shape[0]},) (never broadcast)"
+        )
     sums = np.where(masks, samples, 0.0).sum(axis=1)
-    return sums, np.abs(targets - sums)
+    errors = np.abs(targets - sums)
+    if not np.isfinite(errors).all():  # P values: a cheap check of targets and selected samples
+        p = int(np.argmax(~np.isfinite(errors)))
+        raise ValueError(
+            f"problem {p}: target {targets[p]} and the selected samples (sum {sums[p]}) must be finite numbers"
+        )
+    return sums, errors
 
 
 def make_result(

@@ -1,0 +1,80 @@
+"""Bad inputs to the public numeric API of subsetsum, bounds and groups (found by fuzzing):
+each gets one clear ValueError naming the argument, the value and the accepted range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import groups
+import subsetsum as ss
+
+X = np.array([[0.5, 0.3, 0.2, 0.1]])
+PERM = {"family": "perm", "n": 3, "order": 1}
+
+CASES = [
+    # groups
+    ("check_real huge int", lambda: groups.check_real("eps", 10**400, 0, 1), ["eps", "(0, 1)", "401 characters"]),
+    ("check_memory inf", lambda: groups.check_memory(float("inf"), "x"), ["nbytes", ">= 0", "inf"]),
+    ("check_memory nan", lambda: groups.check_memory(float("nan"), "x"), ["nbytes", ">= 0", "nan"]),
+    ("check_memory negative", lambda: groups.check_memory(-1, "x"), ["nbytes", ">= 0", "-1"]),
+    ("masked array", lambda: groups.check_real_array("a", np.ma.array([1.0, 2.0], mask=[0, 1])), ["a", "masked"]),
+    ("check_subgroup n 0", lambda: groups.check_subgroup("S", 0), ["n must be an integer >= 1", "0"]),
+    ("subgroup_elements n 0", lambda: groups.subgroup_elements(0, "S"), ["n must be an integer >= 1", "0"]),
+    ("parse_cycles n -1", lambda: groups.parse_cycles("()", -1), ["n must be an integer >= 1", "-1"]),
+    ("check_field Z9", lambda: groups.check_field("Z9", "regular"), ["point group", "Z9", "D4"]),
+    ("quotient C02", lambda: groups.check_field("D4", "quotient:C02"), ["C02", "leading zeros"]),
+    # subsetsum
+    ("solve executor str", lambda: ss.solve([[0.1]], [0.1], executor="local"), ["executor", "Executor", "'local'"]),
+    ("solve executor int", lambda: ss.solve([[0.1]], [0.1], executor=5), ["executor", "Executor", "5"]),
+    ("solve eps 10**400", lambda: ss.solve([[0.1]], [0.1], eps=10**400), ["eps", "> 0", "401 characters"]),
+    (
+        "evaluate broadcast target",
+        lambda: ss.evaluate(np.ones((2, 3)), np.ones((2, 3), bool), np.zeros(1)),
+        ["targets", "(1,)", "(2, 3)", "never broadcast"],
+    ),
+    (
+        "evaluate nan target",
+        lambda: ss.evaluate(np.ones((1, 3)), np.ones((1, 3), bool), np.array([np.nan])),
+        ["problem 0", "nan", "finite"],
+    ),
+    ("solve masked", lambda: ss.solve(np.ma.array([[1.0, 2.0]], mask=[[0, 1]]), [1.0]), ["samples", "masked"]),
+    ("code_sums complex", lambda: ss.code_sums([[1j, 1.0]]), ["code_sums", "complex"]),
+    ("code_sums memory", lambda: ss.code_sums(np.ones((1, 45))), ["code_sums", "45 samples", "GB"]),
+    ("certified nan", lambda: ss.certified_prefixes(X, [np.nan]), ["grid[0]", "nan", "finite"]),
+    ("certified negative", lambda: ss.certified_prefixes(X, [-0.1]), ["grid", "> 0", "-0.1"]),
+    ("certified core 100", lambda: ss.certified_prefixes(X, [0.1], core=100), ["core", "1..26", "100"]),
+    ("layered nan", lambda: ss.layered_prefixes(X, [np.nan]), ["grid[0]", "nan"]),
+    ("layered step 0", lambda: ss.layered_prefixes(X, [0.1], step=0), ["step", ">= 1", "0"]),
+    ("layered empty grid", lambda: ss.layered_prefixes(X, []), ["grid", "non-empty", "[]"]),
+    ("layered_bound budget 0", lambda: ss.layered_bound(X[0], 4, 2, budget=0), ["budget", ">= 1", "0"]),
+    ("prefix max_nonzero -1", lambda: ss.prefix_sup_errors(X, -1), ["max_nonzero", "1..26", "-1"]),
+    ("prefix stop nan", lambda: ss.prefix_sup_errors(X, 3, stop=np.nan), ["stop", ">= 0", "nan"]),
+    ("first_hits eps -1", lambda: ss.first_hits(np.ones((1, 3)), -1), ["eps", "1 dimension"]),
+    ("compact_nonzero 1-D", lambda: ss.compact_nonzero([1.0, 0.0]), ["samples", "2 dimensions", "(2,)"]),
+]
+
+
+@pytest.mark.parametrize("name, call, fragments", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_refused(name, call, fragments):
+    with pytest.raises(ValueError) as info:
+        call()
+    message = str(info.value)
+    assert "\n" not in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+def test_compact_nonzero_takes_lists():
+    values, cols, nnz = ss.compact_nonzero([[0.0, 1.0]])
+    assert values.tolist() == [[1.0, 0.0]] and cols.tolist() == [[1, 0]] and nnz.tolist() == [1]
+
+
+@pytest.mark.parametrize("a, b", [("(1 2)", "(2 1)"), ("(1 2 3)", "(3 1 2)"), ("(1 2),(1 2 3)", "S")])
+def test_same_subgroup_spelled_differently_is_compatible(a, b):
+    groups.check_compatible({**PERM, "subgroup": a}, {**PERM, "subgroup": b})
+
+
+def test_different_subgroups_stay_incompatible():
+    with pytest.raises(ValueError, match="different groups"):
+        groups.check_compatible({**PERM, "subgroup": "(1 2)"}, {**PERM, "subgroup": "(1 3)"})
