@@ -23,7 +23,7 @@ lattices, the same kernel locality): equal :attr:`FieldType.group_key`. ``cnn`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from .checks import check_int
 from .permutations import check_subgroup, subgroup_elements
@@ -229,10 +229,14 @@ def _same_subgroup(a: FieldType, b: FieldType) -> bool:
 
 def check_compatible(spec_a, spec_b, where: str = "") -> tuple[FieldType, FieldType]:
     """The two field types, if a layer can map one to the other (same group G and
-    locality: equal group keys); else ValueError naming the first key that differs."""
+    locality: equal group keys); else ValueError naming the first key that differs.
+    Subgroups of S_n spelled differently but equal as groups ('(1 2)', '(2 1)') are the
+    same G: the second field type is returned with the first one's spelling."""
     a, b = field_type(spec_a), field_type(spec_b)
-    if a.group_key == b.group_key or _same_subgroup(a, b):
+    if a.group_key == b.group_key:
         return a, b
+    if _same_subgroup(a, b):  # one group, two spellings: b takes a's, so the keys agree downstream
+        return a, replace(b, subgroup=a.subgroup)
     if a.group_key[0] != b.group_key[0]:
         differ = f"family {a.family!r} -> {b.family!r}"
     else:

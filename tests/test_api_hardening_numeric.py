@@ -6,11 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import bounds
 import groups
 import subsetsum as ss
 
 X = np.array([[0.5, 0.3, 0.2, 0.1]])
 PERM = {"family": "perm", "n": 3, "order": 1}
+LAYER = [dict(n_in=1, n_out=1, basis_dim=1, basis_norm=1.0, hidden_basis_dim=1)]
+E4, D4 = [0.1, 0.01, 0.1, 0.1], [0.1, 0.1, 0.01, 0.001]
 
 CASES = [
     # groups
@@ -52,6 +55,20 @@ CASES = [
     ("prefix stop nan", lambda: ss.prefix_sup_errors(X, 3, stop=np.nan), ["stop", ">= 0", "nan"]),
     ("first_hits eps -1", lambda: ss.first_hits(np.ones((1, 3)), -1), ["eps", "1 dimension"]),
     ("compact_nonzero 1-D", lambda: ss.compact_nonzero([1.0, 0.0]), ["samples", "2 dimensions", "(2,)"]),
+    # bounds
+    ("trials_needed delta 0", lambda: bounds.trials_needed(0, 0.05), ["delta", "(0, 1)", "0"]),
+    ("trials_needed alpha 1", lambda: bounds.trials_needed(0.1, 1.0), ["alpha", "(0, 1)", "1.0"]),
+    ("clopper alpha nan", lambda: bounds.clopper_pearson_upper(0, 10, np.nan), ["alpha", "(0, 1)", "nan"]),
+    ("clopper alpha 0", lambda: bounds.clopper_pearson_upper(0, 10, 0), ["alpha", "(0, 1)", "0"]),
+    ("clopper failures 1.5", lambda: bounds.clopper_pearson_upper(1.5, 10, 0.05), ["failures", "0..10", "1.5"]),
+    ("smallest_m negative", lambda: bounds.smallest_m([-5.0] * 100, 0.5, 0.05), ["m_star", ">= 0", "-5.0"]),
+    ("fit_separable lengths", lambda: bounds.fit_separable(E4[:3], D4, [1, 2, 3, 4]), ["same length", "3, 4, 4"]),
+    ("fit_separable nan", lambda: bounds.fit_separable(E4, D4, [1, 2, np.nan, 4]), ["m[2]", "nan", "finite"]),
+    ("fit_one_constant lengths", lambda: bounds.fit_one_constant(E4[:2], D4[:3], [1, 2]), ["same length"]),
+    ("calibration directory", lambda: bounds.calibration("/tmp"), ["/tmp", "directory"]),
+    ("calibration binary", lambda: bounds.calibration(__import__("sys").executable), ["not a text (JSON) file"]),
+    ("network_width abc dict", lambda: bounds.network_width(LAYER, 0.1, abc=dict(a=1, b=1, c=1)), ["abc", "(a, b, c)"]),
+    ("subset_sum_eps underflow", lambda: bounds.subset_sum_eps(10**6, 1.0), ["eps''", "m = 1000000", "underflow"]),
 ]
 
 
@@ -63,6 +80,10 @@ def test_bad_input_is_refused(name, call, fragments):
     assert "\n" not in message
     for fragment in fragments:
         assert fragment in message, (fragment, message)
+
+
+def test_m_floor_subnormal_eps():
+    assert bounds.m_floor(5e-324, 0.1) >= 1074  # needs log2(1/eps'') = 1074 signs at least; was OverflowError
 
 
 def test_compact_nonzero_takes_lists():
