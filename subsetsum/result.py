@@ -13,13 +13,17 @@ Status of problem p (``STATUSES``):
 
 * ``optimal``: error_p is the minimum over all 2^n subsets (exact: exactly, up to float64
   rounding of the sums; cpsat: up to the proven rounding slack, error_p <= OPT_p + slack_p;
+  milp: confirmed by the exact solver up to 2^-44 (|z_p| + sum_i |a_{p,i}|), float64 rounding;
   min_cardinality: the fewest samples among subsets with error <= eps).
 * ``eps-feasible``: error_p <= eps, checked in float64; optimality not claimed (exact in
   adaptive mode stopped on a prefix of the samples, or a feasibility-mode solver).
 * ``infeasible``: proven that no subset has error <= eps; the mask is still the best
   subset found (for exact: the optimum).
 * ``time-limit``: nothing proven: the solver stopped at its time limit, or (milp) its
-  claim did not survive re-verification. The mask is the best subset found (maybe empty).
+  claim did not survive re-verification, or (cpsat with eps) the subset found is within
+  the rounding slack of eps but not within eps in float64 (``backend_status`` says which).
+  The mask is the best subset found (maybe empty). Problems below cpsat's or milp's
+  resolution are refused before solving (use method="exact").
 * ``capped``: (exact with ``on_cap="prefix"``) the problem has more nonzero samples than
   meet-in-the-middle can take and no prefix reached eps: the mask is the exact optimum over
   its first ``exact.MAX_N`` nonzero samples (error > eps if eps was given); optimality over

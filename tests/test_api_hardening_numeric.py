@@ -55,6 +55,26 @@ CASES = [
     ("prefix stop nan", lambda: ss.prefix_sup_errors(X, 3, stop=np.nan), ["stop", ">= 0", "nan"]),
     ("first_hits eps -1", lambda: ss.first_hits(np.ones((1, 3)), -1), ["eps", "1 dimension"]),
     ("compact_nonzero 1-D", lambda: ss.compact_nonzero([1.0, 0.0]), ["samples", "2 dimensions", "(2,)"]),
+    (
+        "cpsat sample below grid",
+        lambda: ss.solve([[1e-20, 2e-20]], [3e-20], method="cpsat"),
+        ["problem 0", "1e-20", "resolution", "method='exact'"],
+    ),
+    (
+        "cpsat small sample beside 1",
+        lambda: ss.solve([[1, 1e-17, 1e-17]], [2e-17], method="cpsat"),
+        ["1e-17", "resolution", "method='exact'"],
+    ),
+    (
+        "cpsat eps below grid",
+        lambda: ss.solve([[0.1, 0.2]], [0.3], eps=1e-300, method="cpsat"),
+        ["eps = 1e-300", "resolution", "method='exact'"],
+    ),
+    (
+        "milp below tolerance",
+        lambda: ss.solve([[1e-20, 2e-20]], [3e-20], method="milp"),
+        ["problem 0", "3e-20", "tolerance", "method='exact'"],
+    ),
     # bounds
     ("trials_needed delta 0", lambda: bounds.trials_needed(0, 0.05), ["delta", "(0, 1)", "0"]),
     ("trials_needed alpha 1", lambda: bounds.trials_needed(0.1, 1.0), ["alpha", "(0, 1)", "1.0"]),
