@@ -40,6 +40,10 @@ def calibration(path: str | Path | None = None) -> dict:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not valid JSON ({exc.msg}); rerun `slt calibrate --install`") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a text (JSON) file; rerun `slt calibrate --install`") from None
+    except OSError as exc:  # a directory, no permission
+        raise ValueError(f"cannot read the calibration {path}: {exc.strerror or exc}") from None
     missing = [k for k in REQUIRED_KEYS if not isinstance(data, dict) or k not in data]
     if missing:
         raise ValueError(f"{path} lacks the keys {missing}; rerun `slt calibrate --install`")
@@ -97,8 +101,8 @@ def resolve_separable(abc=None) -> dict:
             "eps_range": sep["eps_range"],
             "delta_range": sep["delta_range"],
         }
-    if len(abc) != 3:
-        raise ValueError(f"the separable constants are three numbers a b c, got {list(abc)}")
+    if not isinstance(abc, (list, tuple, np.ndarray)) or len(abc) != 3:
+        raise ValueError(f"abc must be the three separable constants (a, b, c), a, b > 0 and c finite, got {abc!r}")
     a, b = check_constant(abc[0], "a"), check_constant(abc[1], "b")
     return {
         "a": a,

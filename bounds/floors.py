@@ -76,7 +76,8 @@ def failure_lower_bound(m: int, eps: float) -> float:
     """
     m = check_positive_int(m, "m")
     eps = check_open_unit(eps, "eps")
-    need = math.ceil(math.log2(1.0 / eps))  # K < log2(1/eps)  <=>  K < need (K integer)
+    inv = 1.0 / eps  # inf for subnormal eps: then log2(1/eps) = -log2(eps)
+    need = math.ceil(math.log2(inv) if math.isfinite(inv) else -math.log2(eps))  # K < log2(1/eps) <=> K < need
     table = _edge_table(math.ceil((1.0 - eps) / GRID))
     k = np.arange(min(m, K_MAX) + 1)
     G = np.zeros(k.size)

@@ -20,6 +20,8 @@ import math
 
 import numpy as np
 
+from groups import check_int, check_real_array
+
 from .validate import check_open_unit
 
 
@@ -28,8 +30,9 @@ def clopper_pearson_upper(failures: int, trials: int, alpha: float) -> float:
     the p with P(Bin(trials, p) <= failures) = alpha; 1 if failures == trials."""
     from scipy.stats import beta
 
-    if trials < 1 or not 0 <= failures <= trials:
-        raise ValueError(f"need 0 <= failures <= trials and trials >= 1, got {failures}/{trials}")
+    trials = check_int("trials", trials, 1)
+    failures = check_int("failures", failures, 0, trials)
+    alpha = check_open_unit(alpha, "alpha")
     if failures == trials:
         return 1.0
     return float(beta.ppf(1.0 - alpha, failures + 1, trials - failures))
@@ -41,7 +44,11 @@ def smallest_m(m_star: np.ndarray, delta: float, alpha: float) -> dict:
     ``m_star[t]`` is trial t's (upper bound of the) shortest passing prefix (np.inf if none).
     Failures at m: #{t : m_star[t] > m}, monotone in m. Returns {m, failures, upper} or m = None.
     """
-    m_star = np.asarray(m_star, dtype=float)
+    m_star = check_real_array("m_star", m_star, ndim=1, finite=False)
+    if np.isnan(m_star).any() or (m_star < 0).any():
+        bad = m_star[np.isnan(m_star) | (m_star < 0)][0]
+        raise ValueError(f"m_star must hold prefix lengths >= 0 (np.inf: never reached), got {bad}")
+    delta, alpha = check_open_unit(delta, "delta"), check_open_unit(alpha, "alpha")
     trials = len(m_star)
     finite = np.sort(m_star[np.isfinite(m_star)])
     for m in np.unique(finite).astype(int):
@@ -75,6 +82,7 @@ def check_grid(grid, name: str) -> list[float]:
 def trials_needed(delta: float, alpha: float) -> int:
     """Fewest trials for which zero failures give a Clopper-Pearson upper bound <= delta:
     (1 - delta)^T <= alpha."""
+    delta, alpha = check_open_unit(delta, "delta"), check_open_unit(alpha, "alpha")
     return math.ceil(math.log(alpha) / math.log1p(-delta))
 
 
@@ -99,6 +107,21 @@ def point_record(m_star: np.ndarray, eps: float, delta: float, alpha: float, axi
     return rec
 
 
+def fit_points(eps, delta, m) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The points of a fit as three float64 arrays of one length: finite, eps and delta in (0, 1)."""
+    eps, delta = check_real_array("eps", eps, ndim=1), check_real_array("delta", delta, ndim=1)
+    m = check_real_array("m", m, ndim=1)
+    if not eps.shape == delta.shape == m.shape:
+        raise ValueError(
+            f"eps, delta and m must have one value per point (same length), "
+            f"got lengths {eps.size}, {delta.size}, {m.size}"
+        )
+    for key, v in (("eps", eps), ("delta", delta)):
+        if not ((v > 0) & (v < 1)).all():
+            raise ValueError(f"{key} must be in (0, 1) at every point, got {v[~((v > 0) & (v < 1))][0]}")
+    return eps, delta, m
+
+
 def fit_separable(eps, delta, m) -> dict:
     """Least squares m = a log2(1/eps) + b ln(1/delta) + c, and c raised by the largest
     positive residual so that the plane covers every point (``c_cover``).
@@ -108,9 +131,9 @@ def fit_separable(eps, delta, m) -> dict:
     >>> [round(fit[k], 9) for k in ("a", "b", "c", "c_cover")]
     [2.0, 3.0, 5.0, 5.0]
     """
-    x1 = np.log2(1.0 / np.asarray(eps, dtype=float))
-    x2 = np.log(1.0 / np.asarray(delta, dtype=float))
-    y = np.asarray(m, dtype=float)
+    eps, delta, y = fit_points(eps, delta, m)
+    x1 = np.log2(1.0 / eps)
+    x2 = np.log(1.0 / delta)
     A = np.stack([x1, x2, np.ones_like(x1)], axis=1)
     if len(y) < 3 or np.linalg.matrix_rank(A) < 3:
         raise ValueError(f"the separable fit needs points that vary in both eps and delta (3 or more), got {len(y)}")
@@ -129,8 +152,8 @@ def fit_separable(eps, delta, m) -> dict:
 def fit_one_constant(eps, delta, m) -> dict:
     """The paper's form: least squares m = C ln(2/eps'') + c0 with eps'' = min(eps, delta),
     c0 raised to cover every point, and the smallest pure-form C (c0 = 0) covering them."""
-    x = np.log(2.0 / np.minimum(np.asarray(eps, dtype=float), np.asarray(delta, dtype=float)))
-    y = np.asarray(m, dtype=float)
+    eps, delta, y = fit_points(eps, delta, m)
+    x = np.log(2.0 / np.minimum(eps, delta))
     if len(x) < 2 or np.ptp(x) == 0:
         raise ValueError(f"the one-constant fit needs at least 2 distinct min(eps, delta), got {len(x)} points")
     A = np.stack([x, np.ones_like(x)], axis=1)

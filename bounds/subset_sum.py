@@ -70,4 +70,11 @@ def subset_sum_eps(m: int, C: float, c0: float = 0.0) -> float:
     """
     m = check_positive_int(m, "m")
     C, c0 = check_constant(C), check_offset(c0)
-    return 2.0 * math.exp(-(m - c0) / C)
+    exponent = -(m - c0) / C
+    if not -708 < exponent < 709:  # 2 e^x underflows (subnormal or 0) or overflows float64
+        raise ValueError(
+            f"eps'' = 2 exp(-(m - c0)/C) = 2 exp({exponent:.4g}) is outside float64 for m = {m}, C = {C:g}, "
+            f"c0 = {c0:g}: "
+            + ("below 1e-307, float64 underflow" if exponent < 0 else "far above 1 (no eps'' reachable)")
+        )
+    return 2.0 * math.exp(exponent)

@@ -73,19 +73,33 @@ def check_real(key: str, value, low=None, high=None, *, low_open: bool = True, h
     where = _interval(low, high, low_open, high_open)
     both = low is not None and high is not None
     number = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-    if not number or not math.isfinite(float(value)):
+    if not number or not math.isfinite(_as_float(value)):
         what = (
             f"a number in {where}"
             if both
             else (f"a number {where}" if low is not None or high is not None else "a finite number")
         )
-        raise ValueError(f"{key} must be {what}, got {value!r}")
+        raise ValueError(f"{key} must be {what}, got {_shown(value)}")
     v = float(value)
     if (low is not None and not (v > low if low_open else v >= low)) or (
         high is not None and not (v < high if high_open else v <= high)
     ):
         raise ValueError(f"{key} must be {'in ' if both else ''}{where}, got {value!r}")
     return v
+
+
+def _shown(value) -> str:
+    """repr(value), or the size of an integer too long to print (10**400)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:12]}... ({len(text)} characters)"
+
+
+def _as_float(value) -> float:
+    """float(value), or inf for an integer too large for a float (10**400)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def check_flag(key: str, value) -> bool:
@@ -111,6 +125,8 @@ def check_real_array(
     """``value`` as a float64 array (float32 kept with ``keep_float32``) if it holds real
     numbers (integer or float dtype), has ``ndim`` dimensions and, with ``finite``, only
     finite entries. Lists are converted first; ragged lists are refused."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise ValueError(f"{key} must be a plain array: masked arrays are refused (the mask would be ignored)")
     if isinstance(value, np.ndarray):
         a = value
     else:

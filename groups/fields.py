@@ -23,10 +23,10 @@ lattices, the same kernel locality): equal :attr:`FieldType.group_key`. ``cnn`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from .checks import check_int
-from .permutations import check_subgroup
+from .permutations import check_subgroup, subgroup_elements
 from .point_groups import PointGroup, point_group
 
 #: tensor orders above this are not supported (the S_n bases grow like Bell(k + l))
@@ -113,6 +113,7 @@ def check_kernel(group: str, kernel, grid) -> int:
 def check_field(group: str, field) -> str:
     """A field of H: regular (F = H), trivial (one point, pixels kept), point (X = one
     point), quotient:K (F = H/K, K = C_d or D_d a subgroup of H)."""
+    point_group(group)  # H itself must be an exact point group
     if field in ("regular", "trivial", "point"):
         return field
     if isinstance(field, str) and field.startswith("quotient:"):
@@ -214,12 +215,28 @@ def field_type(spec) -> FieldType:
     return FieldType(**spec)
 
 
+def _same_subgroup(a: FieldType, b: FieldType) -> bool:
+    """Two perm field types on the same n whose subgroups are spelled differently but are
+    the same group ('(1 2)' and '(2 1)'): equal element sets, when both can be enumerated
+    (at most MAX_ENUMERATED elements; larger groups compare by spelling)."""
+    if a.family != "perm" or b.family != "perm" or a.n != b.n:
+        return False
+    try:
+        return set(subgroup_elements(a.n, a.subgroup)) == set(subgroup_elements(b.n, b.subgroup))
+    except ValueError:  # too large to enumerate
+        return False
+
+
 def check_compatible(spec_a, spec_b, where: str = "") -> tuple[FieldType, FieldType]:
     """The two field types, if a layer can map one to the other (same group G and
-    locality: equal group keys); else ValueError naming the first key that differs."""
+    locality: equal group keys); else ValueError naming the first key that differs.
+    Subgroups of S_n spelled differently but equal as groups ('(1 2)', '(2 1)') are the
+    same G: the second field type is returned with the first one's spelling."""
     a, b = field_type(spec_a), field_type(spec_b)
     if a.group_key == b.group_key:
         return a, b
+    if _same_subgroup(a, b):  # one group, two spellings: b takes a's, so the keys agree downstream
+        return a, replace(b, subgroup=a.subgroup)
     if a.group_key[0] != b.group_key[0]:
         differ = f"family {a.family!r} -> {b.family!r}"
     else:

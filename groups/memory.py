@@ -13,7 +13,10 @@ ValueError: the samples (--n 1000000000000000000) would take about 8e+09 GB, mor
 
 from __future__ import annotations
 
+import numbers
 import os
+
+from .checks import check_real
 
 #: at most this fraction of the available memory is used by one allocation plan
 SAFETY = 0.8
@@ -44,6 +47,10 @@ def gigabytes(nbytes: float) -> str:
 def check_memory(nbytes, what: str, hint: str = "") -> int:
     """Raise ValueError when ``nbytes`` (an estimate of what ``what`` holds at once)
     exceeds :data:`SAFETY` of the available memory; returns ``nbytes`` as an int."""
+    if not isinstance(nbytes, numbers.Integral):
+        check_real("nbytes (the memory estimate)", nbytes, 0, None, low_open=False)
+    if nbytes < 0:
+        raise ValueError(f"nbytes (the memory estimate) must be >= 0, got {nbytes!r}")
     nbytes = int(nbytes)
     free = available_memory()
     if free is not None and nbytes > SAFETY * free:

@@ -20,6 +20,8 @@ from math import factorial
 
 import numpy as np
 
+from .checks import check_int
+
 NAMED_SUBGROUPS = ("S", "A", "C", "D")
 #: explicit generators: the group is enumerated up to this many elements
 MAX_ENUMERATED = 200_000
@@ -52,6 +54,7 @@ def _generators(text, n: int) -> list[list[list[int]]]:
 
 def parse_cycles(text: str, n: int) -> np.ndarray:
     """Generators in 1-based cycle notation -> their 0-based images, shape (generators, n)."""
+    n = check_int("n", n, 1)
     perms = []
     for cycles in _generators(text, n):
         perm = np.arange(n)
@@ -65,6 +68,7 @@ def parse_cycles(text: str, n: int) -> np.ndarray:
 def check_subgroup(subgroup, n: int) -> str:
     """A named subgroup, or the generators rewritten with single spaces and no blanks
     around the parentheses and commas; ValueError naming the bad point or syntax."""
+    n = check_int("n", n, 1)
     if subgroup in NAMED_SUBGROUPS:
         return subgroup
     gens = _generators(subgroup, n)
@@ -74,6 +78,7 @@ def check_subgroup(subgroup, n: int) -> str:
 def subgroup_generators(n: int, subgroup: str) -> tuple[np.ndarray, str, int | None]:
     """Generators of G as 0-based images, shape (generators, n), the group's name and |G|
     (None for explicit generators: the order is not computed here)."""
+    n = check_int("n", n, 1)
     ident = np.arange(n)
     cycle = np.roll(ident, -1)  # i -> i + 1
     if subgroup == "S":

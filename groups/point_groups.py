@@ -118,9 +118,9 @@ class PointGroup:
     def subgroup(self, name: str) -> frozenset:
         """K = C_d = <r^(N/d)> or D_d = <r^(N/d), s> (name 'C<d>' or 'D<d>'); ValueError
         naming d and N when K is not a subgroup of H."""
-        match = re.fullmatch(r"([CD])([0-9]+)", name) if isinstance(name, str) else None
+        match = re.fullmatch(r"([CD])([1-9][0-9]*)", name) if isinstance(name, str) else None
         if not match:
-            raise ValueError(f"the subgroup K must be C<d> or D<d> (e.g. C2), got {name!r}")
+            raise ValueError(f"the subgroup K must be C<d> or D<d> (d >= 1, no leading zeros, e.g. C2), got {name!r}")
         kind, d = match.group(1), int(match.group(2))
         if d < 1 or self.N % d:
             raise ValueError(f"{name} is not a subgroup of {self.name}: d = {d} must divide N = {self.N}")

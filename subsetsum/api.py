@@ -11,7 +11,7 @@ import time
 
 from groups import check_flag
 
-from .inputs import check_eps, check_on_cap, check_problem, check_seed, check_time_limit, check_workers
+from .inputs import check_eps, check_executor, check_on_cap, check_problem, check_seed, check_time_limit, check_workers
 from .parallel import concatenate_rows, map_row_chunks, rows_per_task
 from .registry import METHODS, Answer, Options, check_method
 from .result import SubsetSumResult, make_result
@@ -71,6 +71,7 @@ def solve(
     a, z = check_problem(samples, targets)
     eps = check_eps(eps)
     entry = check_method(method)
+    executor = check_executor(executor)
     options = Options(
         time_limit=check_time_limit(time_limit),
         workers=check_workers(workers),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from groups import check_real_array
+
 
 def compact_nonzero(samples: np.ndarray):
     """Nonzero samples first, per row, in their original order.
@@ -17,6 +19,7 @@ def compact_nonzero(samples: np.ndarray):
     Returns (compacted (P, n), cols (P, n) int64, nnz (P,) int64) with
     compacted[p, i] = samples[p, cols[p, i]], nonzero exactly for i < nnz[p].
     """
+    samples = check_real_array("samples", samples, ndim=2, finite=False)
     nonzero = samples != 0
     nnz = nonzero.sum(axis=1).astype(np.int64)
     if nnz.size and nnz.min() == samples.shape[1]:  # no zeros: identity

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .certificate import _sup_error_sorted, sup_error
+from groups import check_int, check_memory, check_real_array
+
+from .certificate import MAX_N, _sup_error_sorted, sup_error
 from .sums import sorted_sums
 
 #: largest number of points of Σ(A) + Σ(B) a bottom window may hold (memory and time bound:
@@ -148,7 +150,11 @@ def layered_bound(values: np.ndarray, middle: int, bottom: int, budget: int = WI
     the smallest samples and every other sample extending (M and rule 2 alone).
     Returns {bound, middle_bound, window_points, bottom}.
     """
-    v = np.asarray(values, dtype=np.float64)
+    v = check_real_array("values", values, ndim=1)
+    middle = check_int("middle", middle, 0, MAX_N)
+    bottom = check_int("bottom", bottom, 0)
+    budget = check_int("budget", budget, 1)
+    check_memory(4 * 8 * budget, f"the bottom window (budget {budget:,} points)", "use a smaller budget")
     ranked = v[v != 0][np.argsort(np.abs(v[v != 0]), kind="stable")]
     n = ranked.size
     middle = min(middle, n)

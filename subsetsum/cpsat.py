@@ -26,6 +26,12 @@ Models (x_i in {0,1} for the nonzero samples only; zeros are never selected):
   is <= eps it is the sparsest such subset (``optimal``); otherwise minimise sum x under
   the tight constraint, ``optimal`` if it also reaches k*, else ``eps-feasible``.
 
+Resolution. The grid 1/S is absolute, so problems below it are refused before any solve
+(``check_resolution``; use method="exact"): without eps, a nonzero sample with |S a_i| < ½
+(it rounds to 0, and "optimal up to the slack (n + 1)/S" would be a claim about a
+different problem); with eps, eps < 1/(2S) (the tight model has no solution at all, so
+nothing but ``infeasible`` could ever be proven).
+
 Deterministic for a fixed seed with workers=1, as long as no solve hits the time limit.
 Measured here (PERFORMANCE.md): a feasible subset for eps = 1e-3 in ~1 ms at any n;
 proving an optimum times out from n ~ 24 (the LP bound is 0: it is plain enumeration).
@@ -51,6 +57,23 @@ def scale_for(a: np.ndarray, z: float, eps: float | None) -> float:
     magnitude = float(np.abs(a).sum()) + abs(z) + 1.0
     target = min(target, 2.0**60 / magnitude)
     return 2.0 ** math.floor(math.log2(target))
+
+
+def check_resolution(ac: np.ndarray, z: np.ndarray, nnz: np.ndarray, eps: float | None) -> None:
+    """ValueError (before any solve) for a problem below the integer grid 1/S (module docstring)."""
+    for p in range(ac.shape[0]):
+        a = ac[p, : int(nnz[p])]
+        S = scale_for(a, float(z[p]), eps)
+        if eps is None and a.size and float(np.abs(a).min()) * S < 0.5:
+            raise ValueError(
+                f"problem {p}: sample {float(a[np.argmin(np.abs(a))]):.3g} is below the resolution 1/S = {1 / S:.3g} "
+                f"of method='cpsat' (its integer grid is absolute; it would round to 0): use method='exact'"
+            )
+        if eps is not None and 2 * S * eps < 1:
+            raise ValueError(
+                f"problem {p}: eps = {eps:.3g} is below the resolution 1/(2S) = {0.5 / S:.3g} of method='cpsat' "
+                f"(its integer grid is absolute): use method='exact'"
+            )
 
 
 def _cp_model():
@@ -183,6 +206,7 @@ def solve_cpsat(
     ``nnz`` nonzero samples per row. Returns (codes as bool (P, n) over the compacted
     columns, status, slack, backend_status)."""
     P, n = ac.shape
+    check_resolution(ac, z, nnz, eps)
     limit = DEFAULT_TIME_LIMIT if time_limit is None else time_limit
     sel = np.zeros((P, n), dtype=bool)
     status = np.empty(P, dtype="U12")

@@ -3,6 +3,8 @@ accepted range, so the command line can print it as one line."""
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 import numpy as np
 
 from groups import check_int, check_memory, check_real, check_real_array
@@ -87,6 +89,16 @@ def check_workers(workers) -> int:
 def check_time_limit(time_limit) -> float | None:
     """None, or seconds in (0, inf)."""
     return None if time_limit is None else check_real("time_limit (seconds)", time_limit, 0, None)
+
+
+def check_executor(executor):
+    """None, or a ``concurrent.futures.Executor`` (a process pool, Dask's ``Client.get_executor()``)."""
+    if executor is not None and not isinstance(executor, Executor):
+        raise ValueError(
+            f"executor must be None or a concurrent.futures.Executor (a process pool, "
+            f"Dask's Client.get_executor()), got {executor!r}"
+        )
+    return executor
 
 
 def check_seed(seed) -> int:

@@ -15,6 +15,10 @@ tolerance. Its claims are therefore never reported as such:
   exact optimum > eps;
 * otherwise ``time-limit`` ("nothing proven"); HiGHS's own word is kept in
   ``backend_status``.
+
+HiGHS's tolerances are absolute, so a problem whose samples and target are all below
+:data:`TOLERANCE` in magnitude is refused before any solve (use method="exact"): every
+subset's error lies inside the tolerance, so HiGHS "proves" any of them optimal.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from .result import EPS_FEASIBLE, INFEASIBLE, OPTIMAL, TIME_LIMIT, evaluate
 
 #: time limit per HiGHS solve when ``time_limit=None``
 DEFAULT_TIME_LIMIT = 60.0
+#: problems whose largest |sample| and |target| are below this are refused (HiGHS's
+#: mip_feasibility_tolerance, absolute)
+TOLERANCE = 1e-6
 _HIGHS = {0: "optimal", 1: "limit", 2: "infeasible", 3: "unbounded", 4: "error"}
 
 
@@ -83,6 +90,15 @@ def solve_milp(ac: np.ndarray, z: np.ndarray, nnz: np.ndarray, eps: float | None
     """All problems, one HiGHS model each, on compacted samples ``ac`` (P, n).
     Returns (selection over compacted columns, status, backend_status)."""
     P, n = ac.shape
+    scale = np.maximum(np.abs(ac).max(axis=1, initial=0.0), np.abs(z))
+    tiny = np.flatnonzero((scale < TOLERANCE) & (nnz > 0))
+    if tiny.size:
+        p = int(tiny[0])
+        raise ValueError(
+            f"problem {p}: its samples and target are at most {scale[p]:.3g} in magnitude, below HiGHS's absolute "
+            f"tolerance {TOLERANCE:g} (method='milp' cannot tell its subsets apart): "
+            "rescale it or use method='exact'"
+        )
     limit = DEFAULT_TIME_LIMIT if time_limit is None else time_limit
     sel = np.zeros((P, n), dtype=bool)
     backend = np.empty(P, dtype=object)

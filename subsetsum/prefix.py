@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .certificate import sup_error, sup_error_within
+from groups import check_int, check_real, check_real_array
+
+from .certificate import MAX_N, sup_error, sup_error_within
 from .compact import compact_nonzero
 from .sums import sorted_sums
 
@@ -37,12 +39,22 @@ def first_hits(err: np.ndarray, eps) -> np.ndarray:
     >>> first_hits(np.array([[1.0, 0.5, 0.1, 0.1]]), [0.6, 0.1, 0.01])
     array([[ 1.,  2., inf]])
     """
+    err = check_real_array("err", err, ndim=2, finite=False)
+    eps = _check_grid(eps, "eps")
     out = np.full((err.shape[0], len(eps)), np.inf)
     for g, e in enumerate(eps):
         hit = err <= e
         anyhit = hit.any(axis=1)
         out[anyhit, g] = np.argmax(hit[anyhit], axis=1)
     return out
+
+
+def _check_grid(grid, key: str = "grid") -> np.ndarray:
+    """A non-empty 1-D array of finite eps'' > 0."""
+    g = check_real_array(key, grid, ndim=1)
+    if g.size == 0 or not (g > 0).all():
+        raise ValueError(f"{key} must be a non-empty list of finite numbers > 0, got {g.tolist()}")
+    return g
 
 
 def _exact_walk(values, count, grid_arr, out, j_max):
@@ -78,8 +90,8 @@ def _exact_walk(values, count, grid_arr, out, j_max):
 def _exact_start(samples, grid, j_max: int):
     """The common start of both walks: (samples, grid, j_hit, values, order, count) after the
     exact walk up to ``j_max`` nonzero samples (j_hit in units of nonzero samples)."""
-    samples = np.asarray(samples, dtype=np.float64)
-    grid_arr = np.asarray(grid, dtype=np.float64)
+    samples = check_real_array("samples", samples, ndim=2)
+    grid_arr = _check_grid(grid)
     j_hit = np.full((samples.shape[0], grid_arr.size), np.inf)
     values, order, count = compact_nonzero(samples)
     _exact_walk(values, count, grid_arr, j_hit, min(j_max, samples.shape[1]))
@@ -112,6 +124,11 @@ def certified_prefixes(
     """
     from .cover import extended_prefixes, longest_component, zero_component
 
+    core = check_int("core", core, 1, MAX_N)
+    full_core = check_int("full_core", full_core, 1, MAX_N)
+    for key, value in (("recheck_above", recheck_above), ("layered_above", layered_above)):
+        if value is not None:
+            check_real(key, value, 0, None, low_open=False)
     samples, grid_arr, j_hit, values, order, count = _exact_start(samples, grid, core)
     M = samples.shape[1]
     late = np.flatnonzero(np.isinf(j_hit).any(axis=1) & (count > core))
@@ -164,6 +181,9 @@ def layered_prefixes(
     nonzero sample; the eps'' still unmet count as failures for every m."""
     from .cover import layered_bound
 
+    exact_max = check_int("exact_max", exact_max, 1, MAX_N)
+    step = check_int("step", step, 1)
+    budget = check_int("budget", budget, 1)
     samples, grid_arr, j_hit, values, order, count = _exact_start(samples, grid, exact_max)
     for t in np.flatnonzero(np.isinf(j_hit[:, -1]) & (count > exact_max)):
         j, best, stalled = exact_max, np.inf, 0
@@ -210,6 +230,10 @@ def prefix_sup_errors(samples: np.ndarray, max_nonzero: int, stop: float = 0.0, 
     >>> sup[0].tolist(), bool(known[0].all()), bool(done[0])
     ([1.0, 1.0, 1.0, 0.5, 0.25], True, False)
     """
+    samples = check_real_array("samples", samples, ndim=2)
+    max_nonzero = check_int("max_nonzero", max_nonzero, 1, MAX_N)
+    stop = check_real("stop", stop, 0, None, low_open=False)
+    levels = check_int("levels", levels, 1)
     R, M = samples.shape
     sup = np.full((R, M + 1), np.nan)
     sup[:, 0] = 1.0  # no samples: sums {0}, worst z = +-1

@@ -13,13 +13,17 @@ Status of problem p (``STATUSES``):
 
 * ``optimal``: error_p is the minimum over all 2^n subsets (exact: exactly, up to float64
   rounding of the sums; cpsat: up to the proven rounding slack, error_p <= OPT_p + slack_p;
+  milp: confirmed by the exact solver up to 2^-44 (|z_p| + sum_i |a_{p,i}|), float64 rounding;
   min_cardinality: the fewest samples among subsets with error <= eps).
 * ``eps-feasible``: error_p <= eps, checked in float64; optimality not claimed (exact in
   adaptive mode stopped on a prefix of the samples, or a feasibility-mode solver).
 * ``infeasible``: proven that no subset has error <= eps; the mask is still the best
   subset found (for exact: the optimum).
 * ``time-limit``: nothing proven: the solver stopped at its time limit, or (milp) its
-  claim did not survive re-verification. The mask is the best subset found (maybe empty).
+  claim did not survive re-verification, or (cpsat with eps) the subset found is within
+  the rounding slack of eps but not within eps in float64 (``backend_status`` says which).
+  The mask is the best subset found (maybe empty). Problems below cpsat's or milp's
+  resolution are refused before solving (use method="exact").
 * ``capped``: (exact with ``on_cap="prefix"``) the problem has more nonzero samples than
   meet-in-the-middle can take and no prefix reached eps: the mask is the exact optimum over
   its first ``exact.MAX_N`` nonzero samples (error > eps if eps was given); optimality over
@@ -92,8 +96,19 @@ def evaluate(samples: np.ndarray, masks: np.ndarray, targets: np.ndarray):
             f"masks must be a bool array of the samples' shape {samples.shape}, got "
             f"{getattr(masks, 'dtype', type(masks).__name__)} of shape {np.shape(masks)}"
         )
+    if targets.shape[0] != samples.shape[0]:
+        raise ValueError(
+            f"targets of shape {targets.shape} do not match samples of shape {samples.shape}: "
+            f"expected one target per row, shape ({samples.shape[0]},) (never broadcast)"
+        )
     sums = np.where(masks, samples, 0.0).sum(axis=1)
-    return sums, np.abs(targets - sums)
+    errors = np.abs(targets - sums)
+    if not np.isfinite(errors).all():  # P values: a cheap check of targets and selected samples
+        p = int(np.argmax(~np.isfinite(errors)))
+        raise ValueError(
+            f"problem {p}: target {targets[p]} and the selected samples (sum {sums[p]}) must be finite numbers"
+        )
+    return sums, errors
 
 
 def make_result(

@@ -29,6 +29,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from groups import check_memory, check_real_array
+
+#: code_sums checks memory (a /proc read) only above this many sums
+MEMORY_CHECKED = 1 << 22
+
 #: first samples are sorted directly (2^BASE values, one ``np.sort`` per row)
 BASE = 8
 #: bitonic stages stop at tiles of this many values, which ``np.sort`` finishes
@@ -58,8 +63,14 @@ def workspace_array(ws: dict | None, name: str, shape: tuple, dtype=np.float64) 
 
 def code_sums(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """(B, k) samples -> (B, 2^k) float64 subset sums, column c = subset with code c."""
-    a = np.asarray(a, dtype=np.float64)
+    a = check_real_array("a (code_sums samples)", a, ndim=2, finite=False)
     B, k = a.shape
+    if out is None and (k > 40 or B << k > MEMORY_CHECKED):
+        check_memory(
+            8 * B * (1 << k),
+            f"code_sums of {B:,} rows of {k} samples (2^{k} sums per row)",
+            "use fewer samples per row",
+        )
     out = np.empty((B, 1 << k)) if out is None else out
     out[:, 0] = 0.0
     for j in range(k):
