@@ -3,6 +3,9 @@ ValueError naming the argument, the value and the accepted range (never a silent
 number, a truncation, a sign flip or a raw AttributeError/IndexError/MemoryError).
 About 3 s."""
 
+import io
+import json
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -15,12 +18,15 @@ from constructions import (
     assert_equivariant,
     basis_from_specs,
     certificate,
+    check_writable,
     form_specs,
     forms_of,
     forward,
     hidden_basis,
     inverse,
     layer_eps,
+    load_pruned,
+    load_target,
     network_bound,
     network_weights,
     normalize_layer,
@@ -30,7 +36,10 @@ from constructions import (
     prune,
     random_elements,
     random_network,
+    read_npz,
     rescale_network,
+    save_npz,
+    save_target,
     set_partitions,
     tensor_action,
     train_network,
@@ -182,3 +191,94 @@ def test_layers_are_unchanged_by_the_checks(net):
 
     assert e == 0.1 / (2 * 1 * np.sqrt(2 * L.n_in * L.n_out) * basis_norm(L.basis))
     assert isinstance(Layer(L.basis, L.coeffs), Layer)
+
+
+# ------------------------------------------------------------------------------------ files
+def _pruned(net, path, **changes):
+    """A pruned-network file of ``net``, its meta (or arrays) changed."""
+    from constructions import pruned_file, save_pruned
+
+    record = pruned_file(
+        [MLP, MLP], [2, 2], net["tgt"], net["rnd"], net["res"], eps=0.5, seed=1, method="exact", optimal=False,
+        target_from_seed=True, target_source="random", report={"eps": 0.5},
+    )  # fmt: skip
+    save_pruned(path, record)
+    with np.load(path) as data:
+        arrays = dict(data)
+    meta = json.loads(str(arrays["meta"]))
+    for key, value in changes.items():
+        if key in arrays:
+            arrays[key] = value
+        else:
+            meta[key] = value
+    arrays["meta"] = np.array(json.dumps(meta))
+    save_npz(path, arrays)
+    return path
+
+
+def _bomb(path):
+    """A 200-byte .npz whose npy header declares shape (1e5, 1e5, 1): 80 GB of float64."""
+    header = {"descr": "<f8", "fortran_order": False, "shape": (100_000, 100_000, 1)}
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, header)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("layer_1.npy", buf.getvalue() + b"\0" * 64)
+    return path
+
+
+FILE_CASES = [
+    ("bomb npz", lambda n, d: load_target(_bomb(d / "bomb.npz")), ["bomb.npz", "'layer_1'", "(100000, 100000, 1)"]),
+    ("bomb npz read_npz", lambda n, d: read_npz(_bomb(d / "b.npz")), ["80,000,000,000 bytes", "corrupt"]),
+    ("procfs file", lambda n, d: load_pruned("/proc/self/status"), ["/proc/self/status", "not a regular file"]),
+    ("meta samples 0", lambda n, d: load_pruned(_pruned(n, d / "p.npz", samples=0)), ["p.npz", "'samples'", ">= 1"]),
+    ("meta certify maybe", lambda n, d: load_pruned(_pruned(n, d / "p.npz", certify="maybe")), ["p.npz", "'maybe'"]),
+    (
+        "meta method foo",
+        lambda n, d: load_pruned(_pruned(n, d / "p.npz", method="foo")),
+        ["p.npz", "'method'", "'foo'"],
+    ),
+    (
+        "int64 mask",
+        lambda n, d: load_pruned(_pruned(n, d / "p.npz", mask_1=np.ones((2, 6, 1), dtype=np.int64))),
+        ["p.npz", "mask_1", "bool", "int64"],
+    ),
+    ("save_target a directory", lambda n, d: save_target(d, _coeffs()), ["is a directory"]),
+    ("save_target /proc", lambda n, d: save_target("/proc/x.npz", _coeffs()), ["/proc/x.npz", "cannot write"]),
+    ("save_target ''", lambda n, d: save_target("", _coeffs()), ["''", "not a file name"]),
+    ("save_target specs count", lambda n, d: save_target(d / "t.npz", _coeffs(), [MLP]), ["specs", "2 field specs"]),
+    (
+        "save_target family foo",
+        lambda n, d: save_target(d / "t.npz", _coeffs(), [{"family": "foo"}] * 2),
+        ["specs", "'foo'"],
+    ),
+    (
+        "save_target |B| = 5 with mlp specs",
+        lambda n, d: save_target(d / "t.npz", [np.ones((1, 1, 5))], [MLP, MLP]),
+        ["layer_1", "5 basis coefficients", "|B_1| = 1"],
+    ),
+    ("save_npz level 99", lambda n, d: save_npz(d / "a.npz", {"a": np.ones(2)}, level=99), ["level", "0..9", "99"]),
+    ("check_writable NUL", lambda n, d: check_writable(f"{d}/a\0b"), ["NUL byte"]),
+    ("check_writable ends in /", lambda n, d: check_writable(f"{d}/newdir/"), ["newdir/", "names a directory"]),
+    ("check_writable 300 chars", lambda n, d: check_writable(d / ("x" * 300)), ["300 bytes long", "at most"]),
+]
+
+
+def _coeffs():
+    return [np.ones((1, 1, 1))]
+
+
+@pytest.mark.parametrize("name, call, fragments", FILE_CASES, ids=[c[0] for c in FILE_CASES])
+def test_bad_file_is_refused_with_a_clear_message(net, tmp_path, name, call, fragments):
+    with pytest.raises(ValueError) as info:
+        call(net, tmp_path)
+    message = str(info.value)
+    assert "\n" not in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    assert not list(tmp_path.glob("t.npz")) and not list(tmp_path.glob(".*"))  # nothing written
+
+
+def test_valid_pruned_file_round_trips(net, tmp_path):
+    record = load_pruned(_pruned(net, tmp_path / "p.npz", samples=64, certify="no"))
+    assert record.samples == 64 and record.certify == "no"
+    assert all(np.array_equal(a, b) for a, b in zip(record.masks, net["res"].masks))
