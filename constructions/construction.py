@@ -175,6 +175,20 @@ def check_eps(eps) -> float | None:
     return None if eps is None else check_real("eps", eps, 0, 1)
 
 
+def prune_eps(eps, eps_layer, target, all_paths: bool) -> list:
+    """eps'_i of every target layer for :func:`prune`: ``eps_layer`` when given (checked, one
+    per layer), else :func:`layer_eps` of ``eps`` (None: solved to optimality)."""
+    eps = check_eps(eps)
+    eps_l = layer_eps(eps, target, all_paths) if eps is not None else [None] * len(target)
+    if eps_layer is None:
+        return eps_l
+    if not isinstance(eps_layer, (list, tuple, np.ndarray)):
+        raise ValueError(f"eps_layer must be a list of one accuracy per target layer, got {eps_layer!r:.80}")
+    if len(eps_layer) != len(target):
+        raise ValueError(f"eps_layer needs one accuracy per target layer ({len(target)}), got {len(eps_layer)}")
+    return [check_eps(e) for e in eps_layer]
+
+
 def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H, m: int, paths: int = 2):
     """Samples (π, n_in, n_out, K, m) and targets (π, n_in, n_out, K) of one target layer:
     samples[±, a, b, k, t] = mu[a m + t, b, k] * lambda^±[a, a m + t, diag(r(k))], targets
@@ -223,19 +237,12 @@ def prune(
     """
     from subsetsum import solve
 
-    eps = check_eps(eps)
     all_paths = check_flag("all_paths", all_paths)
     if executor is not None and not isinstance(executor, Executor):
         raise ValueError(f"executor must be None or a concurrent.futures.Executor, got {executor!r:.80}")
     ms = _check_pair(target, random_layers)
     paths = layer_paths(len(target), all_paths)
-    eps_l = layer_eps(eps, target, all_paths) if eps is not None else [None] * len(target)
-    if eps_layer is not None:
-        if not isinstance(eps_layer, (list, tuple, np.ndarray)):
-            raise ValueError(f"eps_layer must be a list of one accuracy per target layer, got {eps_layer!r:.80}")
-        if len(eps_layer) != len(target):
-            raise ValueError(f"eps_layer needs one accuracy per target layer ({len(target)}), got {len(eps_layer)}")
-        eps_l = [check_eps(e) for e in eps_layer]
+    eps_l = prune_eps(eps, eps_layer, target, all_paths)
     # rows beyond meet-in-the-middle's cap (exact, ktree/auto fallback): best over a prefix, "capped"
     solver_options.setdefault("on_cap", "prefix")
     masks, statuses, instances, seconds = [], [], [], 0.0

@@ -165,14 +165,7 @@ def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budge
     result's)."""
     from subsetsum import EXACT_MAX_N, sup_error, sup_error_bound
 
-    check_int("exact_max", exact_max, 0)
-    check_int("group", group, 1)
-    check_budget("budget", budget)
-    eps_layer = result.eps_layer if eps_layer is None else eps_layer
-    if not isinstance(eps_layer, (list, tuple, np.ndarray)) or len(eps_layer) != len(result.samples):
-        raise ValueError(
-            f"eps_layer needs one accuracy (or None) per target layer ({len(result.samples)}), got {eps_layer!r:.80}"
-        )
+    eps_layer = check_certificate_args(result, exact_max, group, budget, eps_layer)
     rows = [optimised_prefix(s.reshape(-1, s.shape[-1]), EXACT_MAX_N) for s in result.samples]
     nnz = np.concatenate([np.count_nonzero(r, axis=1) for r in rows])
     work = float(
@@ -318,6 +311,19 @@ def check_verify_args(
     if eps is not None:  # refuses an eps that underflows the per-layer split
         layer_eps(eps, target, paths=result.paths or None)
     return check_eps(eps), (np.random.default_rng(0) if rng is None else check_generator("rng", rng))
+
+
+def check_certificate_args(result, exact_max, group, budget, eps_layer) -> list:
+    """The arguments of :func:`certificate` (one-line ValueErrors); returns the eps'_i to check."""
+    check_int("exact_max", exact_max, 0)
+    check_int("group", group, 1)
+    check_budget("budget", budget)
+    eps_layer = result.eps_layer if eps_layer is None else eps_layer
+    if not isinstance(eps_layer, (list, tuple, np.ndarray)) or len(eps_layer) != len(result.samples):
+        raise ValueError(
+            f"eps_layer needs one accuracy (or None) per target layer ({len(result.samples)}), got {eps_layer!r:.80}"
+        )
+    return eps_layer
 
 
 def check_budget(key: str, value) -> float:
