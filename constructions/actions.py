@@ -20,6 +20,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from groups import check_generator, check_int
+
 #: default cap on the number of group elements enumerated by :func:`closure`
 MAX_GROUP_ORDER = 100_000
 
@@ -38,7 +40,13 @@ class Action:
     order: int | None = None
 
     def __post_init__(self):
-        perms = np.asarray(self.perms, dtype=np.int64)
+        perms = np.asarray(self.perms)
+        if perms.dtype.kind not in "iu":
+            raise ValueError(
+                f"perms of {self.group!r} must be an array of integer point indices, got dtype {perms.dtype} "
+                f"(values are not rounded)"
+            )
+        perms = perms.astype(np.int64, copy=False)
         if perms.ndim != 2 or perms.shape[0] < 1:
             raise ValueError(f"perms must have shape (generators >= 1, size), got {perms.shape}")
         size = perms.shape[1]
@@ -74,12 +82,26 @@ def check_same_group(*actions: Action) -> None:
 
 
 def inverse(perm: np.ndarray) -> np.ndarray:
-    """Inverse permutation(s) along the last axis."""
-    return np.argsort(perm, axis=-1, kind="stable")
+    """Inverse permutation(s) along the last axis (each row must be a permutation of 0..n-1)."""
+    perm = np.asarray(perm)
+    if perm.dtype.kind not in "iu" or perm.ndim < 1:
+        raise ValueError(f"perm must be an array of integer point indices, got dtype {perm.dtype}, shape {perm.shape}")
+    inv = np.argsort(perm, axis=-1, kind="stable")
+    if not np.array_equal(
+        np.take_along_axis(perm, inv, axis=-1), np.broadcast_to(np.arange(perm.shape[-1]), perm.shape)
+    ):
+        raise ValueError(f"perm must be a permutation of 0..{perm.shape[-1] - 1} along its last axis, got {perm!r:.80}")
+    return inv
 
 
 def act(perm: np.ndarray, x: np.ndarray) -> np.ndarray:
     """rho(g) x for a permutation g of X acting on the last axis: (rho(g) x)[g . p] = x[p]."""
+    x = np.asarray(x)
+    if np.ndim(perm) != 1 or x.ndim < 1 or x.shape[-1] != np.shape(perm)[0]:
+        raise ValueError(
+            f"act needs one permutation (shape (|X|,)) and x with last axis |X|, "
+            f"got shapes {np.shape(perm)} and {x.shape}"
+        )
     return np.take(x, inverse(perm), axis=-1)
 
 
@@ -152,6 +174,11 @@ def random_elements(action: Action, count: int, rng: np.random.Generator, length
     another, what matters is that input and output see the SAME element: apply this to
     :func:`joint` actions and split the columns).
     """
+    if not isinstance(action, Action):
+        raise ValueError(f"action must be an Action, got {type(action).__name__}")
+    count = check_int("count", count, 0)
+    length = check_int("length", length, 0)
+    rng = check_generator("rng", rng)
     gens = np.concatenate([action.perms, inverse(action.perms)])
     picks = rng.integers(0, gens.shape[0], size=(count, length))
     out = np.broadcast_to(np.arange(action.size), (count, action.size)).copy()

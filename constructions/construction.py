@@ -27,13 +27,14 @@ both paths in every layer (the construction of saved files before format 3).
 from __future__ import annotations
 
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from groups import check_generator, check_int, check_memory, check_real
+from groups import check_flag, check_generator, check_int, check_memory, check_real
 
-from .network import Layer, check_chain, forward, relu
+from .network import Layer, check_basis, check_chain, forward, relu
 from .norms import basis_norm
 from .protocol import Basis
 
@@ -42,7 +43,7 @@ def hidden_basis(basis: Basis) -> Basis:
     """The basis H of Hom_G(R^X, R^X), X = the basis' input set, with the same locality
     (the first random layer of each pair; bases built from field types take it from the
     basis cache, so it is built once)."""
-    return basis.hidden_basis()
+    return check_basis("basis", basis).hidden_basis()
 
 
 def as_rng(seed) -> np.random.Generator:
@@ -65,7 +66,13 @@ def overparameterize(target, m, seed=0, hidden_bases=None) -> list[Layer]:
     check_chain(target)
     ms = per_layer_m(m, len(target))
     rng = as_rng(seed)
-    hidden = hidden_bases or [hidden_basis(layer.basis) for layer in target]
+    if hidden_bases is None:
+        hidden = [hidden_basis(layer.basis) for layer in target]
+    else:
+        hidden = list(hidden_bases) if isinstance(hidden_bases, (list, tuple)) else None
+        if hidden is None or len(hidden) != len(target):
+            raise ValueError(f"hidden_bases needs one basis per target layer ({len(target)}), got {hidden_bases!r:.80}")
+        hidden = [check_basis(f"hidden_bases[{i}]", H) for i, H in enumerate(hidden)]
     sizes = (L.n_in * mi * (L.n_in * H.dim + L.n_out * L.basis.dim) for L, mi, H in zip(target, ms, hidden))
     check_memory(8 * sum(sizes), f"the random network (m = {ms} samples per input field)", "use a smaller m")
     out = []
@@ -145,14 +152,41 @@ def layer_eps(eps: float, target, all_paths: bool = False, paths=None) -> list[f
     """eps'_i = eps / (2 l sqrt(π_i n_{i-1} n_i) ||B_i||): per-coefficient accuracy such that
     the layer errors eps/(2l) compose to a network error <= eps (THEORY §3); π_i from
     :func:`layer_paths` unless ``paths`` gives them."""
+    eps = check_eps(eps)
+    if eps is None:
+        raise ValueError("eps must be a number in (0, 1), got None")
     depth = len(target)
-    paths = layer_paths(depth, all_paths) if paths is None else paths
-    return [eps / (2 * depth * np.sqrt(p * L.n_in * L.n_out) * basis_norm(L.basis)) for L, p in zip(target, paths)]
+    paths = layer_paths(depth, check_flag("all_paths", all_paths)) if paths is None else paths
+    if not isinstance(paths, (list, tuple, np.ndarray)) or len(paths) != depth:
+        raise ValueError(f"paths needs one count (1 or 2) per target layer ({depth}), got {paths!r:.80}")
+    paths = [check_int(f"paths[{i}]", p, 1, 2) for i, p in enumerate(paths)]
+    scale = [2 * depth * np.sqrt(p * L.n_in * L.n_out) * basis_norm(L.basis) for L, p in zip(target, paths)]
+    tiny = np.finfo(np.float64).tiny
+    if eps / max(scale) < tiny:  # eps'_i would be 0 or subnormal: no Subset-Sum accuracy means it
+        raise ValueError(
+            f"eps = {eps!r} underflows the per-layer accuracy eps / (2 l sqrt(π n_in n_out) ||B||) "
+            f"of this network; eps must be in [{tiny * max(scale):.3g}, 1)"
+        )
+    return [eps / s for s in scale]
 
 
 def check_eps(eps) -> float | None:
     """None, or the network accuracy eps in (0, 1)."""
     return None if eps is None else check_real("eps", eps, 0, 1)
+
+
+def prune_eps(eps, eps_layer, target, all_paths: bool) -> list:
+    """eps'_i of every target layer for :func:`prune`: ``eps_layer`` when given (checked, one
+    per layer), else :func:`layer_eps` of ``eps`` (None: solved to optimality)."""
+    eps = check_eps(eps)
+    eps_l = layer_eps(eps, target, all_paths) if eps is not None else [None] * len(target)
+    if eps_layer is None:
+        return eps_l
+    if not isinstance(eps_layer, (list, tuple, np.ndarray)):
+        raise ValueError(f"eps_layer must be a list of one accuracy per target layer, got {eps_layer!r:.80}")
+    if len(eps_layer) != len(target):
+        raise ValueError(f"eps_layer needs one accuracy per target layer ({len(target)}), got {len(eps_layer)}")
+    return [check_eps(e) for e in eps_layer]
 
 
 def subset_sum_instances(target_layer: Layer, lam: np.ndarray, mu: np.ndarray, H, m: int, paths: int = 2):
@@ -196,19 +230,19 @@ def prune(
     π_i = 1 after: the positive path only; ``all_paths``: both paths everywhere). Masks
     act on coefficients only, so the pruned network is G-equivariant by construction.
     ``eps_layer``: layer i's accuracy eps'_i given directly instead (e.g. Pensia et al.'s
-    0.01 per weight). ``executor``: None (this process) or a ``concurrent.futures.Executor``
-    on which ``subsetsum.solve`` runs each layer's batch in row chunks (same masks either way).
+    0.01 per weight); given with ``eps``, ``eps_layer`` wins (eps is still checked to be
+    in (0, 1), and the layers are solved to eps_layer only). ``executor``: None (this
+    process) or a ``concurrent.futures.Executor`` on which ``subsetsum.solve`` runs each
+    layer's batch in row chunks (same masks either way).
     """
     from subsetsum import solve
 
-    eps = check_eps(eps)
+    all_paths = check_flag("all_paths", all_paths)
+    if executor is not None and not isinstance(executor, Executor):
+        raise ValueError(f"executor must be None or a concurrent.futures.Executor, got {executor!r:.80}")
     ms = _check_pair(target, random_layers)
     paths = layer_paths(len(target), all_paths)
-    eps_l = layer_eps(eps, target, all_paths) if eps is not None else [None] * len(target)
-    if eps_layer is not None:
-        if len(eps_layer) != len(target):
-            raise ValueError(f"eps_layer needs one accuracy per target layer ({len(target)}), got {len(eps_layer)}")
-        eps_l = [check_eps(e) for e in eps_layer]
+    eps_l = prune_eps(eps, eps_layer, target, all_paths)
     # rows beyond meet-in-the-middle's cap (exact, ktree/auto fallback): best over a prefix, "capped"
     solver_options.setdefault("on_cap", "prefix")
     masks, statuses, instances, seconds = [], [], [], 0.0

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from groups import check_memory
+from groups import check_memory, check_real
 
 from .actions import Action, act, closure, inverse, joint
 
@@ -257,6 +257,7 @@ def network_equivariance_error(layers, **kw) -> float:
 def assert_equivariant(layers, tol: float | None = None, **kw) -> EquivarianceErrors:
     """Raise AssertionError naming the worst group element if an error exceeds ``tol``
     (default: the dtype's entry of TOLERANCE); returns the per-element errors."""
+    tol = None if tol is None else check_real("tol", tol, 0, None)
     errs = network_equivariance_errors(layers, **kw)
     limit = TOLERANCE[np.dtype(kw.get("dtype", np.float64))] if tol is None else tol
     bad = np.flatnonzero(~(errs.errors <= limit))

@@ -31,6 +31,8 @@ FORMS = ("pruned", "collapsed", "target")
 def form_specs(specs, form: str) -> list:
     """(spec in, spec out) of every layer of a form, from the l + 1 boundary specs: the
     pruned layer 2i-1 maps X_{i-1} to itself, layer 2i maps X_{i-1} to X_i."""
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     pairs = list(zip(specs, specs[1:]))
     return [p for a, b in pairs for p in ((a, a), (a, b))] if form == "pruned" else pairs
 
@@ -39,7 +41,13 @@ def network_weights(layers, pairs=None) -> list:
     """One dict per layer: ``weight`` (PyTorch layout) and its :func:`~constructions.weights.layout`
     (``pairs``: the (spec in, spec out) of each layer, :func:`form_specs`). The float64
     weights are checked against the available memory before any is built."""
+    from .network import Layer
+
+    if not isinstance(layers, (list, tuple)) or not all(isinstance(L, Layer) for L in layers):
+        raise ValueError(f"layers must be a list of Layers, got {layers!r:.80}")
     pairs = pairs or [(None, None)] * len(layers)
+    if len(pairs) != len(layers):
+        raise ValueError(f"pairs needs one (spec in, spec out) per layer ({len(layers)}), got {len(pairs)}")
     lays = [layout(L.basis, L.n_in, L.n_out, *p) for L, p in zip(layers, pairs)]
     check_memory(
         sum(int(np.prod(lay["weight_shape"])) for lay in lays) * 8,
@@ -137,6 +145,8 @@ def target_forms(tf) -> dict:
 def forms_of(record) -> dict:
     """Every form a file holds: pruned, collapsed and target for a pruned-network file,
     target for a target file."""
-    from .saved import PrunedFile
+    from .saved import PrunedFile, TargetFile
 
+    if not isinstance(record, (PrunedFile, TargetFile)):
+        raise ValueError(f"record must be a PrunedFile (load_pruned) or a TargetFile (load_target), got {record!r:.80}")
     return pruned_forms(record) if isinstance(record, PrunedFile) else target_forms(record)

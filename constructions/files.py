@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -23,6 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
+from groups import check_int, check_memory
+
+#: longest file name (bytes) on the usual file systems (ext4, xfs, btrfs, tmpfs)
+NAME_MAX = 255
+
 
 def check_writable(path, what: str = "output file") -> Path:
     """Raise ValueError unless ``path`` can be (re)written: its directory exists, is a
@@ -30,6 +36,15 @@ def check_writable(path, what: str = "output file") -> Path:
     p = Path(path)
     if str(path) == "" or p.name in ("", ".", ".."):
         raise ValueError(f"{what} {str(path)!r} is not a file name")
+    if "\0" in str(path):
+        raise ValueError(f"{what} {str(path)!r} contains a NUL byte")
+    if str(path).endswith(("/", os.sep)):
+        raise ValueError(f"{what} {str(path)!r} names a directory (it ends with '/'), not a file")
+    longest = NAME_MAX - len(".") - len(".XXXXXXXX.tmp")  # atomic_write's temporary name
+    if len(os.fsencode(p.name)) > longest:
+        raise ValueError(
+            f"{what} {str(path)!r}: the file name is {len(os.fsencode(p.name))} bytes long; at most {longest}"
+        )
     if p.is_dir():
         raise ValueError(f"{what} {str(p)!r} is a directory, not a file")
     parent = p.parent if str(p.parent) else Path(".")
@@ -104,6 +119,7 @@ def save_npz(path, arrays: dict, level: int = 1) -> Path:
     """An ``.npz`` (what ``np.savez_compressed`` writes, read by ``np.load``), written
     atomically (:func:`atomic_write`). ``level``: zlib level, 0 = stored; level 1 is about 2.5x
     faster than NumPy's default (6) for about 10 % more bytes on network weights."""
+    level = check_int("level", level, 0, 9)
 
     def write(fh):
         method = zipfile.ZIP_DEFLATED if level else zipfile.ZIP_STORED
@@ -127,13 +143,24 @@ def read_npz(path, what: str = "file") -> dict:
         raise ValueError(f"cannot read {what} {str(p)!r}: no such file")
     if p.is_dir():
         raise ValueError(f"cannot read {what} {str(p)!r}: it is a directory")
-    size = p.stat().st_size
-    if size == 0:
+    if not p.is_file() or (p.stat().st_size == 0 and _has_data(p)):
+        raise ValueError(
+            f"cannot read {what} {str(p)!r}: not a regular file (a device, pipe or /proc file); "
+            f"an .npz archive must be a regular file"
+        )
+    if p.stat().st_size == 0:
         raise ValueError(f"cannot read {what} {str(p)!r}: the file is empty (0 bytes)")
     if not zipfile.is_zipfile(p):
         raise ValueError(
             f"cannot read {what} {str(p)!r}: not an .npz archive (not a zip file; truncated or another format)"
         )
+    try:
+        headers = _headers(p)
+    except _BROKEN as exc:
+        raise ValueError(
+            f"cannot read {what} {str(p)!r}: corrupt or truncated .npz ({type(exc).__name__}: {exc})"
+        ) from None
+    _check_declared(p, headers, what)
     try:
         with np.load(p, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
@@ -141,6 +168,46 @@ def read_npz(path, what: str = "file") -> dict:
         raise ValueError(
             f"cannot read {what} {str(p)!r}: corrupt or truncated .npz ({type(exc).__name__}: {exc})"
         ) from None
+
+
+def _has_data(path: Path) -> bool:
+    """True if a file that stat reports as 0 bytes still gives data (procfs, sysfs)."""
+    try:
+        with open(path, "rb") as fh:
+            return bool(fh.read(1))
+    except OSError:
+        return False
+
+
+def _headers(path: Path) -> list:
+    """(array name, shape, dtype, member's uncompressed bytes) of every ``.npy`` member, from
+    the headers alone: nothing is allocated."""
+    out = []
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.filename.endswith(".npy"):
+                with zf.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    read = np.lib.format.read_array_header_1_0
+                    read = read if version == (1, 0) else np.lib.format.read_array_header_2_0
+                    shape, _, dtype = read(member)
+                out.append((info.filename[:-4], shape, dtype, info.file_size))
+    return out
+
+
+def _check_declared(path: Path, headers: list, what: str) -> None:
+    """Refuse a member whose header declares more bytes than it holds (a corrupt or forged
+    ``.npz``) and arrays that would not fit in memory, before anything is allocated."""
+    total = 0
+    for name, shape, dtype, size in headers:
+        declared = math.prod(shape) * dtype.itemsize
+        if declared > size:
+            raise ValueError(
+                f"cannot read {what} {str(path)!r}: array {name!r} declares shape {shape} of {dtype} "
+                f"({declared:,} bytes) but its member holds {size:,} bytes (corrupt .npz)"
+            )
+        total += declared
+    check_memory(total, f"the arrays of {what} {str(path)!r}", "it is too large to load here")
 
 
 def read_meta(arrays: dict, path, what: str = "file") -> dict | None:

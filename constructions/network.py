@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from groups import check_generator, check_int, check_memory, check_real_array
+from groups import check_flag, check_generator, check_int, check_memory, check_real, check_real_array
 
 from .protocol import Basis
 
@@ -57,6 +57,13 @@ def _is_basis(obj) -> bool:
     return hasattr(obj, "dim") and hasattr(obj, "apply") and hasattr(obj, "shape")
 
 
+def check_basis(key: str, value):
+    """``value`` if it implements the Basis protocol (:func:`_is_basis`), else a ValueError naming ``key``."""
+    if not _is_basis(value):
+        raise ValueError(f"{key} must be a basis (constructions.basis(...)), got {value!r:.80}")
+    return value
+
+
 def check_features(x: np.ndarray, n_fields: int, size: int) -> None:
     if not isinstance(x, np.ndarray) or x.ndim != 3 or x.shape[1:] != (n_fields, size):
         shape = getattr(x, "shape", None)
@@ -89,6 +96,7 @@ def forward(layers, x: np.ndarray, activations: bool = False):
     """f(x) for a batch x (batch, n_0, |X_0|); with ``activations`` also the list of
     pre-activations z_i = W_i relu(z_{i-1}) (z_0 = x)."""
     check_chain(layers)
+    activations = check_flag("activations", activations)
     zs = [x]
     h = x
     for i, layer in enumerate(layers):
@@ -114,6 +122,7 @@ def op_norm(layer: Layer, rng: np.random.Generator | None = None) -> float:
 def normalize_layer(layer: Layer, target: float = 1.0) -> tuple[Layer, float]:
     """Rescale so that ||W||_op <= target (the theorem's assumption); returns the layer and
     the factor applied (1 if already within)."""
+    target = check_real("target", target, 0, None)
     norm = op_norm(layer)
     if norm <= target:
         return layer, 1.0
@@ -126,6 +135,7 @@ def random_network(bases, channels, rng: np.random.Generator, normalize: bool = 
     if len(channels) != len(bases) + 1:
         raise ValueError(f"need len(channels) = len(bases) + 1, got {len(channels)} and {len(bases)}")
     rng = check_generator("rng", rng)
+    normalize = check_flag("normalize", normalize)
     for i, b in enumerate(bases):
         if not _is_basis(b):
             raise ValueError(f"bases[{i}] must be a basis (constructions.basis(...)), got {type(b).__name__}")

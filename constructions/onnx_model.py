@@ -23,6 +23,23 @@ IR_VERSION = 8
 MAX_BYTES = 2_000_000_000
 
 
+def check_float32(weight: np.ndarray, name: str) -> None:
+    """Raise ValueError unless every weight survives the cast to float32: finite, at most
+    the float32 maximum (3.4e38) in magnitude, and nonzero ones not flushed to 0 (>= 1.4e-45)."""
+    w = np.asarray(weight)
+    with np.errstate(over="ignore", under="ignore"):
+        w32 = w.astype(np.float32)
+    bad = ~np.isfinite(w32) | ((w32 == 0) & (w != 0))
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        info = np.finfo(np.float32)
+        raise ValueError(
+            f"{name}: weight{list(where)} = {w[where]:.3e} is outside the float32 range "
+            f"({float(info.smallest_subnormal):.1e} <= |w| <= {float(info.max):.2e}, or 0; "
+            f"{int(bad.sum())} such weights); export with dtype float64"
+        )
+
+
 def require_onnx():
     try:
         import onnx
@@ -101,9 +118,16 @@ def onnx_model(weights, dtype=np.float64, split_input: bool = False, metadata: d
     onnx = require_onnx()
     from onnx import TensorProto, helper
 
+    if not isinstance(weights, (list, tuple)) or not weights or not all(isinstance(w, dict) for w in weights):
+        raise ValueError(
+            f"weights must be a non-empty list of layer dicts (constructions.network_weights), got {weights!r:.80}"
+        )
     g = _new_graph(dtype)
     if g["dtype"] not in (np.float32, np.float64):
         raise ValueError(f"ONNX export supports float32 and float64, got {g['dtype']}")
+    if g["dtype"] == np.float32:
+        for j, layer in enumerate(weights, start=1):
+            check_float32(layer["weight"], f"layer {j}")
     size = sum(w["weight"].size for w in weights) * g["dtype"].itemsize
     if size >= MAX_BYTES:
         raise ValueError(

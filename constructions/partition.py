@@ -21,17 +21,43 @@ from math import factorial
 
 import numpy as np
 
-from groups import MAX_ORDER, check_int
+from groups import MAX_ORDER, check_int, check_memory
 
 from .actions import Action
 from .perm import tensor_action
 from .protocol import Basis, input_orbit_from_counts, matrix_free_op_norm, row_sum_fan_in
 
+#: largest number of set partitions listed (Bell(11) = 678570 < 10**6 < Bell(12))
+MAX_PARTITIONS = 10**6
+#: bytes one listed partition of ``size`` positions holds (a tuple of small ints)
+PARTITION_BYTES = 64
+
+
+def partition_count(size: int, max_blocks: int) -> int:
+    """The number of set partitions of ``size`` positions with at most ``max_blocks`` blocks,
+    sum_{j <= max_blocks} S(size, j) (Stirling numbers of the second kind, exact ints)."""
+    row = [1] + [0] * max_blocks  # S(0, j)
+    for _ in range(size):
+        row = [0] + [j * row[j] + row[j - 1] for j in range(1, max_blocks + 1)]
+    return sum(row)
+
 
 def set_partitions(size: int, max_blocks: int) -> list[tuple[int, ...]]:
     """All set partitions of ``size`` positions with at most ``max_blocks`` blocks, as
     restricted growth strings (block labels in order of first appearance), in
-    lexicographic order."""
+    lexicographic order; at most :data:`MAX_PARTITIONS` of them.
+
+    >>> set_partitions(3, 2)
+    [(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1)]
+    """
+    size = check_int("size", size, 0, 64)
+    max_blocks = check_int("max_blocks", max_blocks, 0)
+    count = partition_count(size, min(max_blocks, size))
+    if count > MAX_PARTITIONS:
+        raise ValueError(
+            f"set_partitions({size}, {max_blocks}) would list {count:,} set partitions, more than "
+            f"{MAX_PARTITIONS:,}; use fewer positions (a smaller tensor order) or fewer blocks (a smaller n)"
+        )
     out = []
 
     def extend(prefix, blocks):
@@ -279,13 +305,28 @@ class PartitionBasis:
         return g_beta @ self.mobius.T
 
 
+def partition_bytes(n: int, k: int, l: int) -> int:
+    """Memory of the closed-form S_n basis k -> l when it is used: the two tensor actions
+    (3 order + 4 int64 arrays over [n]^order, :func:`~constructions.perm.tensor_action`), the
+    listed set partitions (of the k + l, l and k positions, at most n blocks), and the larger
+    of its dense tables, the counts (|R_l|, |R_k|, |B|) and the Möbius matrix (|B|, |B|)."""
+    dim, outs, ins = (partition_count(size, min(n, size)) for size in (k + l, l, k))
+    actions = 8 * ((3 * k + 4) * n**k + (3 * l + 4) * n**l)
+    return actions + PARTITION_BYTES * (k + l + 1) * (dim + outs + ins) + 8 * dim * max(dim, outs * ins)
+
+
 def partition_basis(n: int, k: int, l: int) -> PartitionBasis:
     """The S_n orbital basis from k-order to l-order tensors: set partitions of the l + k
     positions with at most n blocks (Bell(k + l) of them when n >= k + l); built once per
-    (n, k, l)."""
-    return _partition_basis(
-        check_int("n", n, 1), check_int("order", k, 0, MAX_ORDER), check_int("order", l, 0, MAX_ORDER)
+    (n, k, l), after its memory (:func:`partition_bytes`) is checked."""
+    n, k, l = check_int("n", n, 1), check_int("order", k, 0, MAX_ORDER), check_int("order", l, 0, MAX_ORDER)
+    check_memory(
+        partition_bytes(n, k, l),
+        f"the S_{n} basis order {k} -> {l} ({partition_count(k + l, min(n, k + l)):,} set partitions, "
+        f"|X| = {n**k:,}, |Y| = {n**l:,})",
+        "use a smaller n or tensor order",
     )
+    return _partition_basis(n, k, l)
 
 
 @lru_cache(maxsize=32)

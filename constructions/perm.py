@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from groups import field_type, subgroup_generators
+from groups import check_memory, field_type, subgroup_generators
 
 from .actions import Action
 
@@ -18,6 +18,11 @@ def tensor_action(n: int, order: int, subgroup: str = "S") -> Action:
     """The subgroup of S_n acting on [n]^order (order 0: one point)."""
     ft = field_type({"family": "perm", "n": n, "order": order, "subgroup": subgroup})
     n, k = ft.n, ft.order
+    check_memory(
+        8 * (3 * k + 4) * n**k,  # the multi-indices, their images, the generators' permutations
+        f"the action of S_{n} on order-{k} tensors (|X| = {n}^{k} = {n**k:,} points)",
+        "use a smaller n or tensor order",
+    )
     gens, name, size = subgroup_generators(n, ft.subgroup)
     if k == 0:
         return Action(name, np.zeros((gens.shape[0], 1), dtype=np.int64), "order-0 tensor (invariant)", size)

@@ -37,7 +37,7 @@ import numpy as np
 
 from groups import check_real_array
 
-from .files import meta_array, read_meta, read_npz, save_npz
+from .files import check_writable, meta_array, read_meta, read_npz, save_npz
 
 FORMAT_VERSION = 3
 PRUNED_KIND = "slt-pruned-network"
@@ -242,7 +242,15 @@ def _pruned_meta(meta: dict, fail) -> dict:
             f"meta needs 'method' (a string), 'optimal' (true/false) and 'target' ('seed' or 'file'), got "
             f"{method!r}, {optimal!r}, {target!r}"
         )
+    from subsetsum import METHODS
+
+    if method not in METHODS:
+        fail(f"meta 'method' is {method!r}; the methods are {', '.join(sorted(METHODS))}")
     samples, certify = meta.get("samples"), meta.get("certify")
+    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 1):
+        fail(f"meta 'samples' must be an integer >= 1 (or absent), got {samples!r}")
+    if certify is not None and certify not in ("auto", "yes", "no"):
+        fail(f"meta 'certify' must be 'auto', 'yes' or 'no' (or absent), got {certify!r}")
     return dict(
         specs=specs,
         channels=channels,
@@ -254,8 +262,8 @@ def _pruned_meta(meta: dict, fail) -> dict:
         target_from_seed=target == "seed",
         target_source=str(source),
         report=report,
-        samples=samples if isinstance(samples, int) and samples > 0 else None,
-        certify=certify if certify in ("auto", "yes", "no") else None,
+        samples=samples,
+        certify=certify,
         version=version,
     )
 
@@ -300,9 +308,9 @@ def _real(arrays, name, fail) -> np.ndarray:
 
 def _mask(arrays, name, fail) -> np.ndarray:
     a = arrays[name]
-    if a.dtype != bool and not (a.dtype.kind in "iuf" and np.isin(a, (0, 1)).all()):
-        fail(f"array {name!r} must be a 0/1 mask, got dtype {a.dtype}")
-    return a.astype(bool, copy=False)
+    if a.dtype != bool:
+        fail(f"array {name!r} must be a boolean mask (dtype bool), got dtype {a.dtype}")
+    return a
 
 
 def _check_shapes(channels, m, target, random, masks, pruned, fail) -> None:
@@ -366,7 +374,10 @@ def save_target(path, coeffs, specs=None, **provenance):
             raise ValueError(
                 f"layer_{i + 1} outputs {coeffs[i].shape[1]} fields but layer_{i + 2} takes {coeffs[i + 1].shape[0]}"
             )
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if specs is not None:
+        _check_target_specs(coeffs, specs)
+    _make_parent(path)
+    check_writable(path, "target file")
     arrays = {f"layer_{i}": c for i, c in enumerate(coeffs, start=1)}
     if specs is not None:
         channels = [int(coeffs[0].shape[0])] + [int(c.shape[1]) for c in coeffs]
@@ -374,6 +385,30 @@ def save_target(path, coeffs, specs=None, **provenance):
             {"format": 1, "kind": TARGET_KIND, "specs": list(specs), "channels": channels, **provenance}
         )
     return save_npz(path, arrays)
+
+
+def _check_target_specs(coeffs, specs) -> None:
+    """What :func:`load_target` and export will check, before writing: one valid field spec
+    per layer boundary and |B_i| of each layer's specs."""
+    from .specs import basis_from_specs
+
+    fail = lambda msg: _raise(f"specs: {msg}")  # noqa: E731
+    specs = _specs(list(specs) if isinstance(specs, (list, tuple)) else specs, len(coeffs) + 1, fail)
+    for i, (a, b, c) in enumerate(zip(specs, specs[1:], coeffs), start=1):
+        dim = basis_from_specs(a, b).dim
+        if c.shape[2] != dim:
+            raise ValueError(f"layer_{i} has {c.shape[2]} basis coefficients but specs give |B_{i}| = {dim}")
+
+
+def _make_parent(path) -> None:
+    """Create the directory of an output path (report directories); one ValueError line if it cannot be."""
+    parent = Path(path).parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(
+            f"target file {str(path)!r}: cannot create directory {str(parent)!r} ({exc.strerror or exc})"
+        ) from None
 
 
 def load_target(path) -> TargetFile:

@@ -18,7 +18,7 @@ from groups import FAMILIES, FieldType, check_compatible, check_memory, field_ty
 from .actions import Action
 from .lattice import field_action, kernel_offsets, lattice_action, lattice_basis
 from .orbital import orbital_basis
-from .partition import _partition_basis, partition_basis
+from .partition import _partition_basis, partition_basis, partition_bytes
 from .perm import tensor_action
 from .protocol import Basis
 
@@ -64,8 +64,10 @@ def basis_bytes(a: FieldType, b: FieldType) -> int:
     kind = FAMILIES[a.family].kind
     gens = 4 if kind == "lattice" else 3
     nx, ny = points(a), points(b)
-    if kind == "perm" and a.subgroup == "S" or kind == "mlp":
-        pairs = 0 if kind == "perm" else nx * ny
+    if kind == "perm" and a.subgroup == "S":
+        return partition_bytes(a.n, a.order, b.order)
+    if kind == "mlp":
+        pairs = nx * ny
     elif kind == "lattice" and "point" not in (a.field, b.field):
         pairs = ny * len(kernel_offsets(a.group, a.kernel, a.grid)) * (nx // a.grid**2)
     else:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from groups import check_int
+from groups import check_int, check_real
 
 from .network import Layer, backward, check_chain, forward, op_norm
 
@@ -261,6 +261,7 @@ def train(
     import time
 
     check_int("epochs", epochs, 1)
+    check_real("weight_decay", weight_decay, 0, None, low_open=False)
     if not lr > 0:
         raise ValueError(f"learning rate must be > 0, got {lr!r}")
     if schedule not in ("cosine", "constant"):
@@ -311,6 +312,7 @@ def rescale_network(layers, norm=op_norm, target: float = 1.0):
     ``norm(layer)`` (default ||W||_op as the basis computes it: graph-bound bases take the
     max over their graphs) may be replaced, e.g. by a max over the graph sizes of a data set.
     """
+    target = check_real("target", target, 0, None)
     out, factors = [], []
     for i, layer in enumerate(layers):
         value = float(norm(layer))

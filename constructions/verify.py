@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from groups import check_flag, check_generator, check_int, check_memory, check_real
+from groups import check_flag, check_generator, check_int, check_memory, check_real, check_real_array
 
 from .construction import PruneResult, layer_eps, split_input
 from .network import backward, forward, op_norm
@@ -51,7 +51,13 @@ def network_bound(layer_bounds, norms) -> float:
     >>> round(network_bound([0.025, 0.025], [1.0, 1.0]), 12), round(1.025 ** 2 - 1, 12)
     (0.050625, 0.050625)
     """
-    e, w = np.asarray(layer_bounds, float), np.asarray(norms, float)
+    e = check_real_array("layer_bounds", layer_bounds, ndim=1)
+    w = check_real_array("norms", norms, ndim=1)
+    if e.size != w.size:
+        raise ValueError(f"layer_bounds and norms need one value per layer each, got {e.size} and {w.size}")
+    for key, a in (("layer_bounds", e), ("norms", w)):
+        if (a < 0).any():
+            raise ValueError(f"{key} must be numbers >= 0, got {a[a < 0][0]!r} at index {int(np.argmax(a < 0))}")
     return float(sum(e[i] * np.prod(w[:i]) * np.prod(w[i + 1 :] + e[i + 1 :]) for i in range(e.size)))
 
 
@@ -159,7 +165,7 @@ def certificate(result: PruneResult, exact_max: int = 20, group: int = 16, budge
     result's)."""
     from subsetsum import EXACT_MAX_N, sup_error, sup_error_bound
 
-    eps_layer = result.eps_layer if eps_layer is None else eps_layer
+    eps_layer = check_certificate_args(result, exact_max, group, budget, eps_layer)
     rows = [optimised_prefix(s.reshape(-1, s.shape[-1]), EXACT_MAX_N) for s in result.samples]
     nnz = np.concatenate([np.count_nonzero(r, axis=1) for r in rows])
     work = float(
@@ -298,11 +304,33 @@ def check_verify_args(
     ):
         check_int(key, value, low)
     check_flag("certify", certify)
-    check_real("certificate_budget", budget, 0, None)
+    check_budget("certificate_budget", budget)
     check_verify_memory(
         [L.basis for L in target], [target[0].n_in] + [L.n_out for L in target], result.m, samples, honest_batch
     )
+    if eps is not None:  # refuses an eps that underflows the per-layer split
+        layer_eps(eps, target, paths=result.paths or None)
     return check_eps(eps), (np.random.default_rng(0) if rng is None else check_generator("rng", rng))
+
+
+def check_certificate_args(result, exact_max, group, budget, eps_layer) -> list:
+    """The arguments of :func:`certificate` (one-line ValueErrors); returns the eps'_i to check."""
+    check_int("exact_max", exact_max, 0)
+    check_int("group", group, 1)
+    check_budget("budget", budget)
+    eps_layer = result.eps_layer if eps_layer is None else eps_layer
+    if not isinstance(eps_layer, (list, tuple, np.ndarray)) or len(eps_layer) != len(result.samples):
+        raise ValueError(
+            f"eps_layer needs one accuracy (or None) per target layer ({len(result.samples)}), got {eps_layer!r:.80}"
+        )
+    return eps_layer
+
+
+def check_budget(key: str, value) -> float:
+    """A work budget: a number > 0, or inf (no budget: ``slt prune --certify yes``)."""
+    if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and value == np.inf:
+        return float(value)
+    return check_real(key, value, 0, None)
 
 
 def check_verify_memory(bases, channels, m, samples: int, honest_batch: int = 2) -> None:

@@ -136,19 +136,26 @@ def orbital_projection(basis, weight, n_in: int, n_out: int, name: str = "weight
     """(coeffs (n_in, n_out, |B|), relative residual ||W - P W||_F / ||W||_F) of a dense
     weight in the layer's PyTorch layout (or, for a readout from the lattice field
     ``spec_in``, the sum-pooled shape (n_out |Y|, n_in |F_in|))."""
+    if spec_in is not None and not isinstance(spec_in, dict):
+        raise ValueError(f"spec_in must be a field spec (a dict) or None, got {spec_in!r:.80}")
     lay = layout(basis, n_in, n_out, spec_in)
     weight = np.asarray(weight)
-    if lay["kind"] == "conv":
-        w = _check_weight(weight, lay["weight_shape"], name)
-        coeffs, resid_sq = _conv_projection(basis.conv, w, n_in, n_out)
-    else:
+    if lay["kind"] != "conv":
         pooled = (lay["out_shape"][0], lay["in_shape"][0])
         if len(lay["in_shape"]) == 3 and len(lay["out_shape"]) == 1 and weight.shape == pooled:
             weight = np.repeat(weight, lay["in_shape"][1] * lay["in_shape"][2], axis=1)  # sum-pooled readout
-        w = _check_weight(weight, lay["weight_shape"], name)
-        coeffs, resid_sq = _dense_projection(basis, w, n_in, n_out)
-    norm = float(np.linalg.norm(w))
-    return coeffs, (float(np.sqrt(resid_sq)) / norm if norm > 0 else 0.0)
+    w = _check_weight(weight, lay["weight_shape"], name)
+    # scale-free: project w / 2^e with max|w / 2^e| in [0.5, 1) (exact: a power of two), so the
+    # squared norms neither underflow (weights ~1e-200) nor overflow (~1e200)
+    top = float(np.max(np.abs(w), initial=0.0))
+    e = int(np.frexp(top)[1]) if top > 0 else 0
+    scaled = np.ldexp(w, -e)
+    if lay["kind"] == "conv":
+        coeffs, resid_sq = _conv_projection(basis.conv, scaled, n_in, n_out)
+    else:
+        coeffs, resid_sq = _dense_projection(basis, scaled, n_in, n_out)
+    norm = float(np.linalg.norm(scaled))
+    return np.ldexp(coeffs, e), (float(np.sqrt(resid_sq)) / norm if norm > 0 else 0.0)
 
 
 def _conv_projection(conv, w, n_in, n_out):

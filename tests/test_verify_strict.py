@@ -202,7 +202,7 @@ def test_checks_of_the_recomputed_report():
         (dict(meta=lambda m: {**m, "format": 9}), "meta 'format' is 9"),
         (dict(meta=lambda m: {**m, "eps": 2}), "meta 'eps' must be a number in (0, 1)"),
         (dict(meta=lambda m: {**m, "specs": [{"family": "steerable", "group": "C8"}] * 3}), "meta 'specs'[0]"),
-        (dict(mask_1=lambda a: a.astype(float) * 2), "array 'mask_1' must be a 0/1 mask"),
+        (dict(mask_1=lambda a: a.astype(float) * 2), "array 'mask_1' must be a boolean mask"),
         (dict(random_2=lambda a: a[..., :0]), "random_2 has 0 basis coefficients but target_1 has 1"),
         (
             {f"{k}_1": (lambda a: np.concatenate([a, a], axis=2)) for k in ("random", "mask", "pruned")},
