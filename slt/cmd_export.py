@@ -13,6 +13,7 @@ otherwise; ReLU after every layer but the last (``constructions.weights``,
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import numpy as np
@@ -47,6 +48,8 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run_export)
 
 
+#: largest relative difference ONNX Runtime may show against the engine, per dtype (nan fails)
+CHECK_TOLERANCE = {"float64": 1e-9, "float32": 1e-3}
 #: flags that only the ONNX format uses, with their defaults
 ONNX_ONLY = {"--form": ("form", None), "--dtype": ("dtype", "float64"), "--no-check": ("no_check", False)}
 
@@ -111,6 +114,15 @@ def run_export(args) -> int:
     out["pruned_network_file"] = isinstance(record, PrunedFile)
     out["seconds"] = time.perf_counter() - t0
     print_export(out, args.json)
+    check = out.get("check")
+    if isinstance(check, dict) and not check["max_relative_difference"] <= CHECK_TOLERANCE[args.dtype]:
+        print(
+            f"slt export: the ONNX model disagrees with the engine (max relative difference "
+            f"{check['max_relative_difference']:.3g} > {CHECK_TOLERANCE[args.dtype]:g} for {args.dtype}); "
+            f"{args.out} was written but is not trustworthy",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -203,3 +203,16 @@ def test_export_refuses_flags_its_format_ignores(pruned, extra, needle, capsys, 
     code, _, err = run(["export", str(pruned / "p.npz"), *extra], capsys)
     assert code == 2 and needle in err, err
     assert not (pruned / "refused.npz").exists() and not (pruned / "refused.onnx").exists()
+
+
+def test_an_onnx_model_that_disagrees_with_the_engine_fails_the_command(pruned, capsys, monkeypatch):
+    """A nan or too large difference printed 'checked against the engine' and exited 0."""
+    import slt.cmd_export as cmd
+
+    for diff in (float("nan"), 1e-3):
+        monkeypatch.setattr(
+            cmd, "_check_onnx", lambda *a, d=diff: {"inputs": 4, "max_relative_difference": d, "runtime": "stub"}
+        )
+        out = pruned / "disagree.onnx"
+        code, _, err = run(["export", str(pruned / "p.npz"), "--format", "onnx", "--out", str(out)], capsys)
+        assert code == 1 and "disagrees with the engine" in err, err
