@@ -116,41 +116,11 @@ def test_failed_cell_makes_the_exit_status_nonzero_and_names_it(tmp_path, monkey
         raise RuntimeError(f"{name} exploded")
 
     monkeypatch.setattr(slt.experiments, "run_experiment", boom)
-    code, out, _ = run(
-        [
-            "reproduce",
-            "--preset",
-            "tiny",
-            "--only",
-            "experiments",
-            "--experiments",
-            "quick",
-            "--out",
-            str(tmp_path / "r"),
-            "--jobs",
-            "1",
-        ],
-        capsys,
-    )
+    argv = f"reproduce --preset tiny --only experiments --experiments quick --out {tmp_path / 'r'} --jobs 1".split()
+    code, out, _ = run(argv, capsys)
     assert code == 1
     assert "FAILED cells (4" in out and "experiments: experiment=mpnn" in out and "mpnn exploded" in out
-    code, out, _ = run(
-        [
-            "reproduce",
-            "--preset",
-            "tiny",
-            "--only",
-            "experiments",
-            "--experiments",
-            "quick",
-            "--out",
-            str(tmp_path / "r"),
-            "--jobs",
-            "1",
-            "--json",
-        ],
-        capsys,
-    )
+    code, out, _ = run([*argv, "--json"], capsys)
     assert code == 1 and len(json.loads(out)["failed_cells"]) == 4  # failures are never cached
 
 
